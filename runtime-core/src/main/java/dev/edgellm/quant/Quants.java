@@ -1,0 +1,32 @@
+package dev.edgellm.quant;
+
+import dev.edgellm.gguf.GgmlType;
+
+import java.util.EnumMap;
+import java.util.Map;
+
+/** The scalar reference {@link QuantFormat} for each computable {@link GgmlType}. */
+public final class Quants {
+    private static final Map<GgmlType, QuantFormat> FORMATS = new EnumMap<>(GgmlType.class);
+
+    static {
+        // filled in as formats are implemented; see register()
+    }
+
+    private Quants() {}
+
+    private static void register(QuantFormat f) {
+        FORMATS.put(f.type(), f);
+    }
+
+    /** The reference format for {@code type}; throws if runtime-core cannot compute with it. */
+    public static QuantFormat of(GgmlType type) {
+        QuantFormat f = FORMATS.get(type);
+        if (f == null) throw new UnsupportedOperationException("tensor type " + type + " is not supported");
+        return f;
+    }
+
+    public static boolean supports(GgmlType type) {
+        return FORMATS.containsKey(type);
+    }
+}
