@@ -1,0 +1,122 @@
+package dev.edgellm;
+
+import dev.edgellm.spi.Availability;
+import dev.edgellm.spi.Backend;
+import dev.edgellm.spi.BackendOptions;
+import dev.edgellm.spi.BackendProvider;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.logging.Logger;
+
+/**
+ * Entry point for applications: picks a compute backend and loads models.
+ *
+ * <pre>{@code
+ * Engine engine = Engine.builder().backend("auto").threads(4).build();
+ * try (Model model = engine.load(Path.of("model.gguf"));
+ *      Session session = model.newSession(SessionOptions.builder().contextLength(2048).build())) {
+ *     GenerationResult r = session.generate(
+ *             GenerationRequest.builder().prompt("Once upon a time").maxTokens(64).build(),
+ *             (delta, id) -> System.out.print(delta));
+ * }
+ * }</pre>
+ *
+ * <p>Backends are discovered with {@link ServiceLoader}; {@code auto} takes the available one with the
+ * highest score, a name forces that one. Either way one log line says which backend runs and why.
+ * Thread-safe and immutable; it holds no resources itself (each {@link Model} owns its backend).
+ */
+public final class Engine {
+    private static final Logger LOG = Logger.getLogger("dev.edgellm");
+
+    private final String backend;
+    private final int threads;
+
+    private Engine(Builder b) {
+        this.backend = b.backend;
+        this.threads = b.threads;
+    }
+
+    public static Builder builder() { return new Builder(); }
+
+    /** Every backend provider on the class path with what it says about this machine, in discovery order. */
+    public static Map<String, Availability> backends() {
+        Map<String, Availability> out = new LinkedHashMap<>();
+        for (BackendProvider p : providers()) out.put(p.name(), safeProbe(p));
+        return out;
+    }
+
+    /** Loads a GGUF model: reads the header, maps the weights, builds tokenizer and template. */
+    public Model load(Path path) throws IOException {
+        return Model.load(path, this);
+    }
+
+    Backend openBackend() {
+        List<BackendProvider> all = providers();
+        StringBuilder others = new StringBuilder();
+        BackendProvider chosen = null;
+        Availability chosenAv = null;
+        for (BackendProvider p : all) {
+            Availability a = safeProbe(p);
+            boolean wanted = backend.equals("auto") ? a.isAvailable() && (chosenAv == null || a.score() > chosenAv.score())
+                    : p.name().equals(backend);
+            if (wanted) {
+                if (chosen != null) others.append("; ").append(chosen.name()).append(' ').append(chosenAv.isAvailable() ? "lower score" : "unavailable");
+                chosen = p;
+                chosenAv = a;
+            } else {
+                others.append("; ").append(p.name()).append(' ').append(a.isAvailable() ? "available, not chosen" : "unavailable: " + a.reason());
+            }
+        }
+        if (chosen == null) {
+            List<String> names = new ArrayList<>();
+            for (BackendProvider p : all) names.add(p.name());
+            throw new IllegalArgumentException("unknown backend '" + backend + "' (available: auto, " + String.join(", ", names) + ")");
+        }
+        if (!chosenAv.isAvailable()) {
+            throw new IllegalStateException("backend '" + chosen.name() + "' is unavailable: " + chosenAv.reason());
+        }
+        Backend b = chosen.open(new BackendOptions(threads));
+        LOG.info("backend=" + chosen.name() + " (" + chosenAv.reason() + ")" + (backend.equals("auto") ? ", auto" : ", forced") + others);
+        return b;
+    }
+
+    private static List<BackendProvider> providers() {
+        List<BackendProvider> list = new ArrayList<>();
+        for (BackendProvider p : ServiceLoader.load(BackendProvider.class, Engine.class.getClassLoader())) list.add(p);
+        return list;
+    }
+
+    private static Availability safeProbe(BackendProvider p) {
+        try {
+            return p.probe();
+        } catch (RuntimeException | LinkageError e) {
+            return Availability.unavailable("probe failed: " + e);
+        }
+    }
+
+    public static final class Builder {
+        private String backend = "auto";
+        private int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+
+        /** {@code auto} (default) or a provider name such as {@code scalar}. */
+        public Builder backend(String name) {
+            this.backend = name.toLowerCase(Locale.ROOT);
+            return this;
+        }
+
+        public Builder threads(int threads) {
+            if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+            this.threads = threads;
+            return this;
+        }
+
+        public Engine build() { return new Engine(this); }
+    }
+}

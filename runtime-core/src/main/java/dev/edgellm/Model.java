@@ -1,0 +1,108 @@
+package dev.edgellm;
+
+import dev.edgellm.chat.ChatTemplate;
+import dev.edgellm.chat.Message;
+import dev.edgellm.gguf.GgufFile;
+import dev.edgellm.model.LlamaWeights;
+import dev.edgellm.model.ModelConfig;
+import dev.edgellm.spi.Backend;
+import dev.edgellm.tokenizer.Tokenizer;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * A loaded model: header, mapped weights, tokenizer, chat template and the backend that runs it.
+ * Thread-safe: sessions made from one model may run on different threads at the same time (each has its
+ * own KV cache and scratch; weights are read-only). Closing the model closes its backend; close its
+ * sessions first.
+ */
+public final class Model implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger("dev.edgellm");
+
+    private final GgufFile gguf;
+    private final ModelConfig config;
+    private final LlamaWeights weights;
+    private final Tokenizer tokenizer;
+    private final ChatTemplate chatTemplate;
+    private final Backend backend;
+    private final double loadMs;
+
+    private Model(GgufFile gguf, ModelConfig config, LlamaWeights weights, Tokenizer tokenizer,
+                  ChatTemplate chatTemplate, Backend backend, double loadMs) {
+        this.gguf = gguf;
+        this.config = config;
+        this.weights = weights;
+        this.tokenizer = tokenizer;
+        this.chatTemplate = chatTemplate;
+        this.backend = backend;
+        this.loadMs = loadMs;
+    }
+
+    static Model load(Path path, Engine engine) throws IOException {
+        long t0 = System.nanoTime();
+        GgufFile gguf = GgufFile.open(path);
+        ModelConfig config = ModelConfig.from(gguf);
+        Tokenizer tokenizer;
+        try {
+            tokenizer = Tokenizer.fromGguf(gguf);
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            throw new ModelFormatException(path, -1, "tokenizer.ggml", e.getMessage(), e);
+        }
+        if (tokenizer.vocabulary().size() > config.vocabSize) {
+            throw new ModelFormatException(path, -1, "tokenizer.ggml.tokens", "vocabulary has " + tokenizer.vocabulary().size()
+                    + " tokens but the model's output has " + config.vocabSize);
+        }
+        LlamaWeights weights = LlamaWeights.load(gguf, config);
+        String src = gguf.getString("tokenizer.chat_template", null);
+        ChatTemplate template;
+        try {
+            template = src != null ? ChatTemplate.of(src) : ChatTemplate.builtin("chatml");
+        } catch (RuntimeException e) {
+            LOG.warning(path + ": chat template does not parse (" + e.getMessage() + "); using chatml");
+            template = ChatTemplate.builtin("chatml");
+        }
+        Backend backend = engine.openBackend();
+        double ms = (System.nanoTime() - t0) / 1e6;
+        LOG.fine(() -> "loaded " + path + ": " + config);
+        return new Model(gguf, config, weights, tokenizer, template, backend, ms);
+    }
+
+    public GgufFile gguf() { return gguf; }
+
+    public ModelConfig config() { return config; }
+
+    public Tokenizer tokenizer() { return tokenizer; }
+
+    public ChatTemplate chatTemplate() { return chatTemplate; }
+
+    /** Name of the backend running this model, e.g. {@code scalar}. */
+    public String backendName() { return backend.name(); }
+
+    public String backendDescription() { return backend.description(); }
+
+    /** Wall time of {@link Engine#load}: header, mapping, tokenizer, template. */
+    public double loadMillis() { return loadMs; }
+
+    LlamaWeights weights() { return weights; }
+
+    Backend backend() { return backend; }
+
+    /** Renders messages with the model's chat template, ending with the assistant prompt. */
+    public String renderChat(List<Message> messages) {
+        String bos = tokenizer.vocabulary().bosId() >= 0 ? tokenizer.vocabulary().token(tokenizer.vocabulary().bosId()) : "";
+        String eos = tokenizer.vocabulary().eosId() >= 0 ? tokenizer.vocabulary().token(tokenizer.vocabulary().eosId()) : "";
+        return chatTemplate.render(messages, true, bos, eos);
+    }
+
+    public Session newSession(SessionOptions options) {
+        return new Session(this, options);
+    }
+
+    @Override
+    public void close() {
+        backend.close();
+    }
+}

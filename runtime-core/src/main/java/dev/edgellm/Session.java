@@ -1,0 +1,183 @@
+package dev.edgellm;
+
+import dev.edgellm.kv.KvCache;
+import dev.edgellm.model.ForwardPass;
+import dev.edgellm.model.ModelConfig;
+import dev.edgellm.sampling.Sampler;
+import dev.edgellm.sampling.StopStrings;
+import dev.edgellm.tokenizer.Tokenizer;
+import dev.edgellm.tokenizer.Utf8StreamDecoder;
+import dev.edgellm.tokenizer.Vocabulary;
+
+import java.util.Arrays;
+
+/**
+ * A conversation with a model: owns a KV cache sized to the requested context and the scratch buffers of
+ * the forward pass. Consecutive {@link #generate} calls reuse the cached prefix they share with the
+ * previous call (a chat that grows turn by turn only evaluates the new tokens).
+ *
+ * <p>Thread-safety: one generation at a time ({@link #generate} is synchronized); {@link #cancel()} may be
+ * called from any thread and stops the running generation before its next token.
+ */
+public final class Session implements AutoCloseable {
+    private final Model model;
+    private final ModelConfig config;
+    private final ForwardPass forward;
+    private final int contextLength;
+    /** Tokens whose keys/values are in the cache, in order; valid up to {@link #cached}. */
+    private final int[] history;
+    private int cached;
+    private volatile boolean cancelRequested;
+    private volatile boolean closed;
+
+    Session(Model model, SessionOptions options) {
+        this.model = model;
+        this.config = model.config();
+        int ctx = options.contextLength() > 0 ? options.contextLength() : Math.min(config.trainedContext, 4096);
+        this.contextLength = ctx;
+        KvCache cache = KvCache.allocate(options.kvType(), config.layers, ctx, config.kvDim());
+        this.forward = new ForwardPass(config, model.weights(), model.backend(), cache, Math.min(options.batchSize(), ctx));
+        this.history = new int[ctx];
+    }
+
+    public int contextLength() { return contextLength; }
+
+    public KvCache kvCache() { return forward.cache(); }
+
+    /** Tokens of the prompt as this session would evaluate them (template applied for chat requests). */
+    public int[] promptTokens(GenerationRequest req) {
+        Tokenizer tok = model.tokenizer();
+        if (req.isChat()) {
+            int[] ids = tok.encode(model.renderChat(req.messages()), true, true);
+            // templates that write the BOS text themselves would otherwise get it twice
+            int bos = tok.vocabulary().bosId();
+            if (ids.length >= 2 && ids[0] == bos && ids[1] == bos) ids = Arrays.copyOfRange(ids, 1, ids.length);
+            return ids;
+        }
+        return tok.encode(req.prompt(), true, true);
+    }
+
+    /**
+     * Generates a completion, streaming it to {@code listener}. Blocks until an end-of-generation token, a
+     * stop string, {@code maxTokens}, a full context, or {@link #cancel()}.
+     *
+     * @throws IllegalArgumentException if the prompt is empty or does not leave room for one new token
+     */
+    public synchronized GenerationResult generate(GenerationRequest req, TokenListener listener) {
+        if (closed) throw new IllegalStateException("session is closed");
+        cancelRequested = false;
+        long t0 = System.nanoTime();
+        int[] prompt = promptTokens(req);
+        if (prompt.length == 0) throw new IllegalArgumentException("prompt is empty and the model adds no BOS token");
+        if (prompt.length >= contextLength) {
+            throw new IllegalArgumentException("prompt has " + prompt.length + " tokens but the context holds "
+                    + contextLength + "; shorten it or use a larger context");
+        }
+        // reuse the cached prefix; always re-evaluate at least the last prompt token to get its logits
+        int reuse = 0;
+        while (reuse < cached && reuse < prompt.length - 1 && history[reuse] == prompt[reuse]) reuse++;
+        System.arraycopy(prompt, 0, history, 0, prompt.length);
+        cached = reuse;
+        long tPrompt = System.nanoTime();
+        float[] logits = forward.forward(prompt, reuse, prompt.length - reuse, reuse);
+        cached = prompt.length;
+        double promptMs = (System.nanoTime() - tPrompt) / 1e6;
+
+        Vocabulary vocab = model.tokenizer().vocabulary();
+        Sampler sampler = new Sampler(req.sampler(), config.vocabSize);
+        for (int t : prompt) sampler.accept(t);
+        Utf8StreamDecoder utf8 = new Utf8StreamDecoder();
+        StopStrings stops = new StopStrings(req.stop());
+        StringBuilder visible = new StringBuilder();
+        int[] out = new int[Math.min(req.maxTokens(), contextLength - prompt.length)];
+        int n = 0;
+        double ttftMs = 0;
+        long tFirst = 0;
+        FinishReason reason = FinishReason.LENGTH;
+        while (true) {
+            if (cancelRequested) {
+                reason = FinishReason.CANCELLED;
+                break;
+            }
+            int token = sampler.sample(logits);
+            sampler.accept(token);
+            if (n == 0) {
+                tFirst = System.nanoTime();
+                ttftMs = (tFirst - t0) / 1e6;
+            }
+            out[n++] = token;
+            if (!req.ignoreEos() && vocab.isEndOfGeneration(token)) {
+                reason = FinishReason.STOP;
+                listener.onToken("", token);
+                break;
+            }
+            stops.append(utf8.feed(model.tokenizer().tokenBytes(token)));
+            String delta = stops.takeEmittable();
+            visible.append(delta);
+            listener.onToken(delta, token);
+            if (stops.stopped()) {
+                reason = FinishReason.STOP;
+                break;
+            }
+            if (n == out.length) {
+                reason = FinishReason.LENGTH;
+                break;
+            }
+            history[cached] = token;
+            logits = forward.forward(history, cached, 1, cached);
+            cached++;
+        }
+        if (reason != FinishReason.STOP) {
+            // flush what was held back for a possible stop string or an incomplete UTF-8 sequence
+            stops.append(utf8.flush());
+            String rest = stops.flush();
+            if (!rest.isEmpty()) {
+                visible.append(rest);
+                listener.onToken(rest, -1);
+            }
+        }
+        long tEnd = System.nanoTime();
+        double decodeMs = n > 1 ? (tEnd - tFirst) / 1e6 : 0;
+        Timings timings = new Timings(promptMs, prompt.length - reuse, ttftMs, decodeMs, Math.max(0, n - 1), (tEnd - t0) / 1e6);
+        return new GenerationResult(visible.toString(), Arrays.copyOf(out, n), prompt.length, reason, timings);
+    }
+
+    /**
+     * Evaluates {@code tokens} after what the cache already holds and returns a copy of the logits that
+     * follow the last one: the low-level step for teacher forcing, scoring and tools. {@link #generate}
+     * continues from the extended cache only where its prompt shares the prefix.
+     */
+    public synchronized float[] evaluate(int[] tokens) {
+        if (closed) throw new IllegalStateException("session is closed");
+        if (tokens.length == 0) throw new IllegalArgumentException("no tokens to evaluate");
+        if (cached + tokens.length > contextLength) {
+            throw new IllegalArgumentException("context is full: " + cached + " cached + " + tokens.length
+                    + " new tokens > " + contextLength);
+        }
+        System.arraycopy(tokens, 0, history, cached, tokens.length);
+        float[] logits = forward.forward(history, cached, tokens.length, cached);
+        cached += tokens.length;
+        return logits.clone();
+    }
+
+    /** Number of tokens whose keys and values are in the cache. */
+    public synchronized int cachedTokens() {
+        return cached;
+    }
+
+    /** Asks the running generation (if any) to stop before its next token. Any thread. */
+    public void cancel() {
+        cancelRequested = true;
+    }
+
+    /** Forgets the cached prefix. */
+    public synchronized void reset() {
+        cached = 0;
+    }
+
+    @Override
+    public void close() {
+        cancel();
+        closed = true;
+    }
+}

@@ -1,0 +1,42 @@
+package dev.edgellm.kv;
+
+/**
+ * Keys and values of every layer for positions {@code 0 .. contextLength-1}. Each position of a layer holds
+ * {@code kvDim = kvHeads × headDim} keys and as many values; a head's slice starts at {@code head × headDim}.
+ * Sized from the requested context, not the model's maximum. Not thread-safe: owned by one session.
+ */
+public interface KvCache {
+    KvCacheType type();
+
+    int layers();
+
+    int contextLength();
+
+    /** kvHeads × headDim. */
+    int kvDim();
+
+    /** Stores the key and value vectors ({@code kvDim} floats each) of {@code pos} in {@code layer}. */
+    void store(int layer, int pos, float[] k, int kOff, float[] v, int vOff);
+
+    /** Dot product of the cached key slice {@code [off, off+n)} at {@code pos} with {@code q[qOff ..]}. */
+    float dotKey(int layer, int pos, int off, float[] q, int qOff, int n);
+
+    /** {@code out[outOff + i] += w × value[pos][off + i]} for {@code i < n}. */
+    void addValue(int layer, int pos, int off, float w, float[] out, int outOff, int n);
+
+    /** Bytes held by the cache. */
+    long bytes();
+
+    static KvCache allocate(KvCacheType type, int layers, int contextLength, int kvDim) {
+        if (contextLength < 1) throw new IllegalArgumentException("context length must be >= 1, got " + contextLength);
+        long perLayer = (long) contextLength * kvDim;
+        if (perLayer > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("context " + contextLength + " × kv dim " + kvDim + " is too large for one layer");
+        }
+        switch (type) {
+            case F32: return new F32KvCache(layers, contextLength, kvDim);
+            case F16: return new F16KvCache(layers, contextLength, kvDim);
+            default: throw new AssertionError(type);
+        }
+    }
+}

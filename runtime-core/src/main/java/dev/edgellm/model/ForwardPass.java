@@ -1,0 +1,161 @@
+package dev.edgellm.model;
+
+import dev.edgellm.kv.KvCache;
+import dev.edgellm.model.LlamaWeights.Layer;
+import dev.edgellm.spi.Backend;
+
+/**
+ * The llama-family forward pass (llama, mistral, qwen2, qwen3) over a batch of consecutive tokens, written
+ * to be read top to bottom: embeddings, then per layer RMSNorm → q/k/v (+bias) → (q/k norm) → RoPE → KV
+ * cache → causal attention → output projection → residual, RMSNorm → SwiGLU FFN → residual, then the
+ * final norm and the vocabulary projection. Every numeric operation goes through the {@link Backend}.
+ *
+ * <p>Scratch buffers are allocated once, sized for {@link #maxBatch} tokens, so the decode loop allocates
+ * nothing. One instance per session; not thread-safe.
+ */
+public final class ForwardPass {
+    private final ModelConfig c;
+    private final LlamaWeights w;
+    private final Backend backend;
+    private final KvCache cache;
+    private final int maxBatch;
+    private final double[] invFreq;
+
+    // activations for up to maxBatch tokens, token i at offset i * (width)
+    private final float[] x, xb, xb2, q, k, v, attOut, hb, hb2;
+    private final float[] att;
+    private final float[] logits;
+
+    public ForwardPass(ModelConfig c, LlamaWeights w, Backend backend, KvCache cache, int maxBatch) {
+        this.c = c;
+        this.w = w;
+        this.backend = backend;
+        this.cache = cache;
+        this.maxBatch = maxBatch;
+        x = new float[maxBatch * c.dim];
+        xb = new float[maxBatch * c.dim];
+        xb2 = new float[maxBatch * c.dim];
+        q = new float[maxBatch * c.qDim()];
+        k = new float[maxBatch * c.kvDim()];
+        v = new float[maxBatch * c.kvDim()];
+        attOut = new float[maxBatch * c.qDim()];
+        hb = new float[maxBatch * c.hiddenDim];
+        hb2 = new float[maxBatch * c.hiddenDim];
+        att = new float[cache.contextLength()];
+        logits = new float[c.vocabSize];
+        invFreq = ropeInverseFrequencies(c, w.ropeFreqFactors);
+    }
+
+    public int maxBatch() { return maxBatch; }
+
+    public KvCache cache() { return cache; }
+
+    /**
+     * Runs {@code n} tokens ({@code tokens[off ..]}) at positions {@code startPos ..}, splitting into batches
+     * of at most {@link #maxBatch}, and returns the logits after the last one (a shared buffer, overwritten by
+     * the next call).
+     */
+    public float[] forward(int[] tokens, int off, int n, int startPos) {
+        if (n <= 0) throw new IllegalArgumentException("no tokens to evaluate");
+        if (startPos + n > cache.contextLength()) {
+            throw new IllegalStateException("positions " + startPos + ".." + (startPos + n - 1)
+                    + " exceed the context length " + cache.contextLength());
+        }
+        for (int done = 0; done < n; ) {
+            int b = Math.min(maxBatch, n - done);
+            batch(tokens, off + done, b, startPos + done);
+            done += b;
+        }
+        return logits;
+    }
+
+    private void batch(int[] tokens, int off, int n, int startPos) {
+        int dim = c.dim, qDim = c.qDim(), kvDim = c.kvDim(), hidden = c.hiddenDim;
+        for (int i = 0; i < n; i++) {
+            int t = tokens[off + i];
+            if (t < 0 || t >= c.vocabSize) throw new IllegalArgumentException("token id " + t + " outside vocabulary of " + c.vocabSize);
+            backend.getRow(w.tokenEmbedding, t, x, i * dim);
+        }
+        float scale = (float) (1.0 / Math.sqrt(c.headDim));
+        for (int l = 0; l < c.layers; l++) {
+            Layer y = w.layers[l];
+            // attention block
+            for (int i = 0; i < n; i++) backend.rmsNorm(xb, i * dim, x, i * dim, y.attnNorm, c.rmsEps, dim);
+            backend.matMul(y.wq, xb, q, n);
+            backend.matMul(y.wk, xb, k, n);
+            backend.matMul(y.wv, xb, v, n);
+            for (int i = 0; i < n; i++) {
+                int pos = startPos + i;
+                if (y.bq != null) {
+                    addInPlace(q, i * qDim, y.bq, qDim);
+                    addInPlace(k, i * kvDim, y.bk, kvDim);
+                    addInPlace(v, i * kvDim, y.bv, kvDim);
+                }
+                if (y.qNorm != null) {
+                    for (int h = 0; h < c.heads; h++) {
+                        int o = i * qDim + h * c.headDim;
+                        backend.rmsNorm(q, o, q, o, y.qNorm, c.rmsEps, c.headDim);
+                    }
+                    for (int h = 0; h < c.kvHeads; h++) {
+                        int o = i * kvDim + h * c.headDim;
+                        backend.rmsNorm(k, o, k, o, y.kNorm, c.rmsEps, c.headDim);
+                    }
+                }
+                rope(q, i * qDim, c.heads, pos);
+                rope(k, i * kvDim, c.kvHeads, pos);
+                cache.store(l, pos, k, i * kvDim, v, i * kvDim);
+            }
+            for (int i = 0; i < n; i++) {
+                backend.attention(cache, l, startPos + i, q, i * qDim, c.heads, c.kvHeads, c.headDim, scale, att,
+                        attOut, i * qDim);
+            }
+            backend.matMul(y.wo, attOut, xb2, n);
+            addInPlace(x, 0, xb2, n * dim);
+            // feed-forward block (SwiGLU)
+            for (int i = 0; i < n; i++) backend.rmsNorm(xb, i * dim, x, i * dim, y.ffnNorm, c.rmsEps, dim);
+            backend.matMul(y.gate, xb, hb, n);
+            backend.matMul(y.up, xb, hb2, n);
+            for (int j = 0, m = n * hidden; j < m; j++) {
+                float g = hb[j];
+                hb[j] = g / (1f + (float) Math.exp(-g)) * hb2[j];
+            }
+            backend.matMul(y.down, hb, xb2, n);
+            addInPlace(x, 0, xb2, n * dim);
+        }
+        int last = (n - 1) * dim;
+        backend.rmsNorm(xb, 0, x, last, w.outputNorm, c.rmsEps, dim);
+        backend.matVec(w.output, xb, 0, logits, 0);
+    }
+
+    private static void addInPlace(float[] dst, int off, float[] src, int n) {
+        for (int i = 0; i < n; i++) dst[off + i] += src[i];
+    }
+
+    /** Rotates the first ropeDim dimensions of each of {@code heads} heads at {@code off} for position pos. */
+    private void rope(float[] vec, int off, int heads, int pos) {
+        int half = c.ropeDim / 2;
+        boolean neox = c.arch.ropeType == Architecture.RopeType.NEOX;
+        for (int i = 0; i < half; i++) {
+            double angle = pos * invFreq[i];
+            float cos = (float) Math.cos(angle), sin = (float) Math.sin(angle);
+            for (int h = 0; h < heads; h++) {
+                int base = off + h * c.headDim;
+                int a = neox ? base + i : base + 2 * i;
+                int b = neox ? base + i + half : base + 2 * i + 1;
+                float x0 = vec[a], x1 = vec[b];
+                vec[a] = x0 * cos - x1 * sin;
+                vec[b] = x0 * sin + x1 * cos;
+            }
+        }
+    }
+
+    /** θ_i = scale · base^(−2i/ropeDim) / factor_i (factor from rope_freqs, Llama 3.1 scaling). */
+    static double[] ropeInverseFrequencies(ModelConfig c, float[] factors) {
+        double[] f = new double[c.ropeDim / 2];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = c.ropeFreqScale * Math.pow(c.ropeBase, -2.0 * i / c.ropeDim);
+            if (factors != null) f[i] /= factors[i];
+        }
+        return f;
+    }
+}
