@@ -10,7 +10,19 @@ public final class Quants {
     private static final Map<GgmlType, QuantFormat> FORMATS = new EnumMap<>(GgmlType.class);
 
     static {
-        // filled in as formats are implemented; see register()
+        register(new F32());
+        register(new F16());
+        register(new BF16());
+        register(new Q4_0());
+        register(new Q4_1());
+        register(new Q5_0());
+        register(new Q5_1());
+        register(new Q8_0());
+        register(new Q2_K());
+        register(new Q3_K());
+        register(new Q4_K());
+        register(new Q5_K());
+        register(new Q6_K());
     }
 
     private Quants() {}
