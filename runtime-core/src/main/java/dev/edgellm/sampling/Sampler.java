@@ -19,6 +19,9 @@ import java.util.SplittableRandom;
  *   <li>The draw: softmax over the survivors (double sums), one uniform u in [0, 1) from {@link SplitMix64},
  *       first candidate whose running mass exceeds {@code u * total}. No draw happens when one candidate is
  *       left, or in greedy mode, which matches llama.cpp's dist sampler.</li>
+ *   <li>Reproducible on any JVM: the RNG is our own, exp/log go through {@link StrictMath} (Math's may differ
+ *       by an ulp between JVMs and CPUs), and float/double arithmetic is IEEE-exact since Java 17. Tokens
+ *       differ from llama.cpp's for the same seed, because llama.cpp draws with std::mt19937.</li>
  * </ul>
  *
  * <p>Cost per token: one pass building candidates, O(n log k) top-k selection. Top-p on an unsorted list
@@ -158,7 +161,7 @@ public final class Sampler {
         float max = maxLogit();
         double total = 0;
         for (int i = 0; i < n; i++) {
-            total += Math.exp(Candidates.logit(keys[i]) - max);
+            total += StrictMath.exp(Candidates.logit(keys[i]) - max);
         }
         // grow the sorted prefix only as far as the mass requires; earlier prefixes stay put (strict order)
         int m = n;
@@ -170,7 +173,7 @@ public final class Sampler {
         int i = 0;
         while (true) {
             for (; i < m; i++) {
-                cum += Math.exp(Candidates.logit(keys[i]) - max) / total;
+                cum += StrictMath.exp(Candidates.logit(keys[i]) - max) / total;
                 if (cum >= p) {
                     n = i + 1;
                     sorted = true;
@@ -191,7 +194,7 @@ public final class Sampler {
             return;
         }
         // p_i >= p * p_max  <=>  logit_i >= max_logit + log(p); computed in float as llama.cpp does
-        float minLogit = maxLogit() + (float) Math.log(p);
+        float minLogit = maxLogit() + (float) StrictMath.log(p);
         if (sorted) {
             int i = 1; // the best token always stays
             while (i < n && Candidates.logit(keys[i]) >= minLogit) {
@@ -222,7 +225,7 @@ public final class Sampler {
         float max = maxLogit() / t;
         double total = 0;
         for (int i = 0; i < n; i++) {
-            double w = Math.exp(Candidates.logit(keys[i]) / t - max);
+            double w = StrictMath.exp(Candidates.logit(keys[i]) / t - max);
             weights[i] = w;
             total += w;
         }
