@@ -41,48 +41,54 @@ final class Candidates {
     /**
      * Permutes {@code a[0, n)} so that its {@code k} smallest keys come first, in ascending order; the rest
      * stay behind them in some order. A max-heap of the k best seen so far rejects most tokens with one
-     * comparison, so this is O(n log k) at worst, and sorts fully (heapsort, no allocation) when k == n.
+     * comparison, so this is O(n log k) at worst, and a full in-place heapsort when k == n.
      */
     static void selectTop(long[] a, int n, int k) {
+        selectTop(a, 0, n, k);
+    }
+
+    /** {@link #selectTop(long[], int, int)} on the range {@code a[lo, hi)}: its k smallest go to a[lo, lo+k). */
+    static void selectTop(long[] a, int lo, int hi, int k) {
         if (k <= 0) {
             return;
         }
         for (int i = k / 2 - 1; i >= 0; i--) {
-            siftDown(a, i, k);
+            siftDown(a, lo, i, k);
         }
-        for (int i = k; i < n; i++) {
-            if (a[i] < a[0]) {
-                // swap rather than overwrite: the tail must stay a permutation for a later, wider selection
+        for (int i = lo + k; i < hi; i++) {
+            if (a[i] < a[lo]) {
+                // swap rather than overwrite: the range must stay a permutation of the candidates
                 long t = a[i];
-                a[i] = a[0];
-                a[0] = t;
-                siftDown(a, 0, k);
+                a[i] = a[lo];
+                a[lo] = t;
+                siftDown(a, lo, 0, k);
             }
         }
         for (int end = k - 1; end > 0; end--) {
-            long t = a[end];
-            a[end] = a[0];
-            a[0] = t;
-            siftDown(a, 0, end);
+            long t = a[lo + end];
+            a[lo + end] = a[lo];
+            a[lo] = t;
+            siftDown(a, lo, 0, end);
         }
     }
 
-    private static void siftDown(long[] a, int i, int size) {
-        long v = a[i];
+    /** Max-heap sift of heap index i in the heap stored at a[base, base+size). */
+    private static void siftDown(long[] a, int base, int i, int size) {
+        long v = a[base + i];
         while (true) {
             int c = 2 * i + 1;
             if (c >= size) {
                 break;
             }
-            if (c + 1 < size && a[c + 1] > a[c]) {
+            if (c + 1 < size && a[base + c + 1] > a[base + c]) {
                 c++;
             }
-            if (a[c] <= v) {
+            if (a[base + c] <= v) {
                 break;
             }
-            a[i] = a[c];
+            a[base + i] = a[base + c];
             i = c;
         }
-        a[i] = v;
+        a[base + i] = v;
     }
 }

@@ -6,7 +6,8 @@ import java.util.SplittableRandom;
  * Picks the next token from a logits vector, following llama.cpp's default sampler chain:
  * <pre>penalties → top-k → top-p → min-p → temperature → dist</pre>
  * (typical-p, DRY, XTC and top-n-sigma are not implemented; they are off by default in llama.cpp).
- * With temperature {@code <= 0} the chain is penalties → argmax, ties going to the lowest token id.
+ * With temperature {@code <= 0} the chain is penalties → argmax, ties going to the lowest token id (the
+ * filters are skipped: none of them can remove the most likely token, so the result is the same).
  *
  * <p>Semantics worth knowing:
  * <ul>
@@ -24,17 +25,14 @@ import java.util.SplittableRandom;
  *       differ from llama.cpp's for the same seed, because llama.cpp draws with std::mt19937.</li>
  * </ul>
  *
- * <p>Cost per token: one pass building candidates, O(n log k) top-k selection. Top-p on an unsorted list
- * selects the best 256, then 4096, then 65536, then all tokens until the mass reaches p, so a flat distribution
- * can cost a full in-place heapsort (about n·log2 n comparisons, ~2.6M for a 150k vocabulary) — it only
- * happens when top-k is disabled. Nothing is allocated after construction.
+ * <p>Cost per token: one pass building candidates and O(n log k) top-k selection; everything after top-k
+ * touches only k candidates. With top-k disabled, top-p and the draw work on the whole vocabulary: a
+ * StrictMath.exp per vocabulary entry in each, and a quickselect for the nucleus boundary (expected O(n),
+ * O(n log n) worst case) instead of a full sort. Nothing is allocated after construction.
  *
  * <p>One sampler per generation; not thread-safe.
  */
 public final class Sampler {
-    private static final int TOP_P_FIRST_BATCH = 256;
-    private static final int TOP_P_SORT_ALL_BELOW = 1024;
-
     private final SamplerSpec spec;
     private final int vocabSize;
     private final long seed;
@@ -42,7 +40,7 @@ public final class Sampler {
     private final PenaltyHistory history; // null when penalties cannot change anything
 
     private final long[] keys;     // live candidates are keys[0, n)
-    private final double[] weights; // exp(logit/T - max) per candidate during the draw
+    private final double[] weights; // scratch: by token id in top-p, by candidate position in the draw
     private int n;
     private boolean sorted;        // keys[0, n) ascending (most likely first)
 
@@ -158,35 +156,16 @@ public final class Sampler {
         if (p >= 1f || n == 1) {
             return;
         }
+        // weights by token id, so the cut can look them up whatever order it leaves the keys in
         float max = maxLogit();
         double total = 0;
         for (int i = 0; i < n; i++) {
-            total += StrictMath.exp(Candidates.logit(keys[i]) - max);
+            double w = StrictMath.exp(Candidates.logit(keys[i]) - max);
+            weights[Candidates.id(keys[i])] = w;
+            total += w;
         }
-        // grow the sorted prefix only as far as the mass requires; earlier prefixes stay put (strict order)
-        int m = n;
-        if (!sorted) {
-            m = n < TOP_P_SORT_ALL_BELOW ? n : TOP_P_FIRST_BATCH;
-            Candidates.selectTop(keys, n, m);
-        }
-        double cum = 0;
-        int i = 0;
-        while (true) {
-            for (; i < m; i++) {
-                cum += StrictMath.exp(Candidates.logit(keys[i]) - max) / total;
-                if (cum >= p) {
-                    n = i + 1;
-                    sorted = true;
-                    return;
-                }
-            }
-            if (m == n) {
-                sorted = true; // rounding kept everything; the list is fully sorted by now
-                return;
-            }
-            m = (int) Math.min(n, m * 16L);
-            Candidates.selectTop(keys, n, m);
-        }
+        double target = p * total;
+        n = sorted ? Nucleus.sortedCut(keys, n, weights, target) : Nucleus.unsortedCut(keys, n, weights, target);
     }
 
     private void minP(float p) {

@@ -96,19 +96,32 @@ class SamplerFilterTest {
     }
 
     @Test
-    void topPOnALargeFlatVocabularyMatchesABruteForceSort() {
-        // a flat distribution forces the 256 -> 4096 -> all escalation
+    void topPOnALargeVocabularyMatchesABruteForceSort() {
+        // top-k off, so the unsorted (quickselect) path handles 5000 candidates
         int v = 5000;
         SplitMix64 r = new SplitMix64(3);
-        float[] logits = new float[v];
+        float[] flat = new float[v];
+        float[] peaked = new float[v];
         for (int i = 0; i < v; i++) {
-            logits[i] = (float) (r.nextDouble() * 4 - 2);
+            flat[i] = (float) (r.nextDouble() * 4 - 2);
+            peaked[i] = (float) (r.nextDouble() * 30 - 20);
         }
         for (float p : new float[] {0.05f, 0.3f, 0.9f, 0.999f}) {
-            assertEquals(bruteForceTopP(logits, p), survivors(plain().topP(p).build(), logits), "top_p " + p);
+            assertEquals(bruteForceTopP(flat, p), survivors(plain().topP(p).build(), flat), "flat, top_p " + p);
+            assertEquals(bruteForceTopP(peaked, p), survivors(plain().topP(p).build(), peaked), "peaked " + p);
         }
     }
 
+    @Test
+    void topPOnEqualLogitsKeepsExactlyTheLowestIds() {
+        // 2000 candidates take the unsorted path; equal weights sum exactly, so the cut is exact
+        Set<Integer> kept = survivors(plain().topP(0.5f).build(), new float[2000]);
+        assertEquals(1000, kept.size());
+        assertEquals(0, (int) ((TreeSet<Integer>) kept).first());
+        assertEquals(999, (int) ((TreeSet<Integer>) kept).last());
+    }
+
+    /** Sort everything, then keep the shortest prefix whose softmax mass reaches p. */
     private static Set<Integer> bruteForceTopP(float[] logits, float p) {
         float max = Float.NEGATIVE_INFINITY;
         double total = 0;
@@ -116,7 +129,7 @@ class SamplerFilterTest {
             max = Math.max(max, l);
         }
         for (float l : logits) {
-            total += Math.exp(l - max);
+            total += StrictMath.exp(l - max);
         }
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < logits.length; i++) {
@@ -127,8 +140,8 @@ class SamplerFilterTest {
         double cum = 0;
         for (int id : order) {
             kept.add(id);
-            cum += Math.exp(logits[id] - max) / total;
-            if (cum >= p) {
+            cum += StrictMath.exp(logits[id] - max);
+            if (cum >= p * total) {
                 break;
             }
         }
