@@ -92,8 +92,8 @@ public final class Model implements AutoCloseable {
 
     /** Renders messages with the model's chat template, ending with the assistant prompt. */
     public String renderChat(List<Message> messages) {
-        String bos = tokenizer.vocabulary().bosId() >= 0 ? tokenizer.vocabulary().token(tokenizer.vocabulary().bosId()) : "";
-        String eos = tokenizer.vocabulary().eosId() >= 0 ? tokenizer.vocabulary().token(tokenizer.vocabulary().eosId()) : "";
+        String bos = tokenizer.vocabulary().bos() >= 0 ? tokenizer.vocabulary().token(tokenizer.vocabulary().bos()) : "";
+        String eos = tokenizer.vocabulary().eos() >= 0 ? tokenizer.vocabulary().token(tokenizer.vocabulary().eos()) : "";
         return chatTemplate.render(messages, true, bos, eos);
     }
 
