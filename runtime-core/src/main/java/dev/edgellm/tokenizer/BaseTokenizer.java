@@ -1,0 +1,156 @@
+package dev.edgellm.tokenizer;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+import static dev.edgellm.tokenizer.Vocabulary.ATTR_BYTE;
+import static dev.edgellm.tokenizer.Vocabulary.ATTR_CONTROL;
+import static dev.edgellm.tokenizer.Vocabulary.ATTR_LSTRIP;
+import static dev.edgellm.tokenizer.Vocabulary.ATTR_NORMAL;
+import static dev.edgellm.tokenizer.Vocabulary.ATTR_RSTRIP;
+import static dev.edgellm.tokenizer.Vocabulary.ATTR_UNKNOWN;
+import static dev.edgellm.tokenizer.Vocabulary.ATTR_USER_DEFINED;
+
+/**
+ * What all tokenizers share, following llama.cpp's {@code llama_vocab::impl::tokenize}: special-token text is
+ * cut out first ({@code tokenizer_st_partition}), the remaining text fragments go to the model's algorithm,
+ * BOS/EOS/SEP are added by the vocabulary's flags; and the token-to-bytes rules of {@code token_to_piece}.
+ */
+abstract class BaseTokenizer implements Tokenizer {
+    private static final byte[] EMPTY = new byte[0];
+
+    final Vocabulary vocab;
+
+    BaseTokenizer(Vocabulary vocab) {
+        this.vocab = vocab;
+    }
+
+    /**
+     * Tokenizes one fragment of plain text (never empty).
+     *
+     * @param afterSpecial the fragment starts the text or follows a special token (SentencePiece adds its
+     *                     space prefix then)
+     */
+    abstract void encodeText(String text, boolean afterSpecial, IntList out);
+
+    /** The bytes of a NORMAL token. */
+    abstract byte[] normalBytes(int id);
+
+    @Override
+    public Vocabulary vocabulary() { return vocab; }
+
+    @Override
+    public final int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
+        Objects.requireNonNull(text, "text");
+        IntList out = new IntList(text.length() / 3 + 4);
+        if (addSpecial && vocab.addBos()) out.add(vocab.bos());
+        boolean afterSpecial = true;
+        for (long f : partition(text, parseSpecial)) {
+            int token = fragmentToken(f);
+            if (token >= 0) {
+                out.add(token);
+                afterSpecial = true;
+            } else {
+                encodeText(text.substring(fragmentStart(f), fragmentEnd(f)), afterSpecial, out);
+                afterSpecial = false;
+            }
+        }
+        if (addSpecial && vocab.addEos()) out.add(vocab.eos());
+        if (addSpecial && vocab.addSep()) out.add(vocab.sep());
+        return out.toArray();
+    }
+
+    // A fragment is a special token (id >= 0) or a text range [start, end), packed in a long:
+    // bit 63 set for text, then start and end in 31 bits each.
+    private static long textFragment(int start, int end) {
+        return Long.MIN_VALUE | ((long) start << 31) | end;
+    }
+
+    private static int fragmentToken(long f) { return f < 0 ? -1 : (int) f; }
+
+    private static int fragmentStart(long f) { return (int) ((f >>> 31) & 0x7FFFFFFF); }
+
+    private static int fragmentEnd(long f) { return (int) (f & 0x7FFFFFFF); }
+
+    /**
+     * Cuts special-token text out of {@code text}: longest token first, every occurrence, left to right
+     * ({@code tokenizer_st_partition}). Without parseSpecial only user-defined tokens are matched.
+     */
+    private List<Long> partition(String text, boolean parseSpecial) {
+        List<Long> frags = new ArrayList<>();
+        if (text.isEmpty()) return frags;
+        frags.add(textFragment(0, text.length()));
+        for (int id : vocab.specialIds()) {
+            int attr = vocab.attrs(id);
+            if (!parseSpecial && (attr & (ATTR_CONTROL | ATTR_UNKNOWN)) != 0) continue;
+            String special = vocab.token(id);
+            if (text.indexOf(special) < 0) continue; // cheap test before walking the fragments
+            List<Long> next = new ArrayList<>(frags.size() + 4);
+            for (long f : frags) {
+                if (fragmentToken(f) >= 0) {
+                    next.add(f);
+                    continue;
+                }
+                int start = fragmentStart(f), end = fragmentEnd(f);
+                while (start < end) {
+                    int at = text.indexOf(special, start);
+                    if (at < 0 || at + special.length() > end) break;
+                    int leftEnd = at;
+                    if ((attr & ATTR_LSTRIP) != 0) while (leftEnd > start && isSpace(text.charAt(leftEnd - 1))) leftEnd--;
+                    if (leftEnd > start) next.add(textFragment(start, leftEnd));
+                    next.add((long) id);
+                    start = at + special.length();
+                    if ((attr & ATTR_RSTRIP) != 0) while (start < end && isSpace(text.charAt(start))) start++;
+                }
+                if (start < end) next.add(textFragment(start, end));
+            }
+            frags = next;
+        }
+        return frags;
+    }
+
+    /** C's isspace, which llama.cpp uses for lstrip/rstrip. */
+    private static boolean isSpace(char c) {
+        return c == ' ' || (c >= '\t' && c <= '\r');
+    }
+
+    @Override
+    public String decode(int[] ids) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(ids.length * 4);
+        boolean stripSpace = vocab.addSpacePrefix();
+        for (int id : ids) {
+            byte[] b = tokenBytes(id, false);
+            if (b.length == 0) continue;
+            int skip = stripSpace && b[0] == ' ' ? 1 : 0;
+            out.write(b, skip, b.length - skip);
+            stripSpace = false;
+        }
+        return new String(out.toByteArray(), StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public byte[] tokenBytes(int id, boolean special) {
+        if (id < 0 || id >= vocab.size()) {
+            throw new IndexOutOfBoundsException("token id " + id + " is outside the vocabulary (" + vocab.size() + " tokens)");
+        }
+        int attr = vocab.attrs(id);
+        if ((attr & (ATTR_UNKNOWN | ATTR_CONTROL)) != 0 && !special) return EMPTY;
+        if ((attr & (ATTR_UNKNOWN | ATTR_CONTROL | ATTR_USER_DEFINED)) != 0) return Unicode.utf8(vocab.token(id));
+        if ((attr & ATTR_NORMAL) != 0) return normalBytes(id);
+        if ((attr & ATTR_BYTE) != 0) {
+            int b = parseByteToken(vocab.token(id));
+            return b >= 0 ? new byte[] {(byte) b} : Unicode.utf8(vocab.token(id));
+        }
+        return EMPTY; // unused and undefined tokens render as nothing, as in llama.cpp
+    }
+
+    /** The byte of a {@code <0xXX>} token text, or -1. */
+    static int parseByteToken(String t) {
+        if (t.length() != 6 || !t.startsWith("<0x") || t.charAt(5) != '>') return -1;
+        int hi = Character.digit(t.charAt(3), 16), lo = Character.digit(t.charAt(4), 16);
+        return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
+    }
+}
