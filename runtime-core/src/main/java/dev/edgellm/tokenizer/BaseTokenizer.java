@@ -132,6 +132,60 @@ abstract class BaseTokenizer implements Tokenizer {
     }
 
     @Override
+    public String detokenize(int[] ids, boolean removeSpecial, boolean unparseSpecial) {
+        int from = 0, to = ids.length;
+        boolean removeSpace = vocab.addSpacePrefix();
+        if (removeSpecial && vocab.addBos() && to > 0 && ids[0] == vocab.bos()) {
+            removeSpace = false;
+            from++;
+        }
+        if (removeSpecial && vocab.addEos() && to > from && ids[to - 1] == vocab.eos()) to--;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(ids.length * 4);
+        for (int i = from; i < to; i++) {
+            byte[] b = tokenBytes(ids[i], unparseSpecial);
+            int skip = removeSpace && b.length > 0 && b[0] == ' ' ? 1 : 0;
+            out.write(b, skip, b.length - skip);
+            removeSpace = false;
+        }
+        byte[] text = out.toByteArray();
+        int n = vocab.cleanSpaces() ? cleanSpaces(text) : text.length;
+        return new String(text, 0, n, StandardCharsets.UTF_8);
+    }
+
+    /** llama.cpp's three clean-up passes over the detokenized bytes, in place; returns the new length. */
+    private static int cleanSpaces(byte[] t) {
+        int n = t.length;
+        int total = n > 0 ? 1 : 0; // " ?", " !", " .", " ," lose the space
+        for (int i = 1; i < n; i++) {
+            byte x = t[i];
+            if (t[i - 1] == ' ' && (x == '?' || x == '!' || x == '.' || x == ',')) total--;
+            t[total++] = x;
+        }
+        n = total;
+        total = n > 0 ? 1 : 0; // " ' " between spaces: both spaces go
+        for (int i = 1; i < n; i++) {
+            byte x = t[i];
+            if (x == '\'' && i + 1 < n && t[i - 1] == ' ' && t[i + 1] == ' ') {
+                total--;
+                t[++i] = 0; // the next space is overwritten, as llama.cpp does
+            }
+            t[total++] = x;
+        }
+        n = total;
+        total = n > 0 ? 1 : 0; // " 's", " 'm", " 're", " 've" join the word before
+        for (int i = 1; i < n; i++) {
+            byte x = t[i];
+            if (t[i - 1] == ' ' && x == '\'' && i + 1 < n) {
+                byte x1 = t[i + 1];
+                if (x1 == 's' || x1 == 'm') total--;
+                else if (i + 2 < n && ((x1 == 'r' || x1 == 'v') && t[i + 2] == 'e')) total--;
+            }
+            t[total++] = x;
+        }
+        return total;
+    }
+
+    @Override
     public byte[] tokenBytes(int id, boolean special) {
         if (id < 0 || id >= vocab.size()) {
             throw new IndexOutOfBoundsException("token id " + id + " is outside the vocabulary (" + vocab.size() + " tokens)");

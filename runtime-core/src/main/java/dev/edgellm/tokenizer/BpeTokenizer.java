@@ -56,13 +56,13 @@ public final class BpeTokenizer extends BaseTokenizer {
             if (space < 0) {
                 throw Vocabulary.bad(f, Vocabulary.KEY_MERGES + "[" + rank + "]", "'" + m + "' is not two tokens separated by a space");
             }
-            String a = m.substring(0, space), b = m.substring(space + 1);
-            int left = vocab.id(a), right = vocab.id(b);
+            int left = vocab.id(m, 0, space), right = vocab.id(m, space + 1, m.length());
             if (left == Vocabulary.NONE || right == Vocabulary.NONE) {
                 throw Vocabulary.bad(f, Vocabulary.KEY_MERGES + "[" + rank + "]", "'" + m + "' refers to '"
-                        + (left == Vocabulary.NONE ? a : b) + "', which is not in " + Vocabulary.KEY_TOKENS);
+                        + (left == Vocabulary.NONE ? m.substring(0, space) : m.substring(space + 1))
+                        + "', which is not in " + Vocabulary.KEY_TOKENS);
             }
-            result[rank] = vocab.id(a + b);
+            result[rank] = vocab.concatId(left, right);
             ranks.putIfAbsent(pair(left, right), rank); // a repeated merge keeps its first rank, as in llama.cpp
         }
         return new BpeTokenizer(vocab, pre, ranks, result);

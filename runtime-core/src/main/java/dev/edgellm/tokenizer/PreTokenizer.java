@@ -128,6 +128,17 @@ public final class PreTokenizer {
         name(Kind.GPT4O, "gpt-4o", "llama4", "kanana2", "talkie", "minimax-m2");
     }
 
+    // llama.cpp sets clean_spaces = false for these (their detokenized text keeps " ," and " 's")
+    private static final java.util.Set<String> KEEP_SPACES = new java.util.HashSet<>(Arrays.asList("deepseek-llm",
+            "deepseek-coder", "deepseek-v3", "hunyuan-dense", "joyai-llm", "command-r", "smollm", "qwen2",
+            "deepseek-r1-qwen", "kormo", "f2llmv2", "hunyuan", "solar-open", "qwen35", "poro-chat", "viking", "tekken",
+            "gpt-4o", "llama4", "kanana2", "talkie", "minimax-m2", "trillion", "granite-docling"));
+
+    /** llama.cpp's clean_spaces for a BPE vocabulary with this {@code tokenizer.ggml.pre}. */
+    static boolean cleansSpaces(String pre) {
+        return !KEEP_SPACES.contains(pre);
+    }
+
     private static void name(Kind kind, String... names) {
         for (String n : names) NAMES.put(n, kind);
     }

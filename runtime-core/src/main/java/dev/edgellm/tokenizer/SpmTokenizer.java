@@ -55,13 +55,12 @@ public final class SpmTokenizer extends BaseTokenizer {
             if (next[left] >= 0) tryAddPair(text, start, len, left, next[left], queue);
         }
         for (int i = 0; i >= 0; i = next[i]) {
-            String piece = text.substring(start[i], start[i] + len[i]);
-            int id = vocab.id(piece);
+            int id = vocab.id(text, start[i], start[i] + len[i]);
             if (id != Vocabulary.NONE) {
                 out.add(id);
                 continue;
             }
-            for (byte b : Unicode.utf8(piece)) {
+            for (byte b : Unicode.utf8(text.substring(start[i], start[i] + len[i]))) {
                 int t = byteTokens[b & 0xFF];
                 if (t == Vocabulary.NONE) t = vocab.unk();
                 if (t != Vocabulary.NONE) out.add(t);
@@ -71,7 +70,7 @@ public final class SpmTokenizer extends BaseTokenizer {
 
     private void tryAddPair(String text, int[] start, int[] len, int left, int right, MergeQueue queue) {
         int end = start[right] + len[right];
-        int id = vocab.id(text.substring(start[left], end));
+        int id = vocab.id(text, start[left], end);
         if (id == Vocabulary.NONE) return;
         queue.push(MergeQueue.key(MergeQueue.descending(vocab.score(id)), left), end - start[left]);
     }

@@ -7,6 +7,8 @@ package dev.edgellm.tokenizer;
 public enum TokenType {
     UNDEFINED(0), NORMAL(1), UNKNOWN(2), CONTROL(3), USER_DEFINED(4), UNUSED(5), BYTE(6);
 
+    private static final TokenType[] BY_CODE = values();
+
     private final int code;
 
     TokenType(int code) { this.code = code; }
@@ -16,6 +18,6 @@ public enum TokenType {
 
     /** The type for a stored code; codes outside 0..6 are {@link #UNDEFINED}, as llama.cpp treats them. */
     public static TokenType fromCode(int code) {
-        return code >= 1 && code <= 6 ? values()[code] : UNDEFINED;
+        return code >= 1 && code <= 6 ? BY_CODE[code] : UNDEFINED;
     }
 }

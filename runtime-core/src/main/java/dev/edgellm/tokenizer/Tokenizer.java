@@ -26,6 +26,15 @@ public interface Tokenizer {
      */
     String decode(int[] ids);
 
+    /**
+     * llama.cpp's {@code llama_detokenize}, exactly: with removeSpecial a leading BOS and a trailing EOS are
+     * dropped (when the vocabulary adds them); with unparseSpecial control tokens render as their text; a
+     * space-prefix tokenizer drops one leading space of the first token (not after a removed BOS); and where
+     * the vocabulary says clean_spaces, " ?", " !", " .", " ," and some spaces around apostrophes lose
+     * their space. Unlike {@link #decode}, this can lose spaces the text had.
+     */
+    String detokenize(int[] ids, boolean removeSpecial, boolean unparseSpecial);
+
     /** The raw bytes token {@code id} stands for; control and unknown tokens give no bytes. */
     default byte[] tokenBytes(int id) {
         return tokenBytes(id, false);

@@ -8,10 +8,8 @@ import dev.edgellm.gguf.MetadataValue;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.logging.Logger;
 
 /**
@@ -65,10 +63,10 @@ public final class Vocabulary {
     private final float[] scores;
     private final TokenType[] types;
     private final int[] attrs;
-    private final Map<String, Integer> ids;
+    private final TokenIndex index;
     private final int bos, eos, eot, eom, unk, pad, sep, mask;
     private final int[] fim = new int[6];
-    private final boolean addBos, addEos, addSep, addSpacePrefix;
+    private final boolean addBos, addEos, addSep, addSpacePrefix, cleanSpaces;
     private final BitSet eog = new BitSet();
     private final int[] specialIds;
     private final int maxTokenChars;
@@ -81,17 +79,17 @@ public final class Vocabulary {
         int n = tokens.length;
         scores = readScores(f, n);
         types = readTypes(f, n);
-        ids = new HashMap<>(n * 4 / 3 + 16);
         int maxChars = 0;
         for (int i = 0; i < n; i++) {
             if (tokens[i].isEmpty()) tokens[i] = "[EMPTY_" + i + "]"; // as llama.cpp: keeps ids unique
-            Integer prev = ids.put(tokens[i], i);
-            if (prev != null) {
-                throw bad(f, KEY_TOKENS, "duplicate token '" + tokens[i] + "' at ids " + prev + " and " + i);
-            }
             maxChars = Math.max(maxChars, tokens[i].length());
         }
         maxTokenChars = maxChars;
+        index = new TokenIndex(tokens);
+        int dup = index.duplicate();
+        if (dup >= 0) {
+            throw bad(f, KEY_TOKENS, "duplicate token '" + tokens[dup] + "' at ids " + index.get(tokens[dup]) + " and " + dup);
+        }
         attrs = new int[n];
         for (int i = 0; i < n; i++) attrs[i] = attrOf(types[i]);
 
@@ -121,6 +119,7 @@ public final class Vocabulary {
         addSpacePrefix = flag(f, "tokenizer.ggml.add_space_prefix", spm);
         addBos = flag(f, "tokenizer.ggml.add_bos_token", spm || wpm || (preKind != null && preKind.addBos));
         addEos = flag(f, "tokenizer.ggml.add_eos_token", false);
+        cleanSpaces = wpm || (bpe && PreTokenizer.cleansSpaces(pre));
         addSep = flag(f, "tokenizer.ggml.add_sep_token", wpm);
         requireIdFor(f, addBos, bos, "add_bos_token", "bos_token_id");
         requireIdFor(f, addEos, eos, "add_eos_token", "eos_token_id");
@@ -158,8 +157,17 @@ public final class Vocabulary {
 
     /** The id of a token text, or {@link #NONE}. */
     public int id(String text) {
-        Integer id = ids.get(text);
-        return id == null ? NONE : id;
+        return index.get(text);
+    }
+
+    /** The id of {@code text.substring(from, to)}, or {@link #NONE}; builds no string. */
+    int id(String text, int from, int to) {
+        return index.get(text, from, to);
+    }
+
+    /** The id of the token whose text is token a's followed by token b's, or {@link #NONE}. */
+    int concatId(int a, int b) {
+        return index.getConcat(a, b);
     }
 
     // Effective types, after llama.cpp's overrides (e.g. an EOT-looking user-defined token becomes control).
@@ -205,6 +213,9 @@ public final class Vocabulary {
 
     /** SentencePiece: prefix the text (and text after a special token) with a space. */
     public boolean addSpacePrefix() { return addSpacePrefix; }
+
+    /** llama.cpp's clean_spaces: detokenizing removes the space before "?!.," and some apostrophes. */
+    public boolean cleanSpaces() { return cleanSpaces; }
 
     @Override
     public String toString() {
@@ -331,8 +342,8 @@ public final class Vocabulary {
 
     private int findAndMarkControl(String[] texts) {
         for (String t : texts) {
-            Integer id = ids.get(t);
-            if (id != null) {
+            int id = id(t);
+            if (id != NONE) {
                 attrs[id] |= ATTR_CONTROL;
                 return id;
             }
@@ -346,16 +357,16 @@ public final class Vocabulary {
         }
         for (int k = 3; k < 6; k++) if (fim[k] != NONE) eog.set(fim[k]); // FIM pad/repo/sep end generation
         for (String t : EOG_TEXTS) {
-            Integer id = ids.get(t);
-            if (id != null) {
+            int id = id(t);
+            if (id != NONE) {
                 eog.set(id);
                 attrs[id] |= ATTR_CONTROL;
             }
         }
         // gpt-oss: these must be rendered, so llama.cpp treats them as user-defined
         for (String t : new String[] {"<|channel|>", "<|message|>", "<|start|>", "<|constrain|>"}) {
-            Integer id = ids.get(t);
-            if (id != null) attrs[id] = ATTR_USER_DEFINED;
+            int id = id(t);
+            if (id != NONE) attrs[id] = ATTR_USER_DEFINED;
         }
         for (int id : new int[] {eos, eot, eom}) if (id != NONE) eog.set(id);
         // o200k_harmony / solar-open: "<|end|>" ends a message, not the generation

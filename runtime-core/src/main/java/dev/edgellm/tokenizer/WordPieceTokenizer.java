@@ -43,7 +43,7 @@ public final class WordPieceTokenizer extends BaseTokenizer {
             for (int i = 0; i < n && complete; ) {
                 complete = false;
                 for (int j = Math.min(n, i + maxLen); j > i; j--) {
-                    int id = vocab.id(word.substring(i, j));
+                    int id = vocab.id(word, i, j);
                     if (id != Vocabulary.NONE) {
                         out.add(id);
                         i = j;
