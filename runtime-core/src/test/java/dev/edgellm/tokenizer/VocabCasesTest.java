@@ -79,6 +79,14 @@ class VocabCasesTest {
                         + Arrays.toString(ids) + " but got " + Arrays.toString(actual));
             }));
         }
+        cases.add(DynamicTest.dynamicTest("decode round-trips every case", () -> {
+            Tokenizer t = tokenizer.get();
+            assumeTrue(!(t instanceof WordPieceTokenizer), "WordPiece lower-cases and drops accents: not reversible");
+            for (String text : texts) {
+                assertEquals(text, t.decode(t.encode(text, false, false)), () -> name + " " + preview(text));
+                assertEquals(text, t.decode(t.encode(text, true, false)), () -> name + " with special " + preview(text));
+            }
+        }));
         return DynamicContainer.dynamicContainer(label, cases);
     }
 
