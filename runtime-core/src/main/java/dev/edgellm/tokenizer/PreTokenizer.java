@@ -25,9 +25,9 @@ import java.util.regex.Pattern;
  *     U+000B, as llama.cpp does for std::wregex.</li>
  * </ul>
  * llama.cpp has hand-written splitters for the GPT-2 and Llama 3 expressions; they give the same pieces as
- * the regexes, so here every expression goes through java.util.regex (no flags, so Android's ICU-based
- * engine behaves the same). {@code \s} is then ASCII whitespace plus the U+000B stand-in, i.e. llama.cpp's
- * Unicode White_Space set. Immutable and thread-safe.
+ * the regexes, so here every expression goes through java.util.regex. {@code \s} is written out as C's
+ * isspace set, which with the U+000B stand-in is exactly llama.cpp's White_Space set, and no flags are used,
+ * so that Android's ICU-based engine splits the same way. Immutable and thread-safe.
  */
 public final class PreTokenizer {
     private static final String RE_GPT2 = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)";
@@ -161,7 +161,7 @@ public final class PreTokenizer {
         for (int i = 0; i < patterns.length; i++) {
             String re = kind.regexes[i];
             collapsed[i] = re.contains("\\p{");
-            patterns[i] = Pattern.compile(collapsed[i] ? collapseRegex(re) : re);
+            patterns[i] = Pattern.compile(javaRegex(re, collapsed[i]));
         }
     }
 
@@ -295,30 +295,46 @@ public final class PreTokenizer {
         }
     }
 
-    /** Rewrites {@code \p{..}} for the collapsed text, tracking [..] as llama.cpp does. */
-    static String collapseRegex(String re) {
+    /** C's isspace set, which is what {@code \s} means to llama.cpp's std::regex on the rewritten text. */
+    private static final String SPACE_CHARS = "\\t\\n\\x0B\\f\\r\\x20";
+
+    /**
+     * Rewrites an expression for java.util.regex: {@code \p{..}} becomes the collapsed class (when
+     * {@code collapse}), tracking [..] as llama.cpp does; {@code \s}/{@code \S} become explicit ASCII classes,
+     * because Android's ICU-based engine gives {@code \s} a Unicode meaning (and leaves out U+000B).
+     */
+    static String javaRegex(String re, boolean collapse) {
         StringBuilder sb = new StringBuilder(re.length() * 2);
-        boolean inside = false;
+        int depth = 0; // inside [..], possibly nested
         for (int i = 0; i < re.length(); i++) {
             char c = re.charAt(i);
-            if (c == '[' && (i == 0 || re.charAt(i - 1) != '\\')) {
-                sb.append('[');
-                inside = true;
-                continue;
-            }
-            if (inside && c == ']' && re.charAt(i - 1) != '\\') {
-                sb.append(']');
-                inside = false;
-                continue;
-            }
-            if (c == '\\' && i + 3 < re.length() && re.charAt(i + 1) == 'p' && re.charAt(i + 2) == '{') {
-                int close = re.indexOf('}', i + 3);
-                String cls = close < 0 ? null : categoryClass(re.substring(i, close + 1));
-                if (cls != null) {
-                    sb.append(inside ? cls : "[" + cls + "]");
-                    i = close;
+            if (c == '[') {
+                depth++;
+            } else if (c == ']' && depth > 0) {
+                depth--;
+            } else if (c == '\\' && i + 1 < re.length()) {
+                char e = re.charAt(i + 1);
+                if (e == 'p' && collapse && i + 2 < re.length() && re.charAt(i + 2) == '{') {
+                    int close = re.indexOf('}', i + 3);
+                    String cls = close < 0 ? null : categoryClass(re.substring(i, close + 1));
+                    if (cls != null) {
+                        sb.append(depth > 0 ? cls : "[" + cls + "]");
+                        i = close;
+                        continue;
+                    }
+                } else if (e == 's') {
+                    sb.append(depth > 0 ? SPACE_CHARS : "[" + SPACE_CHARS + "]");
+                    i++;
+                    continue;
+                } else if (e == 'S') {
+                    if (depth > 0) throw new IllegalArgumentException("\\S inside a class: " + re);
+                    sb.append("[^").append(SPACE_CHARS).append(']');
+                    i++;
                     continue;
                 }
+                sb.append(c).append(e); // any other escape, e.g. \\ or \[, stays as it is
+                i++;
+                continue;
             }
             sb.append(c);
         }

@@ -90,8 +90,11 @@ class PreTokenizerTest {
 
     @Test
     void collapsedExpressions() {
-        assertEquals("[\\x{D2}A-Za-z]+", PreTokenizer.collapseRegex("\\p{L}+"));
-        assertEquals("[^\\s\\x{D2}A-Za-z\\x{D1}0-9]", PreTokenizer.collapseRegex("[^\\s\\p{L}\\p{N}]"));
+        assertEquals("[\\x{D2}A-Za-z]+", PreTokenizer.javaRegex("\\p{L}+", true));
+        String space = "\\t\\n\\x0B\\f\\r\\x20";
+        assertEquals("[^" + space + "\\x{D2}A-Za-z\\x{D1}0-9]", PreTokenizer.javaRegex("[^\\s\\p{L}\\p{N}]", true));
+        assertEquals("[" + space + "]+(?![^" + space + "])", PreTokenizer.javaRegex("\\s+(?!\\S)", false));
+        assertEquals("\\[\\\\\\]\\p{N}", PreTokenizer.javaRegex("\\[\\\\\\]\\p{N}", false), "other escapes stay");
         assertEquals("a\u000B\u00D2\u00D1\u00D3\u00D4\u00D5\u00D0",
                 PreTokenizer.collapseText("a\u3000\u00E9\u00BD\u00BF\u0301\u00A9\u200D".codePoints().toArray()));
     }
