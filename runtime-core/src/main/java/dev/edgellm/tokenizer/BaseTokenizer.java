@@ -3,7 +3,10 @@ package dev.edgellm.tokenizer;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 import static dev.edgellm.tokenizer.Vocabulary.ATTR_BYTE;
@@ -23,9 +26,19 @@ abstract class BaseTokenizer implements Tokenizer {
     private static final byte[] EMPTY = new byte[0];
 
     final Vocabulary vocab;
+    // special tokens grouped by first char, to find in one pass which of them occur in a text at all
+    private final BitSet specialFirstChars = new BitSet(1 << 16);
+    private final Map<Character, int[]> specialsByFirstChar = new HashMap<>();
 
     BaseTokenizer(Vocabulary vocab) {
         this.vocab = vocab;
+        Map<Character, IntList> groups = new HashMap<>();
+        for (int id : vocab.specialIds()) {
+            char first = vocab.token(id).charAt(0);
+            groups.computeIfAbsent(first, c -> new IntList(4)).add(id);
+            specialFirstChars.set(first);
+        }
+        groups.forEach((c, ids) -> specialsByFirstChar.put(c, ids.toArray()));
     }
 
     /**
@@ -83,11 +96,12 @@ abstract class BaseTokenizer implements Tokenizer {
         List<Long> frags = new ArrayList<>();
         if (text.isEmpty()) return frags;
         frags.add(textFragment(0, text.length()));
+        BitSet present = specialTokensIn(text);
         for (int id : vocab.specialIds()) {
+            if (!present.get(id)) continue; // fragments are pieces of the text: what it lacks, they lack
             int attr = vocab.attrs(id);
             if (!parseSpecial && (attr & (ATTR_CONTROL | ATTR_UNKNOWN)) != 0) continue;
             String special = vocab.token(id);
-            if (text.indexOf(special) < 0) continue; // cheap test before walking the fragments
             List<Long> next = new ArrayList<>(frags.size() + 4);
             for (long f : frags) {
                 if (fragmentToken(f) >= 0) {
@@ -110,6 +124,19 @@ abstract class BaseTokenizer implements Tokenizer {
             frags = next;
         }
         return frags;
+    }
+
+    /** The special tokens that occur somewhere in {@code text}, found in one pass. */
+    private BitSet specialTokensIn(String text) {
+        BitSet present = new BitSet();
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (!specialFirstChars.get(c)) continue;
+            for (int id : specialsByFirstChar.get(c)) {
+                if (!present.get(id) && text.startsWith(vocab.token(id), i)) present.set(id);
+            }
+        }
+        return present;
     }
 
     /** C's isspace, which llama.cpp uses for lstrip/rstrip. */

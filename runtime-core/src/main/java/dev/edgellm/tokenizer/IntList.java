@@ -14,15 +14,9 @@ final class IntList {
         a[n++] = v;
     }
 
-    void addAll(int[] vs) {
-        for (int v : vs) add(v);
-    }
-
     int get(int i) { return a[i]; }
 
     int size() { return n; }
-
-    void clear() { n = 0; }
 
     /** Drops the elements from {@code size} on. */
     void truncate(int size) { n = Math.min(n, size); }

@@ -8,7 +8,8 @@ import java.util.Arrays;
  * incomplete UTF-8 sequence at the end of what was fed is held back until the bytes that complete it arrive
  * (a character split across {@code <0xXX>} byte tokens, or across BPE tokens). Bytes that can never form a
  * valid character are emitted as U+FFFD at once; {@link #flush()} emits whatever is still held, an
- * unfinished sequence as U+FFFD. One decoder per stream; not thread-safe.
+ * unfinished sequence as U+FFFD. What counts as the start of a character is the Unicode Standard's table of
+ * well-formed UTF-8 byte sequences (§3.9, Table 3-7). One decoder per stream; not thread-safe.
  */
 public final class Utf8StreamDecoder {
     private byte[] buf = new byte[16];

@@ -56,7 +56,6 @@ public final class Vocabulary {
             "[EOT]", "[EOS]", "<|end_of_text|>", "<end_of_utterance>", "<eos>", "<turn|>", "<|tool_response>",
             "<\uFF5Cend\u2581of\u2581sentence\uFF5C>", "[e~["};
 
-    private final String source;
     private final String model;
     private final String pre;
     private final String[] tokens;
@@ -72,7 +71,6 @@ public final class Vocabulary {
     private final int maxTokenChars;
 
     private Vocabulary(GgufFile f) throws ModelFormatException {
-        source = String.valueOf(f.path());
         model = requireString(f, KEY_MODEL);
         pre = optString(f, KEY_PRE);
         tokens = readTokens(f);
@@ -231,8 +229,6 @@ public final class Vocabulary {
     int[] specialIds() { return specialIds; }
 
     int maxTokenChars() { return maxTokenChars; }
-
-    String source() { return source; }
 
     static ModelFormatException bad(GgufFile f, String key, String problem) {
         return new ModelFormatException(f.path(), -1, key, problem);
