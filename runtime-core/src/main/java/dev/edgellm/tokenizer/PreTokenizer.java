@@ -19,8 +19,8 @@ import java.util.regex.Pattern;
  *     text between matches stays a piece of its own;</li>
  * <li>an expression that uses {@code \p{..}} runs on a "collapsed" copy of the text in which every non-ASCII
  *     code point is replaced by one marker character for its Unicode category (whitespace by U+000B), and
- *     each {@code \p{..}} by a class of that marker plus the ASCII members. This is what llama.cpp does with
- *     std::regex, and quirks included (its ASCII {@code \p{S}} lacks '~') it is what we reproduce;</li>
+ *     each {@code \p{..}} by a class of that marker plus the ASCII members, as llama.cpp does for std::regex
+ *     (its ASCII {@code \p{S}} is "$+<=>^`|~"; llama.cpp builds before a 2026 fix lack the '~');</li>
  * <li>an expression without {@code \p{..}} runs on the code points, with non-ASCII whitespace replaced by
  *     U+000B, as llama.cpp does for std::wregex.</li>
  * </ul>
@@ -290,7 +290,7 @@ public final class PreTokenizer {
             case "\\p{P}": return "\\x{D3}\\x{21}-\\x{23}\\x{25}-\\x{2A}\\x{2C}-\\x{2F}\\x{3A}-\\x{3B}\\x{3F}-\\x{40}"
                     + "\\x{5B}-\\x{5D}\\x{5F}\\x{7B}\\x{7D}";
             case "\\p{M}": return "\\x{D4}";
-            case "\\p{S}": return "\\x{D5}\\x{24}\\x{2B}\\x{3C}-\\x{3E}\\x{5E}\\x{60}\\x{7C}";
+            case "\\p{S}": return "\\x{D5}\\x{24}\\x{2B}\\x{3C}-\\x{3E}\\x{5E}\\x{60}\\x{7C}\\x{7E}";
             default: return null;
         }
     }

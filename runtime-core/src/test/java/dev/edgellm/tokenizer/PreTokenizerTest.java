@@ -46,6 +46,12 @@ class PreTokenizerTest {
     }
 
     @Test
+    void deepseekV3UsesSymbolAndMarkClasses() {
+        assertEquals(Arrays.asList("x", " ~", "y"), split("deepseek-v3", "x ~y"), "'~' is an ASCII \\p{S}");
+        assertEquals(Arrays.asList("123", "4", "\u65E5\u672C", " caf\u00E9"), split("deepseek-v3", "1234\u65E5\u672C caf\u00E9"));
+    }
+
+    @Test
     void piecesAlwaysConcatenateToTheInput() {
         Random r = new Random(7);
         String alphabet = "aZ9 \t\n\r'.,!?-_\u00E9\u00DF\u4E2D\u6587\u0410\u044F\u0301\u3000\u00A0\u2028\uD83D\uDE00\u200D"
