@@ -24,7 +24,7 @@ class SpmTokenizerTest {
 
     @BeforeAll
     static void load() throws Exception {
-        Path model = TestData.model("stories260K.gguf");
+        Path model = TestData.testdata().resolve("models").resolve("stories260K.gguf");
         assumeTrue(Files.exists(model), "stories260K.gguf not found at " + model);
         tok = Tokenizer.fromGguf(GgufFile.open(model));
         vocab = tok.vocabulary();
