@@ -59,7 +59,7 @@ abstract class BaseTokenizer implements Tokenizer {
     public final int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
         Objects.requireNonNull(text, "text");
         IntList out = new IntList(text.length() / 3 + 4);
-        if (addSpecial && vocab.addBos()) out.add(vocab.bos());
+        if (addSpecial && vocab.addBos()) out.add(vocab.bosId());
         boolean afterSpecial = true;
         for (long f : partition(text, parseSpecial)) {
             int token = fragmentToken(f);
@@ -71,8 +71,8 @@ abstract class BaseTokenizer implements Tokenizer {
                 afterSpecial = false;
             }
         }
-        if (addSpecial && vocab.addEos()) out.add(vocab.eos());
-        if (addSpecial && vocab.addSep()) out.add(vocab.sep());
+        if (addSpecial && vocab.addEos()) out.add(vocab.eosId());
+        if (addSpecial && vocab.addSep()) out.add(vocab.sepId());
         return out.toArray();
     }
 
@@ -162,11 +162,11 @@ abstract class BaseTokenizer implements Tokenizer {
     public String detokenize(int[] ids, boolean removeSpecial, boolean unparseSpecial) {
         int from = 0, to = ids.length;
         boolean removeSpace = vocab.addSpacePrefix();
-        if (removeSpecial && vocab.addBos() && to > 0 && ids[0] == vocab.bos()) {
+        if (removeSpecial && vocab.addBos() && to > 0 && ids[0] == vocab.bosId()) {
             removeSpace = false;
             from++;
         }
-        if (removeSpecial && vocab.addEos() && to > from && ids[to - 1] == vocab.eos()) to--;
+        if (removeSpecial && vocab.addEos() && to > from && ids[to - 1] == vocab.eosId()) to--;
         ByteArrayOutputStream out = new ByteArrayOutputStream(ids.length * 4);
         for (int i = from; i < to; i++) {
             byte[] b = tokenBytes(ids[i], unparseSpecial);

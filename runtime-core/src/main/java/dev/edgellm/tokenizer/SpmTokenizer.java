@@ -62,7 +62,7 @@ public final class SpmTokenizer extends BaseTokenizer {
             }
             for (byte b : Unicode.utf8(text.substring(start[i], start[i] + len[i]))) {
                 int t = byteTokens[b & 0xFF];
-                if (t == Vocabulary.NONE) t = vocab.unk();
+                if (t == Vocabulary.NONE) t = vocab.unkId();
                 if (t != Vocabulary.NONE) out.add(t);
             }
         }

@@ -182,25 +182,25 @@ public final class Vocabulary {
     public boolean isUnused(int id) { return (attrs[id] & ATTR_UNUSED) != 0; }
 
     /** True for tokens that end generation: EOS, EOT, EOM and the end-of-turn tokens llama.cpp knows by text. */
-    public boolean isEog(int id) { return id >= 0 && eog.get(id); }
+    public boolean isEndOfGeneration(int id) { return id >= 0 && eog.get(id); }
 
-    public int bos() { return bos; }
+    public int bosId() { return bos; }
 
-    public int eos() { return eos; }
+    public int eosId() { return eos; }
 
     /** End of turn: {@code tokenizer.ggml.eot_token_id}, else a token such as "<|eot_id|>" or "<|im_end|>". */
-    public int eot() { return eot; }
+    public int eotId() { return eot; }
 
     /** End of message ("<|eom_id|>"). */
-    public int eom() { return eom; }
+    public int eomId() { return eom; }
 
-    public int unk() { return unk; }
+    public int unkId() { return unk; }
 
-    public int pad() { return pad; }
+    public int padId() { return pad; }
 
-    public int sep() { return sep; }
+    public int sepId() { return sep; }
 
-    public int mask() { return mask; }
+    public int maskId() { return mask; }
 
     public boolean addBos() { return addBos; }
 

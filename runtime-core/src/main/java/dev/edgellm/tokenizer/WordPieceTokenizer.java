@@ -53,7 +53,7 @@ public final class WordPieceTokenizer extends BaseTokenizer {
                 }
             }
             if (!complete) out.truncate(before); // discard the partial pieces: the whole word is unknown
-            if (out.size() == before && vocab.unk() != Vocabulary.NONE) out.add(vocab.unk());
+            if (out.size() == before && vocab.unkId() != Vocabulary.NONE) out.add(vocab.unkId());
         }
     }
 

@@ -62,17 +62,17 @@ class BpeTokenizerTest {
         assertEquals("gpt2", q.model());
         assertEquals("qwen2", q.pre());
         assertEquals(151936, q.size());
-        assertEquals(151643, q.eos());
-        assertEquals(151645, q.eot(), "no eot key: inferred from <|im_end|>");
-        assertTrue(q.isEog(151643) && q.isEog(151645));
+        assertEquals(151643, q.eosId());
+        assertEquals(151645, q.eotId(), "no eot key: inferred from <|im_end|>");
+        assertTrue(q.isEndOfGeneration(151643) && q.isEndOfGeneration(151645));
         assertTrue(q.isControl(151644));
         assertTrue(q.isUserDefined(151646));
         assertFalse(q.addBos());
         assertEquals(151387, ((BpeTokenizer) qwen2).mergeCount());
         Vocabulary l = llama3.vocabulary();
-        assertEquals(128000, l.bos());
-        assertEquals(128001, l.eos());
-        assertEquals(128009, l.eot(), "inferred from <|eot_id|>");
+        assertEquals(128000, l.bosId());
+        assertEquals(128001, l.eosId());
+        assertEquals(128009, l.eotId(), "inferred from <|eot_id|>");
         assertTrue(l.addBos(), "llama-bpe pre-tokenizer implies add_bos");
     }
 

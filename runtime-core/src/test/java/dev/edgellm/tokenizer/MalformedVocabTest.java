@@ -106,16 +106,16 @@ class MalformedVocabTest {
         Vocabulary v = Tokenizer.fromGguf(TestGguf.spm(SPM_TOKENS, SPM_SCORES).put("tokenizer.ggml.bos_token_id", -1L)
                 .put("tokenizer.ggml.eos_token_id", 0xFFFFFFFFL).put("tokenizer.ggml.add_bos_token", false)
                 .open(dir, "none")).vocabulary();
-        assertEquals(Vocabulary.NONE, v.bos());
-        assertEquals(Vocabulary.NONE, v.eos());
-        assertEquals(0, v.unk());
+        assertEquals(Vocabulary.NONE, v.bosId());
+        assertEquals(Vocabulary.NONE, v.eosId());
+        assertEquals(0, v.unkId());
     }
 
     @Test
     void outOfRangeIdKeepsTheDefault() throws Exception {
         Tokenizer t = Tokenizer.fromGguf(TestGguf.spm(SPM_TOKENS, SPM_SCORES).put("tokenizer.ggml.bos_token_id", 99L)
                 .open(dir, "range"));
-        assertEquals(1, t.vocabulary().bos(), "llama.cpp warns and keeps its default");
+        assertEquals(1, t.vocabulary().bosId(), "llama.cpp warns and keeps its default");
         assertArrayEquals(new int[] {1, 3, 4}, t.encode("a", true, false));
     }
 }

@@ -44,12 +44,12 @@ class SpmTokenizerTest {
     void vocabularyFromMetadata() {
         assertEquals("llama", vocab.model());
         assertEquals(512, vocab.size());
-        assertEquals(1, vocab.bos());
-        assertEquals(2, vocab.eos());
-        assertEquals(0, vocab.unk());
-        assertEquals(Vocabulary.NONE, vocab.sep(), "4294967295 means none");
-        assertEquals(Vocabulary.NONE, vocab.pad(), "4294967295 means none");
-        assertEquals(Vocabulary.NONE, vocab.eot());
+        assertEquals(1, vocab.bosId());
+        assertEquals(2, vocab.eosId());
+        assertEquals(0, vocab.unkId());
+        assertEquals(Vocabulary.NONE, vocab.sepId(), "4294967295 means none");
+        assertEquals(Vocabulary.NONE, vocab.padId(), "4294967295 means none");
+        assertEquals(Vocabulary.NONE, vocab.eotId());
         assertTrue(vocab.addBos() && vocab.addSpacePrefix() && !vocab.addEos(), "absent keys take llama.cpp's SPM defaults");
         assertEquals(TokenType.UNKNOWN, vocab.tokenType(0));
         assertEquals(TokenType.CONTROL, vocab.tokenType(1));
@@ -58,8 +58,8 @@ class SpmTokenizerTest {
         assertEquals("\u2581Once", vocab.token(403));
         assertEquals(403, vocab.id("\u2581Once"));
         assertEquals(Vocabulary.NONE, vocab.id("no such token"));
-        assertTrue(vocab.isEog(2));
-        assertFalse(vocab.isEog(1));
+        assertTrue(vocab.isEndOfGeneration(2));
+        assertFalse(vocab.isEndOfGeneration(1));
     }
 
     @Test
