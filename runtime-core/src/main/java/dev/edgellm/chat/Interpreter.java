@@ -27,6 +27,7 @@ final class Interpreter {
     private Frame frame;
     private long iterations;
     private int callDepth;
+    private long deadline;
 
     private static final class Frame {
         final Map<String, Object> vars = new HashMap<>();
@@ -56,6 +57,7 @@ final class Interpreter {
 
     String render(List<Node> body) {
         out = new Bounded(maxChars);
+        deadline = System.nanoTime() + options.maxRenderMillis() * 1_000_000L;
         try {
             execAll(body);
         } catch (StackOverflowError e) {
@@ -102,7 +104,7 @@ final class Interpreter {
                 throw new IllegalStateException("not a statement: " + n.getClass().getSimpleName());
             }
         } catch (Fail f) {
-            throw new TemplateException(f.kind, f.getMessage(), src, n.pos);
+            throw new TemplateException(f.kind, f.getMessage(), src, f.pos >= 0 ? f.pos : n.pos);
         }
     }
 
@@ -157,10 +159,20 @@ final class Interpreter {
         }
     }
 
-    private void countIteration() {
+    /** One loop iteration or macro call: counted, and the time budget checked. */
+    void countIteration() {
         if (++iterations > options.maxLoopIterations()) {
             throw new Fail(TemplateException.Kind.LIMIT,
-                    "template ran more than " + options.maxLoopIterations() + " loop iterations");
+                    "template ran more than " + options.maxLoopIterations() + " loop iterations and macro calls");
+        }
+        checkTime();
+    }
+
+    /** Called per loop step, macro call and filter call, so no render outlives its time budget by much. */
+    void checkTime() {
+        if (deadline != 0 && System.nanoTime() - deadline > 0) {
+            throw new Fail(TemplateException.Kind.LIMIT,
+                    "template rendering took longer than " + options.maxRenderMillis() + " ms");
         }
     }
 
@@ -211,7 +223,7 @@ final class Interpreter {
         try {
             return evalInner(n);
         } catch (Fail f) {
-            throw new TemplateException(f.kind, f.getMessage(), src, n.pos);
+            throw new TemplateException(f.kind, f.getMessage(), src, f.pos >= 0 ? f.pos : n.pos);
         } catch (TemplateException | LoopSignal e) {
             throw e;
         } catch (RuntimeException e) {
@@ -222,7 +234,7 @@ final class Interpreter {
 
     private Object evalInner(Node n) {
         if (n instanceof Node.Literal) return ((Node.Literal) n).value;
-        if (n instanceof Node.Name) return lookup(((Node.Name) n).name);
+        if (n instanceof Node.Name) return lookup(((Node.Name) n).name, n.pos);
         if (n instanceof Node.Attr) {
             Node.Attr a = (Node.Attr) n;
             return Builtins.getAttr(eval(a.obj), a.name);
@@ -274,12 +286,12 @@ final class Interpreter {
         throw new IllegalStateException("not an expression: " + n.getClass().getSimpleName());
     }
 
-    private Object lookup(String name) {
+    private Object lookup(String name, int pos) {
         for (Frame f = frame; f != null; f = f.parent) {
             Object v = f.vars.get(name);
             if (v != null || f.vars.containsKey(name)) return v;
         }
-        return new Undefined("'" + name + "' is undefined");
+        return new Undefined("'" + name + "' is undefined", pos);
     }
 
     private Object binary(Node.Binary b) {
@@ -353,9 +365,10 @@ final class Interpreter {
         else if (f.value instanceof Node.Filter && base != null) input = applyFilter((Node.Filter) f.value, base);
         else input = eval(f.value);
         try {
+            checkTime();
             return Filters.filter(this, f.name, input, evalArgs(f.args.positional), evalKwargs(f.args));
         } catch (Fail fail) {
-            throw new TemplateException(fail.kind, fail.getMessage(), src, f.pos);
+            throw new TemplateException(fail.kind, fail.getMessage(), src, fail.pos >= 0 ? fail.pos : f.pos);
         }
     }
 
@@ -427,6 +440,7 @@ final class Interpreter {
             for (String k : kwargs.keySet()) {
                 if (!node.params.contains(k)) throw Values.fail("macro '" + node.name + "' has no argument '" + k + "'");
             }
+            in.countIteration();
             if (++in.callDepth > in.options.maxCallDepth()) {
                 in.callDepth--;
                 throw new Fail(TemplateException.Kind.LIMIT,

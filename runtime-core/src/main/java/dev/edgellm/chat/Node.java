@@ -7,9 +7,40 @@ import java.util.List;
  * the source offset it came from so that a runtime error can point at it.
  */
 abstract class Node {
-    final int pos;
+    /**
+     * Tallest expression tree allowed. Long flat chains ({@code a + b + ...}, {@code x|f|f|...}) build deep
+     * trees without deep syntax, and evaluation recurses once per level, so the height itself is bounded.
+     */
+    static final int MAX_HEIGHT = 256;
 
-    Node(int pos) { this.pos = pos; }
+    final int pos;
+    final int height;
+
+    Node(int pos) { this(pos, 1); }
+
+    Node(int pos, int height) {
+        this.pos = pos;
+        this.height = height;
+        if (height > MAX_HEIGHT) {
+            throw new Values.Fail(TemplateException.Kind.LIMIT,
+                    "expression is too deeply nested (more than " + MAX_HEIGHT + " levels)", pos);
+        }
+    }
+
+    /** 1 + the height of the tallest child (nulls and lists of children allowed). */
+    static int h(Object... kids) {
+        int max = 0;
+        for (Object k : kids) {
+            if (k instanceof Node) {
+                max = Math.max(max, ((Node) k).height);
+            } else if (k instanceof List) {
+                for (Object o : (List<?>) k) max = Math.max(max, h(o) - 1);
+            } else if (k instanceof Args) {
+                max = Math.max(max, h(((Args) k).positional, ((Args) k).named) - 1);
+            }
+        }
+        return max + 1;
+    }
 
     // ---- statements ---------------------------------------------------------------------------------
 
@@ -22,7 +53,7 @@ abstract class Node {
     /** {{ expr }} */
     static final class Emit extends Node {
         final Node expr;
-        Emit(int pos, Node expr) { super(pos); this.expr = expr; }
+        Emit(int pos, Node expr) { super(pos, h(expr)); this.expr = expr; }
     }
 
     /** {% for targets in iter [if filter] %} body {% else %} orElse {% endfor %} */
@@ -127,27 +158,27 @@ abstract class Node {
     static final class ListLit extends Node {
         final List<Node> items;
         final boolean tuple;
-        ListLit(int pos, List<Node> items, boolean tuple) { super(pos); this.items = items; this.tuple = tuple; }
+        ListLit(int pos, List<Node> items, boolean tuple) { super(pos, h(items)); this.items = items; this.tuple = tuple; }
     }
 
     static final class DictLit extends Node {
         final List<Node> keys;
         final List<Node> values;
-        DictLit(int pos, List<Node> keys, List<Node> values) { super(pos); this.keys = keys; this.values = values; }
+        DictLit(int pos, List<Node> keys, List<Node> values) { super(pos, h(keys, values)); this.keys = keys; this.values = values; }
     }
 
     /** obj.name */
     static final class Attr extends Node {
         final Node obj;
         final String name;
-        Attr(int pos, Node obj, String name) { super(pos); this.obj = obj; this.name = name; }
+        Attr(int pos, Node obj, String name) { super(pos, h(obj)); this.obj = obj; this.name = name; }
     }
 
     /** obj[index] */
     static final class Item extends Node {
         final Node obj;
         final Node index;
-        Item(int pos, Node obj, Node index) { super(pos); this.obj = obj; this.index = index; }
+        Item(int pos, Node obj, Node index) { super(pos, h(obj, index)); this.obj = obj; this.index = index; }
     }
 
     /** obj[start:stop:step], any part may be null. */
@@ -157,7 +188,7 @@ abstract class Node {
         final Node stop;
         final Node step;
         Slice(int pos, Node obj, Node start, Node stop, Node step) {
-            super(pos);
+            super(pos, h(obj, start, stop, step));
             this.obj = obj;
             this.start = start;
             this.stop = stop;
@@ -182,7 +213,7 @@ abstract class Node {
     static final class Call extends Node {
         final Node fn;
         final Args args;
-        Call(int pos, Node fn, Args args) { super(pos); this.fn = fn; this.args = args; }
+        Call(int pos, Node fn, Args args) { super(pos, h(fn, args)); this.fn = fn; this.args = args; }
     }
 
     /** value | name(args) */
@@ -191,7 +222,7 @@ abstract class Node {
         final String name;
         final Args args;
         Filter(int pos, Node value, String name, Args args) {
-            super(pos);
+            super(pos, h(value, args));
             this.value = value;
             this.name = name;
             this.args = args;
@@ -205,7 +236,7 @@ abstract class Node {
         final Args args;
         final boolean negated;
         Test(int pos, Node value, String name, Args args, boolean negated) {
-            super(pos);
+            super(pos, h(value, args));
             this.value = value;
             this.name = name;
             this.args = args;
@@ -217,7 +248,7 @@ abstract class Node {
     static final class Unary extends Node {
         final String op;
         final Node operand;
-        Unary(int pos, String op, Node operand) { super(pos); this.op = op; this.operand = operand; }
+        Unary(int pos, String op, Node operand) { super(pos, h(operand)); this.op = op; this.operand = operand; }
     }
 
     /** Arithmetic, ~, and, or. */
@@ -226,7 +257,7 @@ abstract class Node {
         final Node left;
         final Node right;
         Binary(int pos, String op, Node left, Node right) {
-            super(pos);
+            super(pos, h(left, right));
             this.op = op;
             this.left = left;
             this.right = right;
@@ -239,7 +270,7 @@ abstract class Node {
         final List<String> ops; // ==, !=, <, >, <=, >=, in, notin
         final List<Node> rest;
         Compare(int pos, Node first, List<String> ops, List<Node> rest) {
-            super(pos);
+            super(pos, h(first, rest));
             this.first = first;
             this.ops = ops;
             this.rest = rest;
@@ -252,7 +283,7 @@ abstract class Node {
         final Node then;
         final Node orElse;
         Cond(int pos, Node test, Node then, Node orElse) {
-            super(pos);
+            super(pos, h(test, then, orElse));
             this.test = test;
             this.then = then;
             this.orElse = orElse;

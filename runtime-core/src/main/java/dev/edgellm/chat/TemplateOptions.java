@@ -22,6 +22,7 @@ public final class TemplateOptions {
     private final int maxRangeLength;
     private final int maxCallDepth;
     private final int maxNesting;
+    private final long maxRenderMillis;
     private final LongSupplier clock;
     private final TimeZone timeZone;
 
@@ -34,6 +35,7 @@ public final class TemplateOptions {
         this.maxRangeLength = b.maxRangeLength;
         this.maxCallDepth = b.maxCallDepth;
         this.maxNesting = b.maxNesting;
+        this.maxRenderMillis = b.maxRenderMillis;
         this.clock = b.clock;
         this.timeZone = b.timeZone;
     }
@@ -51,6 +53,7 @@ public final class TemplateOptions {
         b.maxRangeLength = maxRangeLength;
         b.maxCallDepth = maxCallDepth;
         b.maxNesting = maxNesting;
+        b.maxRenderMillis = maxRenderMillis;
         b.clock = clock;
         b.timeZone = timeZone;
         return b;
@@ -68,7 +71,7 @@ public final class TemplateOptions {
     /** Most characters one render may produce, and the longest string any expression may build. */
     public int maxOutputChars() { return maxOutputChars; }
 
-    /** Most loop iterations (all loops together) one render may run. */
+    /** Most loop iterations and macro calls (all together) one render may run. */
     public long maxLoopIterations() { return maxLoopIterations; }
 
     /** Most elements one {@code range()} call may produce. */
@@ -79,6 +82,12 @@ public final class TemplateOptions {
 
     /** Deepest nesting of blocks, brackets and operators in the source, and of data in tojson/compare. */
     public int maxNesting() { return maxNesting; }
+
+    /**
+     * Wall-clock budget of one render, a last line of defence: the counted limits bound the number of steps,
+     * this bounds steps that are each expensive (e.g. copying a multi-megabyte string in every iteration).
+     */
+    public long maxRenderMillis() { return maxRenderMillis; }
 
     /** Milliseconds since the epoch for {@code strftime_now}. */
     public LongSupplier clock() { return clock; }
@@ -96,6 +105,7 @@ public final class TemplateOptions {
         private int maxRangeLength = 100_000;
         private int maxCallDepth = 32;
         private int maxNesting = 64;
+        private long maxRenderMillis = 10_000;
         private LongSupplier clock = System::currentTimeMillis;
         private TimeZone timeZone = TimeZone.getDefault();
 
@@ -120,6 +130,12 @@ public final class TemplateOptions {
         public Builder maxCallDepth(int v) { maxCallDepth = positive(v, "maxCallDepth"); return this; }
 
         public Builder maxNesting(int v) { maxNesting = positive(v, "maxNesting"); return this; }
+
+        public Builder maxRenderMillis(long v) {
+            if (v <= 0) throw new IllegalArgumentException("maxRenderMillis must be > 0: " + v);
+            maxRenderMillis = v;
+            return this;
+        }
 
         /** Clock for {@code strftime_now}; tests pass a fixed one. */
         public Builder clock(LongSupplier v) {

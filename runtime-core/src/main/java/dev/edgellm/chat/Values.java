@@ -20,7 +20,12 @@ final class Values {
     /** Jinja's default Undefined: prints as "", is falsy, iterates as empty, fails on any other use. */
     static final class Undefined {
         final String hint;
-        Undefined(String hint) { this.hint = hint; }
+        final int pos; // where the undefined name was read, so a later misuse points at it; -1 if unknown
+        Undefined(String hint) { this(hint, -1); }
+        Undefined(String hint, int pos) {
+            this.hint = hint;
+            this.pos = pos;
+        }
         @Override public String toString() { return ""; }
     }
 
@@ -44,9 +49,12 @@ final class Values {
     static final class Fail extends RuntimeException {
         private static final long serialVersionUID = 1L;
         final TemplateException.Kind kind;
-        Fail(TemplateException.Kind kind, String message) {
+        final int pos;
+        Fail(TemplateException.Kind kind, String message) { this(kind, message, -1); }
+        Fail(TemplateException.Kind kind, String message, int pos) {
             super(message, null, false, false);
             this.kind = kind;
+            this.pos = pos;
         }
     }
 
@@ -66,7 +74,7 @@ final class Values {
 
     static Fail fail(String message) { return new Fail(TemplateException.Kind.RUNTIME, message); }
 
-    static Fail undefinedError(Undefined u) { return fail(u.hint); }
+    static Fail undefinedError(Undefined u) { return new Fail(TemplateException.Kind.RUNTIME, u.hint, u.pos); }
 
     /** A string builder that refuses to grow past a limit (output, captured blocks, str(), tojson). */
     static final class Bounded {
