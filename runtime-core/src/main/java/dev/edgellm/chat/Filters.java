@@ -51,7 +51,7 @@ final class Filters {
                 Object indent = p.get(1, "indent", null);
                 Object seps = p.get(2, "separators", null);
                 String indentStr = indent == null ? null : indent instanceof String ? (String) indent
-                        : " ".repeat((int) Math.max(0, Math.min(Values.asLong(indent), 64)));
+                        : Values.spaces((int) Math.max(0, Math.min(Values.asLong(indent), 64)));
                 String itemSep = null;
                 String keySep = null;
                 if (seps instanceof List && ((List<?>) seps).size() == 2) {
@@ -144,7 +144,7 @@ final class Filters {
                 String test = args.size() > testAt ? str(args.get(testAt), max) : null;
                 List<Object> testArgs = args.size() > testAt + 1 ? args.subList(testAt + 1, args.size()) : List.of();
                 List<Object> out = new ArrayList<>();
-                for (Object o : Values.iterate(v)) {
+                for (Object o : Values.truthy(v) ? Values.iterate(v) : List.of()) { // Jinja skips a falsy input
                     Object x = attr ? path(o, attribute) : o;
                     boolean ok = test == null ? Values.truthy(x) : test(in, test, x, testArgs, Map.of());
                     if (ok == keep) out.add(o);
@@ -153,6 +153,7 @@ final class Filters {
             }
             case "map": {
                 List<Object> out = new ArrayList<>();
+                if (!Values.truthy(v)) return out; // Jinja maps a falsy input (None) to nothing
                 if (kw.containsKey("attribute")) {
                     Object dflt = kw.get("default");
                     for (Object o : Values.iterate(v)) {
@@ -179,7 +180,7 @@ final class Filters {
                 int width = (int) Math.min(Values.asLong(p.get(0, "width", 80L)), max);
                 int pad = Math.max(0, width - s.length());
                 int left = pad / 2 + (pad & width & 1); // Python's str.center puts the odd space on the left
-                return " ".repeat(left) + s + " ".repeat(pad - left);
+                return Values.spaces(left) + s + Values.spaces(pad - left);
             }
             case "wordcount": return (long) Builtins.split(str(v, max), null, -1).size();
             case "batch": {
@@ -228,8 +229,8 @@ final class Filters {
                     && v.equals(((String) v).toLowerCase(Locale.ROOT));
             case "upper": return v instanceof String && !v.equals(((String) v).toLowerCase(Locale.ROOT))
                     && v.equals(((String) v).toUpperCase(Locale.ROOT));
-            case "odd": return Math.floorMod(integer(v, name), 2) == 1;
-            case "even": return Math.floorMod(integer(v, name), 2) == 0;
+            case "odd": return Math.floorMod(integer(v, name), 2L) == 1;
+            case "even": return Math.floorMod(integer(v, name), 2L) == 0;
             case "divisibleby": {
                 long d = integer(p.require(0, "num"), name);
                 if (d == 0) throw fail("integer division or modulo by zero");
@@ -405,7 +406,7 @@ final class Filters {
 
     private static String indent(Interpreter in, String s, Object width, boolean first, boolean blank) {
         String pad = width instanceof String ? (String) width
-                : " ".repeat((int) Math.max(0, Math.min(Values.asLong(width), 256)));
+                : Values.spaces((int) Math.max(0, Math.min(Values.asLong(width), 256)));
         Bounded out = new Bounded(in.maxChars);
         String[] lines = s.split("\n", -1);
         for (int i = 0; i < lines.length; i++) {

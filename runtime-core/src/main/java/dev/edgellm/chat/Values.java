@@ -122,6 +122,13 @@ final class Values {
 
     static String rstrip(String s) { return strip(s, null, false, true); }
 
+    /** n spaces (String.repeat is Java 11, missing on Android API 26). */
+    static String spaces(int n) {
+        StringBuilder sb = new StringBuilder(Math.max(0, n));
+        for (int i = 0; i < n; i++) sb.append(' ');
+        return sb.toString();
+    }
+
     private static boolean stripped(char c, String chars) {
         return chars == null ? isSpace(c) : chars.indexOf(c) >= 0;
     }

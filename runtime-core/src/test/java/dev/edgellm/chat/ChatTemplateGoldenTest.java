@@ -7,6 +7,7 @@ import org.junit.jupiter.api.TestFactory;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TimeZone;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,10 +20,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ChatTemplateGoldenTest {
     private static final Map<String, ChatTemplate> COMPILED = new HashMap<>();
+    /** strftime_now() pinned to make_expected.py's FIXED_NOW. */
+    static final TemplateOptions FIXED_CLOCK = TemplateOptions.builder()
+            .clock(() -> 1721995200000L).timeZone(TimeZone.getTimeZone("UTC")).build(); // 2024-07-26T12:00:00Z
 
     private static String render(String[] row) {
         // case_id, template, conversation, add_generation_prompt, bos, eos, variables
-        ChatTemplate t = COMPILED.computeIfAbsent(row[1], id -> ChatTemplate.of(TestData.template(id)));
+        ChatTemplate t = COMPILED.computeIfAbsent(row[1], id -> ChatTemplate.of(TestData.template(id), FIXED_CLOCK));
         return t.render(TestData.conversation(row[2]), row[3].equals("1"), dash(row[4]), dash(row[5]),
                 TestData.variables(row[6]));
     }

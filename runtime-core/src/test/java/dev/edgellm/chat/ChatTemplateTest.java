@@ -151,6 +151,32 @@ class ChatTemplateTest {
     }
 
     @Test
+    void huggingFaceGenerationTagRendersItsBody() {
+        String src = "{% for m in messages %}{% if m.role == 'assistant' %}{% generation %}[{{ m.content }}]"
+                + "{% endgeneration %}{% else %}{{ m.content }}{% endif %}{% endfor %}";
+        assertEquals("You are a helpful assistantHello[Hi there]Who are you", ChatTemplate.of(src).render(SUA, false, "", ""));
+    }
+
+    @Test
+    void rawMessagesWithToolCallsGoThroughTheRenderer() {
+        // Message only carries role and content; richer messages are plain maps passed as "messages".
+        Map<String, Object> call = new LinkedHashMap<>();
+        call.put("name", "get_weather");
+        call.put("arguments", Map.of("city", "Paris"));
+        Map<String, Object> assistant = new LinkedHashMap<>();
+        assistant.put("role", "assistant");
+        assistant.put("content", "");
+        assistant.put("tool_calls", List.of(Map.of("type", "function", "function", call)));
+        List<Object> messages = List.of(Map.of("role", "user", "content", "Weather in Paris?"), assistant);
+        Map<String, Object> vars = new LinkedHashMap<>();
+        vars.put("messages", messages);
+        vars.put("add_generation_prompt", false);
+        String out = ChatTemplate.of(TestData.template("qwen2.5-instruct")).renderer().render(vars);
+        assertTrue(out.endsWith("<|im_start|>assistant\n<tool_call>\n{\"name\": \"get_weather\", "
+                + "\"arguments\": {\"city\": \"Paris\"}}\n</tool_call><|im_end|>\n"), out);
+    }
+
+    @Test
     void optionsCanTurnOffHuggingFaceWhitespace() {
         TemplateOptions plain = TemplateOptions.builder().trimBlocks(false).lstripBlocks(false)
                 .keepTrailingNewline(true).build();

@@ -34,6 +34,9 @@ CONVERSATIONS = {
     "tricky3": TRICKY4[1:],
 }
 
+# strftime_now() is pinned so renderings are reproducible; the Java test pins its clock to the same instant.
+FIXED_NOW = datetime(2024, 7, 26, 12, 0, 0)  # 2024-07-26T12:00:00Z
+
 def raise_exception(message):
     raise jinja2.exceptions.TemplateError(message)
 
@@ -44,7 +47,7 @@ def environment():
     env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols])
     env.filters["tojson"] = tojson
     env.globals["raise_exception"] = raise_exception
-    env.globals["strftime_now"] = lambda fmt: datetime.now().strftime(fmt)
+    env.globals["strftime_now"] = lambda fmt: FIXED_NOW.strftime(fmt)
     return env
 
 def read(path):
