@@ -5,10 +5,10 @@ import java.util.List;
 
 /**
  * Splits a Jinja template into text and tag tokens, and the inside of tags into expression tokens. Follows
- * Jinja2's lexer: whitespace control ({@code {%-}, {@code -%}}, {@code {%+}, {@code +%}} and the same for
- * {@code {{ }}} and {@code {# #}}), {@code trim_blocks}, {@code lstrip_blocks} (only whitespace between a line
- * start and the tag is removed), {@code {% raw %}}, and tag ends recognised only outside brackets so that
- * {@code {{ {'a': {'b': 1}} }}} works.
+ * Jinja2's lexer: whitespace control ("{%-", "-%}", "{%+", "+%}" and the same for variable and comment tags),
+ * {@code trim_blocks}, {@code lstrip_blocks} (only whitespace between a line start and the tag is removed),
+ * raw blocks, and tag ends recognised only outside brackets, so that a dict literal inside a variable tag
+ * ending in "}}" works.
  */
 final class Lexer {
     enum Type { TEXT, VAR_BEGIN, VAR_END, BLOCK_BEGIN, BLOCK_END, NAME, STRING, INT, FLOAT, OP, EOF }

@@ -11,11 +11,12 @@ import java.util.Objects;
  * Compile once, render many times; instances are immutable and thread-safe.
  *
  * <p>Why a hand-written interpreter: runtime-core must run on Android with zero runtime dependencies, and no
- * well-kept Jinja implementation fits. Jinjava (HubSpot) pulls in Guava, Jackson, commons-lang and more and
- * is not Android-targeted; Pebble and JinJava-likes differ from Jinja2 in exactly the details chat templates
- * depend on (whitespace control, {@code trim_blocks}/{@code lstrip_blocks}, Python truthiness, {@code tojson}
- * output). The subset needed is small: text, {@code {{ }}}, {@code {% %}} with for/if/set/macro/filter
- * blocks, expressions, filters and tests, about 2.5k lines here, checked byte-for-byte against Jinja2.
+ * well-kept Jinja library fits. Jinjava (HubSpot), the maintained Java Jinja, pulls in Guava, Jackson,
+ * commons-lang3, jsoup and more and targets server JVMs, not Android; other Java engines (Pebble, JTwig) are
+ * Jinja-like but differ from Jinja2 in exactly what chat templates depend on (whitespace control,
+ * {@code trim_blocks}/{@code lstrip_blocks}, Python truthiness and str(), {@code tojson} output). The subset
+ * needed is small: text, {@code {{ }}}, {@code {% %}} with for/if/set/macro/filter blocks, expressions,
+ * filters and tests; it is checked byte for byte against Python Jinja2 on real templates.
  *
  * <p>Templates come from model files and are untrusted: output size, loop iterations, {@code range()} size,
  * macro recursion and source nesting are all bounded, and any failure is a {@link TemplateException} with a
