@@ -109,9 +109,17 @@ public final class GgufFile {
 
     /**
      * Maps a tensor's data read-only (little-endian). Nothing is copied onto the heap; pages load on first
-     * touch. Tensors above 2 GB are split into chunks of whole rows.
+     * touch. Tensors above 2 GB are split into chunks of whole rows (see {@link TensorData}).
+     *
+     * @param t one of {@link #tensors()} of this file
+     * @throws ModelFormatException if the file has shrunk since it was read, or one row is larger than 2 GB
+     * @throws IllegalArgumentException if {@code t} is not one of this file's tensors
      */
     public TensorData map(TensorInfo t) throws IOException {
+        // Only this file's infos were checked against its size; a foreign one could map anything.
+        if (tensorsByName.get(t.name()) != t) {
+            throw new IllegalArgumentException("tensor " + t + " does not belong to " + path);
+        }
         long rowBytes = t.rowBytes();
         long rows = t.rows();
         if (rowBytes > MAX_CHUNK_BYTES) {
