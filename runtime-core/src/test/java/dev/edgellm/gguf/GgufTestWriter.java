@@ -258,6 +258,27 @@ final class GgufTestWriter {
         void bytes(byte[] b) { write(b, 0, b.length); }
     }
 
+    /** The bytes a parsed value takes in a GGUF file (for comparing with the file). */
+    static byte[] encode(MetadataValue v) {
+        Out out = new Out();
+        encode(out, v);
+        return out.toByteArray();
+    }
+
+    private static void encode(Out out, MetadataValue v) {
+        if (!v.isArray()) {
+            value(out, v.type(), v.value());
+            return;
+        }
+        out.i32(v.elementType().ordinal());
+        out.i64(v.arrayLength());
+        for (int i = 0; i < v.arrayLength(); i++) {
+            Object e = Array.get(v.value(), i);
+            if (e instanceof MetadataValue) encode(out, (MetadataValue) e);
+            else value(out, v.elementType(), e);
+        }
+    }
+
     // ---- helpers for raw value bytes
 
     static byte[] u32(long v) {
