@@ -151,24 +151,27 @@ public final class GgufReader {
             }
             offsetAt[i] = pos();
             long offset = readU64(f + ".offset");
-            // The data section starts after this field, so an offset beyond what remains is past the end.
-            if (offset < 0 || offset > fileSize - pos()) {
-                throw error(offsetAt[i], f + ".offset", "data offset " + Long.toUnsignedString(offset)
-                        + " lies past the end of the file (" + fileSize + " bytes)");
-            }
             if (offset % alignment != 0) {
-                throw error(offsetAt[i], f + ".offset", "data offset " + offset + " is not a multiple of the alignment " + alignment);
+                throw error(offsetAt[i], f + ".offset", "data offset " + Long.toUnsignedString(offset)
+                        + " is not a multiple of the alignment " + alignment);
             }
             tensors.add(new TensorInfo(name, shape, type, offset));
         }
         // A vocab-only file (no tensors) may end right here, before the aligned data offset: that is fine.
         long dataOffset = (pos() + alignment - 1) / alignment * alignment;
+        // Extents are checked in table order once the data offset is known, so that a cut file names the first
+        // tensor it lost. Written as comparisons with what remains: start + size could overflow.
+        long room = fileSize - dataOffset; // negative if the file ends inside the padding
         for (int i = 0; i < tensors.size(); i++) {
             TensorInfo t = tensors.get(i);
-            long start = dataOffset + t.offset(); // both operands are at most fileSize + alignment: no overflow
-            if (t.byteSize() > fileSize - start) {
-                throw error(offsetAt[i], "tensor[" + i + "] " + shown(t.name()) + ".data", "tensor data (" + t.byteSize()
-                        + " bytes at file offset " + start + ") runs past the end of the file (" + fileSize + " bytes)");
+            String f = "tensor[" + i + "] " + shown(t.name());
+            if (t.offset() < 0 || t.offset() >= room) {
+                throw error(offsetAt[i], f + ".offset", "data offset " + Long.toUnsignedString(t.offset())
+                        + " lies past the end of the file (data section at " + dataOffset + ", file size " + fileSize + ")");
+            }
+            if (t.byteSize() > room - t.offset()) {
+                throw error(offsetAt[i], f + ".data", "tensor data (" + t.byteSize() + " bytes at file offset "
+                        + (dataOffset + t.offset()) + ") runs past the end of the file (" + fileSize + " bytes)");
             }
         }
         return new GgufFile(path, (int) version, metadata, tensors, alignment, dataOffset, fileSize);
@@ -231,7 +234,7 @@ public final class GgufReader {
             case BOOL: { boolean[] a = new boolean[n]; for (int i = 0; i < n; i++) a[i] = readBool(field, i); v = a; break; }
             case UINT64: case INT64: { long[] a = new long[n]; for (int i = 0; i < n; i++) a[i] = readI64(field); v = a; break; }
             case FLOAT64: { double[] a = new double[n]; for (int i = 0; i < n; i++) a[i] = Double.longBitsToDouble(readI64(field)); v = a; break; }
-            case STRING: { String[] a = new String[n]; for (int i = 0; i < n; i++) a[i] = readString(field + "[" + i + "]"); v = a; break; }
+            case STRING: { String[] a = new String[n]; for (int i = 0; i < n; i++) a[i] = readString(field, i); v = a; break; }
             case ARRAY: { MetadataValue[] a = new MetadataValue[n]; for (int i = 0; i < n; i++) a[i] = readArray(field + "[" + i + "]", depth + 1); v = a; break; }
             default: throw new AssertionError(et);
         }
@@ -252,8 +255,8 @@ public final class GgufReader {
         long count = readU64(field);
         long remaining = fileSize - pos();
         if (count < 0 || count > remaining / minBytes) {
-            throw error(at, field, "count " + Long.toUnsignedString(count) + " cannot be right: " + needed(count, minBytes)
-                    + " but only " + remaining + " bytes remain in the file");
+            throw error(at, field, "count " + Long.toUnsignedString(count) + " does not fit: " + needed(count, minBytes)
+                    + " but only " + remaining + " bytes remain (file truncated, or the count is corrupt)");
         }
         if (count > max) throw error(at, field, "count " + count + " exceeds the limit of " + max);
         return count;
@@ -268,24 +271,41 @@ public final class GgufReader {
         long at = pos();
         byte b = readByte(field);
         if (b != 0 && b != 1) {
-            throw error(at, index < 0 ? field : field + "[" + index + "]", "boolean must be 0 or 1, got " + (b & 0xFF));
+            throw error(at, element(field, index), "boolean must be 0 or 1, got " + (b & 0xFF));
         }
         return b == 1;
     }
 
     private String readString(String field) throws IOException {
+        return readString(field, -1);
+    }
+
+    /** Reads a string; {@code field[index]} names it (index -1: just field), built only on error. */
+    private String readString(String field, long index) throws IOException {
         long at = pos();
-        long len = readU64(field);
+        if (buf.remaining() < 8) need(8, element(field, index));
+        long len = buf.getLong();
         long remaining = fileSize - pos();
         if (len < 0 || len > remaining) {
-            throw error(at, field, "string length " + Long.toUnsignedString(len) + " runs past the end of the file ("
-                    + remaining + " bytes remain)");
+            throw error(at, element(field, index), "string length " + Long.toUnsignedString(len)
+                    + " runs past the end of the file (" + remaining + " bytes remain)");
         }
-        if (len > MAX_STRING_BYTES) throw error(at, field, "string length " + len + " exceeds the limit of " + MAX_STRING_BYTES);
+        if (len > MAX_STRING_BYTES) {
+            throw error(at, element(field, index), "string length " + len + " exceeds the limit of " + MAX_STRING_BYTES);
+        }
         if (len == 0) return ""; // shared: a million empty strings must not cost a million objects
+        if (len <= buf.remaining()) { // the common case: decode straight from the window
+            String str = new String(buf.array(), buf.position(), (int) len, StandardCharsets.UTF_8);
+            ((Buffer) buf).position(buf.position() + (int) len);
+            return str;
+        }
         byte[] b = new byte[(int) len];
-        readBytes(b, field);
+        readBytes(b, element(field, index));
         return new String(b, StandardCharsets.UTF_8);
+    }
+
+    private static String element(String field, long index) {
+        return index < 0 ? field : field + "[" + index + "]";
     }
 
     // ---- primitive reads over a refilled window; every read fails cleanly at the end of the file
