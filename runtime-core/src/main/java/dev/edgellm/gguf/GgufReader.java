@@ -2,7 +2,6 @@ package dev.edgellm.gguf;
 
 import dev.edgellm.ModelFormatException;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.Buffer;
 import java.nio.ByteBuffer;
@@ -86,7 +85,7 @@ public final class GgufReader {
                 return r.parse();
             } catch (OutOfMemoryError e) {
                 // Backstop only: the limits keep a header to a few hundred MB; what was parsed is garbage now.
-                throw r.error(r.pos(), "header", "not enough memory to hold the header", e);
+                throw new ModelFormatException(path, r.pos(), "header", "not enough memory to hold the header", e);
             }
         }
     }
@@ -105,7 +104,7 @@ public final class GgufReader {
         long alignmentAt = -1;
         for (long i = 0; i < kvCount; i++) {
             long keyAt = pos();
-            String key = readString("kv[" + i + "].key");
+            String key = readString("kv[" + i + "].key", -1);
             if (metadata.containsKey(key)) throw error(keyAt, "kv[" + i + "].key", "duplicate metadata key " + shown(key));
             String field = "kv[" + i + "] " + shown(key);
             GgufValueType type = readValueType(field + ".type");
@@ -119,43 +118,10 @@ public final class GgufReader {
         Set<String> names = new HashSet<>();
         for (int i = 0; i < tensorCount; i++) {
             long nameAt = pos();
-            String name = readString("tensor[" + i + "].name");
+            String name = readString("tensor[" + i + "].name", -1);
             if (!names.add(name)) throw error(nameAt, "tensor[" + i + "].name", "duplicate tensor name " + shown(name));
-            String f = "tensor[" + i + "] " + shown(name);
-            long dimsAt = pos();
-            long nDims = readU32(f + ".n_dims");
-            if (nDims < 1 || nDims > MAX_DIMS) {
-                throw error(dimsAt, f + ".n_dims", "dimension count " + nDims + " is out of range 1.." + MAX_DIMS);
-            }
-            long[] shape = new long[(int) nDims];
-            long elements = 1;
-            for (int d = 0; d < nDims; d++) {
-                long dimAt = pos();
-                shape[d] = readU64(f + ".ne[" + d + "]");
-                if (shape[d] < 1) {
-                    throw error(dimAt, f + ".ne[" + d + "]", "dimension " + Long.toUnsignedString(shape[d]) + " is out of range");
-                }
-                // <= 2^60 elements keeps every byte size (at most 8 bytes per element) inside a long
-                if (shape[d] > Long.MAX_VALUE / 8 / elements) {
-                    throw error(dimAt, f + ".ne[" + d + "]", "element count overflows (more than 2^60 elements)");
-                }
-                elements *= shape[d];
-            }
-            long typeAt = pos();
-            long typeId = readU32(f + ".type");
-            GgmlType type = GgmlType.byId(typeId);
-            if (type == null) throw error(typeAt, f + ".type", "unknown ggml tensor type " + typeId);
-            if (shape[0] % type.blockSize != 0) {
-                throw error(typeAt, f + ".type", "row length ne[0] = " + shape[0] + " is not a multiple of " + type
-                        + "'s block size " + type.blockSize);
-            }
-            offsetAt[i] = pos();
-            long offset = readU64(f + ".offset");
-            if (offset % alignment != 0) {
-                throw error(offsetAt[i], f + ".offset", "data offset " + Long.toUnsignedString(offset)
-                        + " is not a multiple of the alignment " + alignment);
-            }
-            tensors.add(new TensorInfo(name, shape, type, offset));
+            tensors.add(readTensorInfo("tensor[" + i + "] " + shown(name), name, alignment));
+            offsetAt[i] = pos() - 8;
         }
         // A vocab-only file (no tensors) may end right here, before the aligned data offset: that is fine.
         long dataOffset = (pos() + alignment - 1) / alignment * alignment;
@@ -177,13 +143,50 @@ public final class GgufReader {
         return new GgufFile(path, (int) version, metadata, tensors, alignment, dataOffset, fileSize);
     }
 
+    /** Reads n_dims, ne[], type and offset of one tensor info; {@code f} names it in errors. */
+    private TensorInfo readTensorInfo(String f, String name, int alignment) throws IOException {
+        long dimsAt = pos();
+        long nDims = readU32(f + ".n_dims");
+        if (nDims < 1 || nDims > MAX_DIMS) {
+            throw error(dimsAt, f + ".n_dims", "dimension count " + nDims + " is out of range 1.." + MAX_DIMS);
+        }
+        long[] shape = new long[(int) nDims];
+        long elements = 1;
+        for (int d = 0; d < nDims; d++) {
+            long dimAt = pos();
+            shape[d] = readU64(f + ".ne[" + d + "]");
+            if (shape[d] < 1) {
+                throw error(dimAt, f + ".ne[" + d + "]", "dimension " + Long.toUnsignedString(shape[d]) + " is out of range");
+            }
+            // <= 2^60 elements keeps every byte size (at most 8 bytes per element) inside a long
+            if (shape[d] > Long.MAX_VALUE / 8 / elements) {
+                throw error(dimAt, f + ".ne[" + d + "]", "element count overflows (more than 2^60 elements)");
+            }
+            elements *= shape[d];
+        }
+        long typeAt = pos();
+        long typeId = readU32(f + ".type");
+        GgmlType type = GgmlType.byId(typeId);
+        if (type == null) throw error(typeAt, f + ".type", "unknown ggml tensor type " + typeId);
+        if (shape[0] % type.blockSize != 0) {
+            throw error(typeAt, f + ".type", "row length ne[0] = " + shape[0] + " is not a multiple of " + type
+                    + "'s block size " + type.blockSize);
+        }
+        long offsetAt = pos();
+        long offset = readU64(f + ".offset");
+        if (offset % alignment != 0) {
+            throw error(offsetAt, f + ".offset", "data offset " + Long.toUnsignedString(offset)
+                    + " is not a multiple of the alignment " + alignment);
+        }
+        return new TensorInfo(name, shape, type, offset);
+    }
+
     private int alignment(MetadataValue v, long at) throws ModelFormatException {
         if (v == null) return DEFAULT_ALIGNMENT;
-        String field = ALIGNMENT_KEY;
-        if (v.type() != GgufValueType.UINT32) throw error(at, field, "alignment must be a UINT32, got " + v.describe());
+        if (v.type() != GgufValueType.UINT32) throw error(at, ALIGNMENT_KEY, "alignment must be a UINT32, got " + v.describe());
         long a = v.asLong();
         if (Long.bitCount(a) != 1 || a > MAX_ALIGNMENT) {
-            throw error(at, field, "alignment must be a power of two between 1 and 2^30, got " + a);
+            throw error(at, ALIGNMENT_KEY, "alignment must be a power of two between 1 and 2^30, got " + a);
         }
         return (int) a;
     }
@@ -199,7 +202,7 @@ public final class GgufReader {
             case INT32: v = readI32(field); break;
             case FLOAT32: v = Float.intBitsToFloat(readI32(field)); break;
             case BOOL: v = readBool(field, -1); break;
-            case STRING: v = readString(field); break;
+            case STRING: v = readString(field, -1); break;
             case UINT64: case INT64: v = readI64(field); break;
             case FLOAT64: v = Double.longBitsToDouble(readI64(field)); break;
             default: throw new AssertionError(type); // ARRAY is read by readArray
@@ -276,10 +279,6 @@ public final class GgufReader {
         return b == 1;
     }
 
-    private String readString(String field) throws IOException {
-        return readString(field, -1);
-    }
-
     /** Reads a string; {@code field[index]} names it (index -1: just field), built only on error. */
     private String readString(String field, long index) throws IOException {
         long at = pos();
@@ -318,14 +317,14 @@ public final class GgufReader {
         if (buf.remaining() >= n) return;
         long p = pos();
         if (p + n > fileSize) {
-            throw error(p, field, "file is truncated: needs " + n + " more bytes, file ends at " + fileSize, new EOFException());
+            throw error(p, field, "file is truncated: needs " + n + " more bytes, file ends at " + fileSize);
         }
         if (p + n > MAX_HEADER_BYTES) throw error(p, field, "header is larger than the limit of " + MAX_HEADER_BYTES + " bytes");
         buf.compact(); // keep the unread bytes at the front, refill after them
         bufStart = p;
         while (buf.position() < n) {
             if (channel.read(buf, p + buf.position()) < 0) {
-                throw error(p, field, "unexpected end of file (did the file shrink?)", new EOFException());
+                throw error(p, field, "unexpected end of file (did the file shrink?)");
             }
         }
         ((Buffer) buf).flip();
@@ -372,10 +371,6 @@ public final class GgufReader {
 
     private ModelFormatException error(long at, String field, String problem) {
         return new ModelFormatException(path, at, field, problem);
-    }
-
-    private ModelFormatException error(long at, String field, String problem, Throwable cause) {
-        return new ModelFormatException(path, at, field, problem, cause);
     }
 
     private static String versionProblem(long version) {
