@@ -4,29 +4,41 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 
-/** Locates the shared test data folder ({@code shared/testdata}, see its README.md). */
+/**
+ * Locates the shared test data folder ({@code shared/testdata}: models, references, vocabularies), in this
+ * order: the environment variable {@code EDGELLM_TESTDATA} (the testdata folder itself); the system property
+ * {@code edgellm.shared} (the {@code shared} folder; surefire sets it to {@code <reactor root>/../shared});
+ * otherwise a {@code shared/testdata} next to the working directory or one of its parents.
+ */
 public final class TestData {
     private TestData() {}
 
-    /**
-     * The testdata folder: system property {@code edgellm.shared} + "/testdata" (set by surefire), else the
-     * environment variable {@code EDGELLM_TESTDATA} (the testdata folder itself), else
-     * {@code ../shared/testdata} relative to the working directory or its parent.
-     */
+    /** The testdata folder; throws with the places looked at if there is none. */
     public static Path testdata() {
-        String shared = System.getProperty("edgellm.shared");
-        if (shared != null && !shared.isEmpty()) return Paths.get(shared, "testdata");
         String env = System.getenv("EDGELLM_TESTDATA");
-        if (env != null && !env.isEmpty()) return Paths.get(env);
-        Path cwd = Paths.get("").toAbsolutePath();
-        Path candidate = cwd.resolve("../shared/testdata").normalize();
-        if (Files.isDirectory(candidate) || cwd.getParent() == null) return candidate;
-        Path fromParent = cwd.getParent().resolve("../shared/testdata").normalize();
-        return Files.isDirectory(fromParent) ? fromParent : candidate;
+        if (env != null && !env.isEmpty()) return existing(Paths.get(env), "EDGELLM_TESTDATA");
+        String shared = System.getProperty("edgellm.shared");
+        if (shared != null && !shared.isEmpty()) {
+            return existing(Paths.get(shared).resolve("testdata"), "system property edgellm.shared");
+        }
+        for (Path p = Paths.get("").toAbsolutePath(); p.getParent() != null; p = p.getParent()) {
+            Path candidate = p.getParent().resolve("shared").resolve("testdata");
+            if (Files.isDirectory(candidate)) return candidate.normalize();
+        }
+        throw new IllegalStateException("shared test data not found: set EDGELLM_TESTDATA to the testdata folder, "
+                + "or -Dedgellm.shared to the shared folder, or run from inside a checkout next to shared/");
     }
 
-    /** {@code testdata()/models/fileName}. */
-    public static Path model(String fileName) {
-        return testdata().resolve("models").resolve(fileName);
+    /** A model file under {@code testdata/models}, which must exist. */
+    public static Path model(String file) {
+        Path p = testdata().resolve("models").resolve(file);
+        if (!Files.isRegularFile(p)) throw new IllegalStateException("test model missing: " + p);
+        return p;
+    }
+
+    private static Path existing(Path p, String source) {
+        Path abs = p.toAbsolutePath().normalize();
+        if (!Files.isDirectory(abs)) throw new IllegalStateException(source + " points at " + abs + ", which is not a folder");
+        return abs;
     }
 }
