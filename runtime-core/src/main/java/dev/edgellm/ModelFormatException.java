@@ -4,10 +4,22 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * A model file that cannot be used: unreadable, truncated, corrupt, or describing something EdgeLLM does
- * not support. This is the one exception the GGUF reader throws for bad input; it always names the file,
- * the byte offset where the problem was found (or -1 when it is not tied to one place) and the field
- * being read, so that a user can find the problem with a hex dump.
+ * A model file that cannot be used: truncated, corrupt, or describing something EdgeLLM does not support.
+ *
+ * <p>Contract: this is the one exception the model readers (e.g. {@code dev.edgellm.gguf.GgufReader}) throw
+ * for bad file <em>content</em>, whatever the damage — never OutOfMemoryError, an index, negative-size or
+ * other runtime exception, and never a hang. It always carries
+ * <ul>
+ *   <li>{@link #file()}: the file (null only for a model that did not come from a file);</li>
+ *   <li>{@link #offset()}: the byte offset where the problem was found, inside the file (a truncation is
+ *       reported where the missing bytes should start), or -1 when the problem is not tied to one place
+ *       (e.g. the path is a directory);</li>
+ *   <li>{@link #field()}: the field being read, e.g. {@code header.magic}, {@code kv[3] 'general.name'.value},
+ *       {@code tensor[7] 'output.weight'.type};</li>
+ * </ul>
+ * and a message of the form {@code FILE @OFFSET [FIELD]: problem}, so that a user can find the problem with a
+ * hex dump. I/O failures that are not about the content (missing file, permission denied, device errors)
+ * are reported as other {@link IOException}s.
  */
 public class ModelFormatException extends IOException {
     private static final long serialVersionUID = 1L;

@@ -109,28 +109,38 @@ public final class GgufFile {
 
     /**
      * Maps a tensor's data read-only (little-endian). Nothing is copied onto the heap; pages load on first
-     * touch. Tensors above 2 GB are split into chunks of whole rows.
+     * touch. Tensors above 2 GB are split into chunks of whole rows (see {@link TensorData}).
+     *
+     * @param t one of {@link #tensors()} of this file
+     * @throws ModelFormatException if the file has shrunk since it was read, or one row is larger than 2 GB
+     * @throws IllegalArgumentException if {@code t} is not one of this file's tensors
      */
     public TensorData map(TensorInfo t) throws IOException {
+        // Only this file's infos were checked against its size; a foreign one could map anything.
+        if (tensorsByName.get(t.name()) != t) {
+            throw new IllegalArgumentException("tensor " + t + " does not belong to " + path);
+        }
+        String field = "tensor[" + tensors.indexOf(t) + "] " + GgufReader.shown(t.name());
+        long start = dataOffset + t.offset();
         long rowBytes = t.rowBytes();
         long rows = t.rows();
         if (rowBytes > MAX_CHUNK_BYTES) {
-            throw new ModelFormatException(path, dataOffset + t.offset(), "tensor '" + t.name() + "'",
-                    "a single row of " + rowBytes + " bytes is larger than 2 GB");
+            throw new ModelFormatException(path, start, field + ".ne[0]",
+                    "a single row of " + rowBytes + " bytes is larger than 2 GB and cannot be mapped");
         }
         long rowsPerChunk = Math.max(1, Math.min(rows, MAX_CHUNK_BYTES / rowBytes));
         int chunks = (int) ((rows + rowsPerChunk - 1) / rowsPerChunk);
         MappedByteBuffer[] bufs = new MappedByteBuffer[chunks];
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            if (ch.size() < dataOffset + t.offset() + t.byteSize()) {
-                throw new ModelFormatException(path, dataOffset + t.offset(), "tensor '" + t.name() + "'",
-                        "file shrank: tensor data runs past the end of the file");
+            long size = ch.size();
+            if (size - start < t.byteSize()) {
+                throw new ModelFormatException(path, Math.min(start, size), field + ".data",
+                        "the file shrank to " + size + " bytes since it was read: tensor data runs past its end");
             }
             for (int c = 0; c < chunks; c++) {
                 long firstRow = c * rowsPerChunk;
                 long n = Math.min(rowsPerChunk, rows - firstRow);
-                MappedByteBuffer b = ch.map(FileChannel.MapMode.READ_ONLY,
-                        dataOffset + t.offset() + firstRow * rowBytes, n * rowBytes);
+                MappedByteBuffer b = ch.map(FileChannel.MapMode.READ_ONLY, start + firstRow * rowBytes, n * rowBytes);
                 b.order(ByteOrder.LITTLE_ENDIAN);
                 bufs[c] = b;
             }

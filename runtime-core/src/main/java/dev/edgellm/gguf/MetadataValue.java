@@ -3,8 +3,11 @@ package dev.edgellm.gguf;
 import java.util.Arrays;
 
 /**
- * One GGUF metadata value. Scalars are boxed Java values ({@code UINT32} as Long so that it is never
- * negative, {@code UINT8}/{@code UINT16} as Integer, {@code BOOL} as Boolean); arrays are stored as compact
+ * One GGUF metadata value. Scalars are boxed Java values: {@code UINT8}, {@code INT8}, {@code UINT16},
+ * {@code INT16}, {@code INT32} as Integer; {@code UINT32} as Long so that it is never negative; {@code UINT64}
+ * and {@code INT64} as Long (a UINT64 of 2^63 or more reads as negative: use {@link Long#toUnsignedString});
+ * {@code FLOAT32} Float, {@code FLOAT64} Double, {@code BOOL} Boolean, {@code STRING} String (invalid UTF-8
+ * is replaced by U+FFFD). Arrays are stored as compact
  * primitive arrays ({@code byte[]}, {@code short[]}, {@code int[]}, {@code long[]}, {@code float[]},
  * {@code double[]}, {@code boolean[]}, {@code String[]}) or {@code MetadataValue[]} for nested arrays, with
  * unsigned element types widened (u8→short[], u16→int[], u32→long[]) so values keep their sign.
