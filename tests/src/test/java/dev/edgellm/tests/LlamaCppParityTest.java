@@ -61,25 +61,42 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@value #PROMPT} and takes {@value #STEPS} greedy steps, reporting its top-{@value #TOP} logits per step and
  * the whole logit vector of the first and the last step. EdgeLLM ({@code scalar} backend, F32 KV cache) must
  * produce the same prompt ids, is then teacher-forced with llama.cpp's tokens (so one near-tie cannot derail
- * the rest), and per step
+ * the rest), and per step, with std = the standard deviation of our logit vector at that step:
  * <ul>
  *   <li>every compared logit (llama.cpp's top-{@value #TOP}; the whole vocabulary at the first and the last
- *       step) is within {@value #MAX_REL_DELTA} × (standard deviation of our logit vector) of llama.cpp's;</li>
- *   <li>our argmax is llama.cpp's token wherever both top1–top2 margins are ≥ {@value #NEAR_TIE} × std: the
- *       steps that are not near-tied ("checked" steps);</li>
+ *       step) is within {@value #MAX_REL_DELTA} std of llama.cpp's, and over a whole vector the rms difference
+ *       is below {@value #MAX_REL_RMS} std;</li>
+ *   <li>our argmax is llama.cpp's token wherever both top1–top2 margins (llama.cpp's and ours) are at least
+ *       {@value #NEAR_TIE} std: the "checked" steps; the others are near-ties and not compared;</li>
  *   <li>at least {@value #MIN_CHECKED} of the {@value #STEPS} steps are checked, so the test cannot pass
- *       vacuously.</li>
+ *       vacuously; on the near-tied steps llama.cpp's token must still be within {@value #NEAR_TIE} std of our
+ *       maximum.</li>
  * </ul>
  *
- * <p>Why those numbers (measured on these files; {@code -Dedgellm.parity.verbose=true} prints the per-step
- * table): the logits are a tied-embedding product of an RMS-normed state with weights of std 0.02, so their
- * std is ≈ 0.02·√dim (0.92 for dim 2048, 0.61 for 896) and the top of 128k–152k near-Gaussian draws is packed
- * tight: top1–top2 margins were 0.002–0.5 std, median ≈ 0.1 std. llama.cpp differs from float32 math because
- * it quantizes the activations to Q8_0 (Q8_K for K-quants) before each quantized matmul: relative error per
- * activation ~ 1/254 of its block maximum. Measured |Δlogit| (llama.cpp − EdgeLLM) MEASUREMENTS. MAX_REL_DELTA
- * is about MARGIN_OF_SAFETY × the largest measured value. Since a logit moves by at most that bound on either
- * side, a margin above twice that bound cannot flip the argmax; NEAR_TIE is set to that, rounded up, and left
- * CHECKED of the 16 steps checkable per file (≥ 8 required).
+ * <p>Where the numbers come from (measured on these 8 files with node-llama-cpp 3.22.1 on a 2-vCPU AMD EPYC, AVX2;
+ * {@code -Dedgellm.parity.verbose=true} prints the per-step table, {@code -Dedgellm.parity.dump=true} writes
+ * our vectors next to llama.cpp's under {@code target/parity-logits}). The logits are a tied-embedding product
+ * of an RMS-normed state with weights of std 0.02, so their std is about 0.02·√dim: 0.91 for llama-1b (2048),
+ * 0.61 for qwen2-0.5b (896). The argmax of 128k–152k near-Gaussian logits is not far ahead of the runner-up:
+ * top1–top2 margins were 0.002–2.0 std, median ≈ 0.2 std, 1 to 6 steps per file below 0.1 std. EdgeLLM's
+ * logits agree with a float64 numpy forward pass over the same dequantized weights to 1e-5 (all 8 files, first
+ * step), so the whole difference is llama.cpp's: it quantizes the activations to Q8_0 (Q8_K for K-quant
+ * weights) before every quantized matmul. Measured llama.cpp − EdgeLLM over whole vectors: rms 0.012–0.031 std,
+ * max 0.053–0.152 std (largest: llama-1b Q6_K, whose activations go through 256-wide Q8_K blocks); on
+ * llama.cpp's top-8 at each step: max 0.072 std; no bias (mean difference &lt; 2e-4). Hence
+ * <ul>
+ *   <li>{@link #MAX_REL_DELTA} = 0.25 std, {@link #MAX_REL_RMS} = 0.05 std: about 1.6× the largest
+ *       measured values, while a wrong block, scale or row shows up at the scale of the std itself;</li>
+ *   <li>{@link #NEAR_TIE} = 0.15 std. A step is checked only when both margins are at least that, so a
+ *       disagreement there needs llama.cpp's and our difference of the two tokens to be ≥ 0.30 std apart. The
+ *       largest such "margin error" measured (top1 against each of llama.cpp's top-8, all steps, all files) was
+ *       0.125 std (llama-1b Q6_K; 0.05–0.09 std for the others), and its rms is about √2 × 0.031 = 0.044 std
+ *       (the two errors are nearly independent projections of one activation error on unrelated random
+ *       rows): 0.30 std is 2.4× the largest and ~7 rms. This left 9–15 of the 16 steps checked per file (all
+ *       agreeing), hence {@link #MIN_CHECKED} = 8.</li>
+ * </ul>
+ * The summary line printed per file reports the checked count, the largest |Δlogit| (top-8 and whole vectors,
+ * max and rms) and the largest margin error.
  *
  * <p>Setup (cached under {@code ~/.cache/edgellm-bench}, or {@code $EDGELLM_BENCH_CACHE}): node-llama-cpp is
  * installed by {@code shared/bench/install_llamacpp.sh} into {@code nlc/} (idempotent, seconds when present);
@@ -93,9 +110,11 @@ class LlamaCppParityTest {
     static final int TOP = 8;
     static final int LAYERS = 2;
     /** Bound on |Δlogit| / std(logits) for every compared logit. */
-    static final double MAX_REL_DELTA = 0.05;
+    static final double MAX_REL_DELTA = 0.25;
+    /** Bound on the rms of Δlogit over a whole vector, / std(logits). */
+    static final double MAX_REL_RMS = 0.05;
     /** Steps whose top1–top2 margin (llama.cpp's or ours) is below this × std are near-ties, not checked. */
-    static final double NEAR_TIE = 0.1;
+    static final double NEAR_TIE = 0.15;
     static final int MIN_CHECKED = 8;
     static final String[] PRESETS = {"llama-1b", "qwen2-0.5b"};
     static final String[] TYPES = {"q4_k", "q6_k", "q4_0", "q8_0"};
@@ -157,7 +176,7 @@ class LlamaCppParityTest {
         List<String> table = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         int checked = 0, agreed = 0;
-        double maxRel = 0, maxAbs = 0, maxRelFull = 0, sumStd = 0;
+        double maxRel = 0, maxAbs = 0, maxRelFull = 0, maxRms = 0, maxMarginErr = 0, sumStd = 0;
         double[] margins = new double[STEPS];
         long tEval;
         try (Model model = Engine.builder().backend("scalar").build().load(file);
@@ -178,13 +197,30 @@ class LlamaCppParityTest {
                 double peerMargin = st.get("margin").asDouble();
                 double absTop = 0;
                 for (JsonNode p : st.get("top")) absTop = Math.max(absTop, Math.abs(logits[p.get(0).asInt()] - p.get(1).asDouble()));
+                // how far llama.cpp's and our (top1 - candidate) differences are apart, over its top-8
+                double lcTop1 = st.get("top").get(0).get(1).asDouble();
+                int lcTop1Id = st.get("top").get(0).get(0).asInt();
+                for (JsonNode p : st.get("top")) {
+                    double d = (lcTop1 - p.get(1).asDouble()) - (logits[lcTop1Id] - logits[p.get(0).asInt()]);
+                    maxMarginErr = Math.max(maxMarginErr, Math.abs(d) / std);
+                }
                 double absFull = Double.NaN;
                 float[] v = full.get(k);
                 if (v != null && DUMP) dump(Paths.get(peer.get("full_logits").get("file").asText() + ".edgellm-step" + k), logits);
                 if (v != null) {
                     absFull = 0;
-                    for (int i = 0; i < nVocab; i++) absFull = Math.max(absFull, Math.abs(logits[i] - v[i]));
+                    double sq = 0;
+                    for (int i = 0; i < nVocab; i++) {
+                        double d = logits[i] - v[i];
+                        absFull = Math.max(absFull, Math.abs(d));
+                        sq += d * d;
+                    }
+                    double rms = Math.sqrt(sq / nVocab) / std;
                     maxRelFull = Math.max(maxRelFull, absFull / std);
+                    maxRms = Math.max(maxRms, rms);
+                    if (rms > MAX_REL_RMS) {
+                        problems.add(String.format(Locale.ROOT, "step %d: rms Δlogit over the vocabulary %.4f std > %.3f std", k, rms, MAX_REL_RMS));
+                    }
                     assertEquals(want, argmax(v), "llama.cpp's token is the argmax of its own logits at step " + k);
                 }
                 double abs = Double.isNaN(absFull) ? absTop : Math.max(absTop, absFull);
@@ -199,6 +235,10 @@ class LlamaCppParityTest {
                             + " llama.cpp %.4f), margins %.4f / %.4f", k, top2[0], logits[top2[0]], want, logits[want],
                             st.get("top").get(0).get(1).asDouble(), ourMargin, peerMargin));
                 }
+                if (!check && logits[top2[0]] - logits[want] > NEAR_TIE * std) {
+                    problems.add(String.format(Locale.ROOT, "step %d (near-tie for llama.cpp): its token %d is %.4f std below our"
+                            + " argmax %d, more than a near-tie (%.2f std)", k, want, (logits[top2[0]] - logits[want]) / std, top2[0], NEAR_TIE));
+                }
                 if (abs / std > MAX_REL_DELTA) {
                     problems.add(String.format(Locale.ROOT, "step %d: max |Δlogit| %.4f = %.4f std > %.3f std", k, abs, abs / std, MAX_REL_DELTA));
                 }
@@ -208,8 +248,8 @@ class LlamaCppParityTest {
             }
             tEval = System.nanoTime();
             String summary = String.format(Locale.ROOT, "%s: %d/%d steps checked (not near-tied), %d agree; max |Δlogit| %.5f"
-                    + " (%.4f std, full vectors %.4f std), mean std %.3f; llama.cpp load %d ms eval %d ms, EdgeLLM load %d ms"
-                    + " eval %d ms", name, checked, STEPS, agreed, maxAbs, maxRel, maxRelFull, sumStd / STEPS,
+                    + " (%.4f std; full vectors: max %.4f std, rms %.4f std), max margin error %.4f std, mean std %.3f; llama.cpp load %d ms eval %d ms, EdgeLLM load %d ms"
+                    + " eval %d ms", name, checked, STEPS, agreed, maxAbs, maxRel, maxRelFull, maxRms, maxMarginErr, sumStd / STEPS,
                     peer.get("timings_ms").get("load").asLong(), peer.get("timings_ms").get("eval").asLong(),
                     (tLoad - t0) / 1_000_000, (tEval - tLoad) / 1_000_000);
             log("%s", summary);
