@@ -73,8 +73,8 @@ public final class Q8_0 implements QuantFormat {
     }
 
     /**
-     * C's roundf: nearest integer, halves away from zero. Done in double so that {@code v + 0.5} is exact
-     * (older Android Math.round(float) rounded 0.49999997f up).
+     * C's roundf: nearest integer, halves away from zero (Math.round rounds -2.5 to -2). Done in double so
+     * that {@code |v| + 0.5} is exact: in float, 0.49999997f + 0.5f would round up to 1.
      */
     static int roundHalfAway(float v) {
         double r = Math.floor(Math.abs((double) v) + 0.5);
