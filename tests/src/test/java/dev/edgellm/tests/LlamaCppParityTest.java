@@ -26,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -162,7 +163,8 @@ class LlamaCppParityTest {
         List<DynamicTest> tests = new ArrayList<>();
         for (Map.Entry<String, Path> e : models.entrySet()) {
             Path file = e.getValue();
-            tests.add(DynamicTest.dynamicTest(e.getKey() + " [" + tensorTypes(file) + "]", () -> compare(e.getKey(), file)));
+            String name = e.getKey() + " [" + tensorTypes(file) + "]";
+            tests.add(DynamicTest.dynamicTest(name, () -> compare(name, file)));
         }
         return tests;
     }
@@ -289,7 +291,7 @@ class LlamaCppParityTest {
     static Path cacheDir() throws IOException {
         String env = System.getenv("EDGELLM_BENCH_CACHE");
         Path dir = env != null && !env.isEmpty() ? Paths.get(env) : Paths.get(System.getProperty("user.home"), ".cache", "edgellm-bench");
-        return Files.createDirectories(dir);
+        return Files.createDirectories(dir).toAbsolutePath().normalize();
     }
 
     static void requirePython() throws Exception {
@@ -349,14 +351,18 @@ class LlamaCppParityTest {
                     Path file = dir.resolve(stem + "-" + hash(script, String.join(" ", args)) + ".gguf");
                     out.put(preset + " " + type, file);
                     if (Files.isRegularFile(file)) continue;
+                    // written under a name of this process, then renamed: concurrent builds sharing the cache
+                    Path tmp = dir.resolve(file.getFileName() + ".part" + ProcessHandle.current().pid());
                     List<String> cmd = new ArrayList<>(List.of("python3", gen.toString()));
                     cmd.addAll(args);
-                    cmd.addAll(List.of("--out", file.toString()));
+                    cmd.addAll(List.of("--out", tmp.toString()));
                     jobs.put(stem, pool.submit(() -> {
                         try (var old = Files.newDirectoryStream(dir, stem + "-*.gguf")) {
                             for (Path p : old) if (!p.equals(file)) Files.deleteIfExists(p);
                         }
-                        return exec(cmd, null, 600);
+                        Result r = exec(cmd, null, 600);
+                        if (r.code == 0) Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                        return r;
                     }));
                 }
             }
