@@ -48,7 +48,7 @@ public final class Model implements AutoCloseable {
         Tokenizer tokenizer;
         try {
             tokenizer = Tokenizer.fromGguf(gguf);
-        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+        } catch (IllegalArgumentException e) {
             throw new ModelFormatException(path, -1, "tokenizer.ggml", e.getMessage(), e);
         }
         if (tokenizer.vocabulary().size() > config.vocabSize) {
@@ -56,11 +56,11 @@ public final class Model implements AutoCloseable {
                     + " tokens but the model's output has " + config.vocabSize);
         }
         LlamaWeights weights = LlamaWeights.load(gguf, config);
-        String src = gguf.getString("tokenizer.chat_template", null);
         ChatTemplate template;
         try {
-            template = src != null ? ChatTemplate.of(src) : ChatTemplate.builtin("chatml");
+            template = ChatTemplate.from(gguf);
         } catch (RuntimeException e) {
+            // a broken template must not make the model unusable for plain prompts
             LOG.warning(path + ": chat template does not parse (" + e.getMessage() + "); using chatml");
             template = ChatTemplate.builtin("chatml");
         }
@@ -92,8 +92,8 @@ public final class Model implements AutoCloseable {
 
     /** Renders messages with the model's chat template, ending with the assistant prompt. */
     public String renderChat(List<Message> messages) {
-        String bos = tokenizer.vocabulary().bos() >= 0 ? tokenizer.vocabulary().token(tokenizer.vocabulary().bos()) : "";
-        String eos = tokenizer.vocabulary().eos() >= 0 ? tokenizer.vocabulary().token(tokenizer.vocabulary().eos()) : "";
+        String bos = tokenizer.vocabulary().bosId() >= 0 ? tokenizer.vocabulary().token(tokenizer.vocabulary().bosId()) : "";
+        String eos = tokenizer.vocabulary().eosId() >= 0 ? tokenizer.vocabulary().token(tokenizer.vocabulary().eosId()) : "";
         return chatTemplate.render(messages, true, bos, eos);
     }
 

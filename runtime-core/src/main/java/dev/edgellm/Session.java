@@ -50,7 +50,7 @@ public final class Session implements AutoCloseable {
         if (req.isChat()) {
             int[] ids = tok.encode(model.renderChat(req.messages()), true, true);
             // templates that write the BOS text themselves would otherwise get it twice
-            int bos = tok.vocabulary().bos();
+            int bos = tok.vocabulary().bosId();
             if (ids.length >= 2 && ids[0] == bos && ids[1] == bos) ids = Arrays.copyOfRange(ids, 1, ids.length);
             return ids;
         }
@@ -106,7 +106,7 @@ public final class Session implements AutoCloseable {
                 ttftMs = (tFirst - t0) / 1e6;
             }
             out[n++] = token;
-            if (!req.ignoreEos() && vocab.isEog(token)) {
+            if (!req.ignoreEos() && vocab.isEndOfGeneration(token)) {
                 reason = FinishReason.STOP;
                 listener.onToken("", token);
                 break;
