@@ -127,7 +127,7 @@ final class GenerateCommand implements Callable<Integer> {
                 out.println();
             }
             out.flush();
-            err.printf("[stats] backend %s | load %.1f ms | prompt %d tok, %.1f tok/s | TTFT %.1f ms | decode %d tok, %.1f tok/s | finish %s%n",
+            err.printf("[stats] backend %s | load %.1f ms | prompt %d tok, %.1f tok/s | TTFT %.1f ms | generated %d tok, decode %.1f tok/s | finish %s%n",
                     model.backendName(), model.loadMillis(), r.promptTokens(), t.promptTokensPerSecond(), t.ttftMs,
                     r.completionTokens(), t.decodeTokensPerSecond(), r.finishReason().wireName());
             return Main.EXIT_OK;
