@@ -41,17 +41,17 @@ DEFAULT_GEN = os.path.normpath(os.path.join(HERE, "..", "..", "..", "..", "..", 
 MODELS = {
     "qwen3": dict(arch="qwen3", dim=512, n_head=8, n_kv=2, head_dim=128, ffn=1536, vocab=151936,
                   rope_theta=1000000.0, ctx=40960, eps=1e-6, tied=True, qk_norm=True, vocab_file="qwen2",
-                  qk_std=None, extra={}),
+                  qk_std=None, seed=1234, extra={}),
     "mistral": dict(arch="llama", dim=512, n_head=8, n_kv=2, head_dim=64, ffn=1792, vocab=32000,
                     rope_theta=1000000.0, ctx=32768, eps=1e-5, tied=False, qk_norm=False, vocab_file="spm",
-                    qk_std="default", extra={}),
+                    qk_std=0.05, seed=3, extra={}),
     "llama-rope-linear": dict(arch="llama", dim=512, n_head=8, n_kv=4, head_dim=64, ffn=1536, vocab=32000,
                               rope_theta=10000.0, ctx=8192, eps=1e-5, tied=True, qk_norm=False, vocab_file="spm",
-                              qk_std="default", extra={"rope.scaling.type": "linear", "rope.scaling.factor": 4.0,
+                              qk_std=0.08, seed=1234, extra={"rope.scaling.type": "linear", "rope.scaling.factor": 4.0,
                                                        "rope.scaling.original_context_length": 2048}),
     "llama-rope-legacy": dict(arch="llama", dim=512, n_head=8, n_kv=4, head_dim=64, ffn=1536, vocab=32000,
                               rope_theta=10000.0, ctx=8192, eps=1e-5, tied=True, qk_norm=False, vocab_file="spm",
-                              qk_std="default", extra={"rope.scale_linear": 4.0}),
+                              qk_std=0.08, seed=1234, extra={"rope.scale_linear": 4.0}),
 }
 TYPES = ("f32", "q8_0", "q4_k")
 
@@ -173,15 +173,13 @@ def main():
     ap.add_argument("--layers", type=int, default=2)
     ap.add_argument("--arch", default=None, help="override general.architecture (and the key prefix)")
     ap.add_argument("--std", type=float, default=0.02, help="weight std")
-    ap.add_argument("--qk-std", type=float, default=0.08, help="std of attn_q/attn_k in the llama-arch models")
-    ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--seed", type=int, default=None, help="override the model's seed")
     ap.add_argument("--gen-gguf", default=DEFAULT_GEN, help="path of shared/bench/gen_gguf.py")
     a = ap.parse_args()
     g = load_gen(a.gen_gguf)
     p = dict(MODELS[a.model])
     p["n_layer"] = a.layers
-    qk_std = a.qk_std if p["qk_std"] == "default" else None
-    write(g, a.out, a.model, p, a.type, a.arch or p["arch"], a.std, qk_std, a.seed)
+    write(g, a.out, a.model, p, a.type, a.arch or p["arch"], a.std, p["qk_std"], p["seed"] if a.seed is None else a.seed)
 
 
 if __name__ == "__main__":
