@@ -106,6 +106,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * the models go to {@code parity/<preset>-L2-<type>-<hash>.gguf}, the hash covering gen_gguf.py and its
  * arguments, so a changed generator regenerates. The only skip: npm (or its registry) unreachable while the
  * peer is not installed yet. python3 with numpy and node are required (CI installs them).
+ * {@code -Dedgellm.parity.only=REGEX} keeps only the files whose display name matches.
+ *
+ * <p>{@link LlamaCppArchParityTest} applies the same method ({@link #parityTests}) to qwen3, a Mistral-shaped
+ * llama and linear RoPE scaling.
  */
 class LlamaCppParityTest {
     static final String PROMPT = "Once upon a time";
