@@ -80,12 +80,20 @@ public final class ModelConfig {
             }
             float base = gguf.getFloat(p + "rope.freq_base", 10000f);
             if (!(base > 0)) throw bad(gguf, p + "rope.freq_base", "must be > 0, got " + base);
+            // As llama.cpp reads it (llama-model.cpp, load_hparams): the scaling type defaults to "linear" when the
+            // key is absent, and the factor is rope.scaling.factor, else the legacy rope.scale_linear, 0 or absent
+            // meaning 1. So a file with only rope.scale_linear = 4 (older converters) is scaled linearly by 4.
+            // ("llama3" is not a llama.cpp scaling type; accepted here as no linear scaling, since Llama 3.1 files
+            // carry their scaling in rope_freqs.weight.)
             float freqScale = 1f;
-            String scaling = gguf.getString(p + "rope.scaling.type", "none");
+            String scaling = gguf.getString(p + "rope.scaling.type", "linear");
             if (scaling.equals("linear")) {
-                float factor = gguf.getFloat(p + "rope.scaling.factor", 1f);
-                if (!(factor > 0)) throw bad(gguf, p + "rope.scaling.factor", "must be > 0, got " + factor);
-                freqScale = 1f / factor;
+                String key = gguf.has(p + "rope.scaling.factor") ? p + "rope.scaling.factor" : p + "rope.scale_linear";
+                float factor = gguf.getFloat(key, 0f);
+                if (factor != 0) {
+                    if (!(factor > 0)) throw bad(gguf, key, "must be > 0, got " + factor);
+                    freqScale = 1f / factor;
+                }
             } else if (!scaling.equals("none") && !scaling.equals("llama3")) {
                 throw bad(gguf, p + "rope.scaling.type", "RoPE scaling '" + scaling + "' is not supported (none, linear, llama3)");
             }

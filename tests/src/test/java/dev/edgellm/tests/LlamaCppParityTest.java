@@ -38,6 +38,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -105,6 +106,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * the models go to {@code parity/<preset>-L2-<type>-<hash>.gguf}, the hash covering gen_gguf.py and its
  * arguments, so a changed generator regenerates. The only skip: npm (or its registry) unreachable while the
  * peer is not installed yet. python3 with numpy and node are required (CI installs them).
+ * {@code -Dedgellm.parity.only=REGEX} keeps only the files whose display name matches.
+ *
+ * <p>{@link LlamaCppArchParityTest} applies the same method ({@link #parityTests}) to qwen3, a Mistral-shaped
+ * llama and linear RoPE scaling.
  */
 class LlamaCppParityTest {
     static final String PROMPT = "Once upon a time";
@@ -126,24 +131,55 @@ class LlamaCppParityTest {
     static final boolean VERBOSE = Boolean.getBoolean("edgellm.parity.verbose");
     /** Also write our logits of the full-vector steps next to llama.cpp's (little-endian float32). */
     static final boolean DUMP = Boolean.getBoolean("edgellm.parity.dump");
+    /** Only the files whose display name contains a match of this regex (e.g. {@code -Dedgellm.parity.only=qwen3}). */
+    static final String ONLY = System.getProperty("edgellm.parity.only", "");
     static final ObjectMapper JSON = new ObjectMapper();
-    static final Map<Path, CompletableFuture<JsonNode>> PEER = new ConcurrentHashMap<>();
-    static Process node;
-    static Path nodeLog;
+    /** The llama.cpp processes this class started, stopped after all its tests. */
+    static final List<Peer> PEERS = new CopyOnWriteArrayList<>();
 
     @AfterAll
-    static void stopNode() {
-        if (node != null && node.isAlive()) node.destroyForcibly();
+    static void stopPeers() {
+        PEERS.forEach(Peer::close);
     }
 
     // ---------------------------------------------------------------- the test
 
     @TestFactory
     List<DynamicTest> sameGreedyTokensAsLlamaCpp() throws Exception {
+        Path bench = shared().resolve("bench");
+        List<ModelSpec> specs = new ArrayList<>();
+        for (String preset : PRESETS) {
+            for (String type : TYPES) specs.add(benchModel(bench, preset, type));
+        }
+        return parityTests("models", specs, PEERS);
+    }
+
+    /** A file of {@code shared/bench/gen_gguf.py}'s preset at {@value #LAYERS} layers. */
+    static ModelSpec benchModel(Path bench, String preset, String type) {
+        Path gen = bench.resolve("gen_gguf.py");
+        return new ModelSpec(preset + " " + type, preset + "-L" + LAYERS + "-" + type, gen, List.of(gen),
+                List.of("--preset", preset, "--type", type, "--layers", String.valueOf(LAYERS)), List.of());
+    }
+
+    /**
+     * A GGUF file to generate: {@code python3 script args toolArgs --out FILE}. The cached file is named
+     * {@code stem-HASH.gguf}, the hash covering the bytes of {@code inputs} (the script and what it imports) and
+     * {@code args}; {@code toolArgs} (paths of this machine) are left out of it. {@code name} is the display name.
+     */
+    record ModelSpec(String name, String stem, Path script, List<Path> inputs, List<String> args, List<String> toolArgs) {}
+
+    /**
+     * The whole method for a list of files, shared by the parity test classes: generates (or reuses) the files,
+     * runs llama.cpp over all of them in one greedy.mjs process (registered in {@code peers}, for the caller's
+     * {@code @AfterAll} to stop), and returns one dynamic test per file comparing EdgeLLM with it ({@link #compare}).
+     * The only skip: npm unreachable while node-llama-cpp is not installed yet.
+     */
+    static List<DynamicTest> parityTests(String label, List<ModelSpec> specs, List<Peer> peers) throws Exception {
         long t0 = System.nanoTime();
         Path bench = shared().resolve("bench");
         Path cache = cacheDir();
         requirePython();
+        if (!ONLY.isEmpty()) specs = specs.stream().filter(m -> java.util.regex.Pattern.compile(ONLY).matcher(m.name()).find()).toList();
         Path nlc;
         try {
             nlc = installPeer(bench, cache.resolve("nlc"));
@@ -153,27 +189,28 @@ class LlamaCppParityTest {
             return List.of(DynamicTest.dynamicTest("llama.cpp parity SKIPPED: npm unreachable", () -> Assumptions.abort(e.getMessage())));
         }
         long tInstalled = System.nanoTime();
-        Map<String, Path> models = generateModels(bench, cache.resolve("parity"));
+        Map<String, Path> models = generateModels(specs, cache.resolve("parity"));
         long tGenerated = System.nanoTime();
-        log("setup: peer %.1f s, models %.1f s", (tInstalled - t0) / 1e9, (tGenerated - tInstalled) / 1e9);
+        log("setup (%s): peer %.1f s, models %.1f s", label, (tInstalled - t0) / 1e9, (tGenerated - tInstalled) / 1e9);
 
         Path logits = Files.createDirectories(Paths.get("target", "parity-logits")).toAbsolutePath();
-        startPeer(nlc, new ArrayList<>(models.values()), logits);
+        Peer peer = Peer.start(nlc, new ArrayList<>(models.values()), logits, label);
+        peers.add(peer);
 
         List<DynamicTest> tests = new ArrayList<>();
         for (Map.Entry<String, Path> e : models.entrySet()) {
             Path file = e.getValue();
             String name = e.getKey() + " [" + tensorTypes(file) + "]";
-            tests.add(DynamicTest.dynamicTest(name, () -> compare(name, file)));
+            tests.add(DynamicTest.dynamicTest(name, () -> compare(name, file, peer.result(file))));
         }
         return tests;
     }
 
     /** One file: same prompt ids, teacher-forced logits close, argmax equal wherever not near-tied. */
-    static void compare(String name, Path file) throws Exception {
+    static void compare(String name, Path file, CompletableFuture<JsonNode> result) throws Exception {
         JsonNode peer;
         try {
-            peer = PEER.get(file).get(10, TimeUnit.MINUTES);
+            peer = result.get(10, TimeUnit.MINUTES);
         } catch (java.util.concurrent.ExecutionException ex) {
             throw new AssertionError(ex.getCause().getMessage(), ex.getCause());
         }
@@ -335,40 +372,42 @@ class LlamaCppParityTest {
         }
     }
 
-    /** Generates (or reuses) every (preset, type) file; two at a time. Keys are display names. */
-    static Map<String, Path> generateModels(Path bench, Path dir) throws Exception {
+    /** Generates (or reuses) every file; two at a time. Keys are display names, in the order of {@code specs}. */
+    static Map<String, Path> generateModels(List<ModelSpec> specs, Path dir) throws Exception {
         Files.createDirectories(dir);
-        Path gen = bench.resolve("gen_gguf.py");
-        byte[] script = Files.readAllBytes(gen);
         Map<String, Path> out = new LinkedHashMap<>();
         Map<String, Future<Result>> jobs = new LinkedHashMap<>();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors())));
         try {
-            for (String preset : PRESETS) {
-                for (String type : TYPES) {
-                    List<String> args = List.of("--preset", preset, "--type", type, "--layers", String.valueOf(LAYERS));
-                    String stem = preset + "-L" + LAYERS + "-" + type;
-                    Path file = dir.resolve(stem + "-" + hash(script, String.join(" ", args)) + ".gguf");
-                    out.put(preset + " " + type, file);
-                    if (Files.isRegularFile(file)) continue;
-                    // written under a name of this process, then renamed: concurrent builds sharing the cache
-                    Path tmp = dir.resolve(file.getFileName() + ".part" + ProcessHandle.current().pid());
-                    List<String> cmd = new ArrayList<>(List.of("python3", gen.toString()));
-                    cmd.addAll(args);
-                    cmd.addAll(List.of("--out", tmp.toString()));
-                    jobs.put(stem, pool.submit(() -> {
-                        try (var old = Files.newDirectoryStream(dir, stem + "-*.gguf")) {
-                            for (Path p : old) if (!p.equals(file)) Files.deleteIfExists(p);
+            for (ModelSpec spec : specs) {
+                List<byte[]> inputs = new ArrayList<>();
+                for (Path in : spec.inputs()) inputs.add(Files.readAllBytes(in));
+                String stem = spec.stem();
+                Path file = dir.resolve(stem + "-" + hash(inputs, String.join(" ", spec.args())) + ".gguf");
+                if (out.put(spec.name(), file) != null) throw new IllegalArgumentException("duplicate model name " + spec.name());
+                if (Files.isRegularFile(file)) continue;
+                // written under a name of this process, then renamed: concurrent builds sharing the cache
+                Path tmp = dir.resolve(file.getFileName() + ".part" + ProcessHandle.current().pid());
+                List<String> cmd = new ArrayList<>(List.of("python3", spec.script().toString()));
+                cmd.addAll(spec.args());
+                cmd.addAll(spec.toolArgs());
+                cmd.addAll(List.of("--out", tmp.toString()));
+                jobs.put(stem, pool.submit(() -> {
+                    try (var old = Files.newDirectoryStream(dir, stem + "-*.gguf")) {
+                        // other versions of this stem; a longer stem with this one as its prefix is another model
+                        for (Path p : old) {
+                            String rest = p.getFileName().toString().substring(stem.length() + 1);
+                            if (!p.equals(file) && rest.matches("[0-9a-f]{10}\\.gguf")) Files.deleteIfExists(p);
                         }
-                        Result r = exec(cmd, null, 600);
-                        if (r.code == 0) Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                        return r;
-                    }));
-                }
+                    }
+                    Result r = exec(cmd, null, 600);
+                    if (r.code == 0) Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                    return r;
+                }));
             }
             for (Map.Entry<String, Future<Result>> j : jobs.entrySet()) {
                 Result r = j.getValue().get();
-                assertEquals(0, r.code, "gen_gguf.py " + j.getKey() + " failed:\n" + tail(r.out, 4000));
+                assertEquals(0, r.code, "generating " + j.getKey() + " failed:\n" + tail(r.out, 4000));
                 log("%s", r.out.strip());
             }
         } finally {
@@ -377,41 +416,60 @@ class LlamaCppParityTest {
         return out;
     }
 
-    /** Starts greedy.mjs over all files; each file's JSON line completes its future as soon as it is printed. */
-    static void startPeer(Path nlc, List<Path> files, Path logitsDir) throws IOException {
-        Path script = Paths.get("src", "test", "node", "greedy.mjs").toAbsolutePath();
-        assertTrue(Files.isRegularFile(script), "greedy.mjs not found at " + script + " (run from the tests module)");
-        List<String> cmd = new ArrayList<>(List.of("node", script.toString(), "--nlc", nlc.toString(), "--prompt", PROMPT,
-                "--steps", String.valueOf(STEPS), "--top", String.valueOf(TOP), "--full-steps", "0," + (STEPS - 1),
-                "--logits-dir", logitsDir.toString(), "--threads", "1"));
-        for (Path f : files) {
-            cmd.addAll(List.of("--model", f.toString()));
-            PEER.put(f, new CompletableFuture<>());
-        }
-        nodeLog = logitsDir.resolve("greedy.stderr.txt");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(nodeLog.toFile());
-        try {
-            node = pb.start();
-        } catch (IOException e) {
-            throw new AssertionError("node is required (it runs llama.cpp through node-llama-cpp): " + e.getMessage(), e);
-        }
-        Thread reader = new Thread(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = in.readLine()) != null; ) {
-                    JsonNode j = JSON.readTree(line);
-                    CompletableFuture<JsonNode> f = PEER.get(Paths.get(j.get("model").asText()));
-                    if (f != null) f.complete(j);
-                }
-                int code = node.waitFor();
-                String err = Files.exists(nodeLog) ? tail(Files.readString(nodeLog), 4000) : "";
-                PEER.values().forEach(f -> f.completeExceptionally(new IllegalStateException(
-                        "greedy.mjs exited (" + code + ") without a result for this model; stderr:\n" + err)));
-            } catch (Exception e) {
-                PEER.values().forEach(f -> f.completeExceptionally(e));
+    /** One greedy.mjs process over a list of files; each file's JSON line completes its future as soon as it is printed. */
+    static final class Peer implements AutoCloseable {
+        private final Map<Path, CompletableFuture<JsonNode>> results = new ConcurrentHashMap<>();
+        private Process node;
+
+        static Peer start(Path nlc, List<Path> files, Path logitsDir, String label) throws IOException {
+            Path script = Paths.get("src", "test", "node", "greedy.mjs").toAbsolutePath();
+            assertTrue(Files.isRegularFile(script), "greedy.mjs not found at " + script + " (run from the tests module)");
+            List<String> cmd = new ArrayList<>(List.of("node", script.toString(), "--nlc", nlc.toString(), "--prompt", PROMPT,
+                    "--steps", String.valueOf(STEPS), "--top", String.valueOf(TOP), "--full-steps", "0," + (STEPS - 1),
+                    "--logits-dir", logitsDir.toString(), "--threads", "1"));
+            Peer peer = new Peer();
+            for (Path f : files) {
+                cmd.addAll(List.of("--model", f.toString()));
+                peer.results.put(f, new CompletableFuture<>());
             }
-        }, "greedy.mjs reader");
-        reader.setDaemon(true);
-        reader.start();
+            Path nodeLog = logitsDir.resolve("greedy-" + label + ".stderr.txt");
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(nodeLog.toFile());
+            try {
+                peer.node = pb.start();
+            } catch (IOException e) {
+                throw new AssertionError("node is required (it runs llama.cpp through node-llama-cpp): " + e.getMessage(), e);
+            }
+            Process node = peer.node;
+            Map<Path, CompletableFuture<JsonNode>> results = peer.results;
+            Thread reader = new Thread(() -> {
+                try (BufferedReader in = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String line; (line = in.readLine()) != null; ) {
+                        JsonNode j = JSON.readTree(line);
+                        CompletableFuture<JsonNode> f = results.get(Paths.get(j.get("model").asText()));
+                        if (f != null) f.complete(j);
+                    }
+                    int code = node.waitFor();
+                    String err = Files.exists(nodeLog) ? tail(Files.readString(nodeLog), 4000) : "";
+                    results.values().forEach(f -> f.completeExceptionally(new IllegalStateException(
+                            "greedy.mjs exited (" + code + ") without a result for this model; stderr:\n" + err)));
+                } catch (Exception e) {
+                    results.values().forEach(f -> f.completeExceptionally(e));
+                }
+            }, "greedy.mjs reader (" + label + ")");
+            reader.setDaemon(true);
+            reader.start();
+            return peer;
+        }
+
+        /** llama.cpp's JSON line for {@code file}, when it comes. */
+        CompletableFuture<JsonNode> result(Path file) {
+            return results.get(file);
+        }
+
+        @Override
+        public void close() {
+            if (node != null && node.isAlive()) node.destroyForcibly();
+        }
     }
 
     // ---------------------------------------------------------------- helpers
@@ -467,9 +525,9 @@ class LlamaCppParityTest {
         Files.write(p, b.array());
     }
 
-    static String hash(byte[] script, String args) throws NoSuchAlgorithmException {
+    static String hash(List<byte[]> inputs, String args) throws NoSuchAlgorithmException {
         MessageDigest md = MessageDigest.getInstance("SHA-256");
-        md.update(script);
+        for (byte[] in : inputs) md.update(in);
         md.update(args.getBytes(StandardCharsets.UTF_8));
         return HexFormat.of().formatHex(md.digest()).substring(0, 10);
     }
@@ -527,6 +585,7 @@ class LlamaCppParityTest {
         assertArrayEquals(new int[] {2, 0}, top2(new float[] {1, 1, 2}));
         assertEquals(1, argmax(new float[] {0, 3, 3, 1}));
         assertEquals(0.5, std(new float[] {1, 2, 1, 2}), 1e-12);
-        assertFalse(hash(new byte[] {1}, "a").equals(hash(new byte[] {1}, "b")));
+        assertFalse(hash(List.of(new byte[] {1}), "a").equals(hash(List.of(new byte[] {1}), "b")));
+        assertFalse(hash(List.of(new byte[] {1}), "a").equals(hash(List.of(new byte[] {1}, new byte[] {2}), "a")));
     }
 }
