@@ -70,14 +70,14 @@ public final class BrokerOptions {
         o.setServerURIs(new String[] {url});
         if (username != null) o.setUserName(username);
         if (password != null) o.setPassword(password.clone());
-        SocketFactory base = SocketFactory.getDefault();
         if (url.startsWith("ssl://")) {
             SSLContext ctx = SSLContext.getInstance("TLS");
             ctx.init(null, caFile == null ? null : trustOnly(caFile).getTrustManagers(), null);
-            base = ctx.getSocketFactory();
+            o.setSocketFactory(new NoDelaySocketFactory.Tls(ctx.getSocketFactory()));
             o.setHttpsHostnameVerificationEnabled(true);
+        } else {
+            o.setSocketFactory(new NoDelaySocketFactory(SocketFactory.getDefault()));
         }
-        o.setSocketFactory(new NoDelaySocketFactory(base));
         return o;
     }
 
