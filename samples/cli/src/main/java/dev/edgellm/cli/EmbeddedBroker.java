@@ -34,6 +34,13 @@ public final class EmbeddedBroker implements AutoCloseable {
                 + "  <persistence><mode>in-memory</mode></persistence>\n"
                 + "  <anonymous-usage-statistics><enabled>false</enabled></anonymous-usage-statistics>\n"
                 + "</hivemq>\n", StandardCharsets.UTF_8);
+        // HiveMQ bridges java.util.logging into logback and logs to stdout by default; stdout is for results
+        Files.writeString(conf.resolve("logback.xml"), "<configuration>\n"
+                + "  <appender name=\"ERR\" class=\"ch.qos.logback.core.ConsoleAppender\"><target>System.err</target>\n"
+                + "    <encoder><pattern>[%level] %msg%n</pattern></encoder></appender>\n"
+                + "  <logger name=\"com.hivemq\" level=\"WARN\"/>\n"
+                + "  <root level=\"INFO\"><appender-ref ref=\"ERR\"/></root>\n"
+                + "</configuration>\n", StandardCharsets.UTF_8);
         EmbeddedHiveMQ h = EmbeddedHiveMQ.builder()
                 .withConfigurationFolder(conf)
                 .withDataFolder(Files.createDirectories(home.resolve("data")))

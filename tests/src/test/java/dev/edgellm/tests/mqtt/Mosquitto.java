@@ -1,0 +1,68 @@
+package dev.edgellm.tests.mqtt;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** A Mosquitto broker started by a test on a free loopback port with its own config (TOOLCHAIN.md). */
+final class Mosquitto implements AutoCloseable {
+    private final Path dir;
+    private final int port;
+    private Process process;
+
+    private Mosquitto(Path dir, int port) {
+        this.dir = dir;
+        this.port = port;
+    }
+
+    static Mosquitto start() throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("mosquitto-test");
+        Mosquitto m = new Mosquitto(dir, freePort());
+        m.startProcess();
+        return m;
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private void startProcess() throws IOException, InterruptedException {
+        Path exe = Path.of("/usr/sbin/mosquitto");
+        if (!Files.isExecutable(exe)) throw new IllegalStateException("mosquitto not installed: apt-get install -y mosquitto mosquitto-clients");
+        Path conf = dir.resolve("mosquitto.conf");
+        Files.writeString(conf, "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence false\n"
+                + "max_queued_messages 100000\nmax_inflight_messages 100\n"
+                + "log_dest file " + dir.resolve("mosquitto.log") + "\n"
+                // as root it would drop to user mosquitto, which may not write the log in our temp dir
+                + (System.getProperty("user.name").equals("root") ? "user root\n" : ""));
+        process = new ProcessBuilder(exe.toString(), "-c", conf.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("stdout.txt").toFile()).start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) throw new IllegalStateException("mosquitto exited: " + Files.readString(dir.resolve("stdout.txt")));
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            } catch (IOException notYet) {
+                Thread.sleep(20);
+            }
+        }
+        throw new IllegalStateException("mosquitto did not listen on port " + port);
+    }
+
+    String url() { return "tcp://127.0.0.1:" + port; }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process != null) {
+            process.destroy();
+            process.waitFor();
+        }
+    }
+}
