@@ -48,6 +48,16 @@ public final class EdgeLlmClient implements AutoCloseable {
     private final String replyTopic;
     private final Map<String, Call> calls = new ConcurrentHashMap<>();
     private final AtomicLong stray = new AtomicLong();
+    private final AtomicLong redelivered = new AtomicLong();
+    /** Correlations of finished calls (bounded): a QoS 1 redelivery of their terminal is not "stray". */
+    private final Map<String, Boolean> finished = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(64, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> e) {
+            return size() > 10_000;
+        }
+    });
 
     private EdgeLlmClient(MqttAsyncClient client, String prefix, String replyTopic) {
         this.client = client;
@@ -62,8 +72,12 @@ public final class EdgeLlmClient implements AutoCloseable {
         EdgeLlmClient ec = new EdgeLlmClient(c, prefix, prefix + "/client/" + clientId + "/reply");
         c.setCallback(ec.new Callback());
         MqttConnectionOptions o = broker.toPaho();
-        o.setCleanStart(true);
+        // a fresh id with a session that outlives a broker restart, so replies are not lost while reconnecting;
+        // close() ends the session
+        o.setCleanStart(false);
+        o.setSessionExpiryInterval(300L);
         o.setAutomaticReconnect(true);
+        o.setAutomaticReconnectDelay(1, 10);
         c.connect(o).waitForCompletion(30_000);
         c.subscribe(ec.replyTopic, 1).waitForCompletion(30_000);
         return ec;
@@ -81,8 +95,11 @@ public final class EdgeLlmClient implements AutoCloseable {
         return o;
     }
 
-    /** Terminal messages that matched no open call: a node answering twice would show up here. */
+    /** Terminal messages that matched no call of this client: a node answering a request twice shows up here. */
     public long strayTerminals() { return stray.get(); }
+
+    /** Terminal messages that repeated one already received (QoS 1 at-least-once redelivery after a reconnect). */
+    public long redeliveredTerminals() { return redelivered.get(); }
 
     /**
      * Publishes {@code request} (QoS 1) to {@code topic}; {@code onDelta} gets the streamed text in order,
@@ -154,6 +171,7 @@ public final class EdgeLlmClient implements AutoCloseable {
         }
 
         synchronized void onChunk(int seq, String delta) {
+            if (seq < nextSeq) return; // a QoS 1 redelivery of a chunk already passed on
             pending.put(seq, delta);
             while (!pending.isEmpty() && pending.firstKey() == nextSeq) {
                 String d = pending.pollFirstEntry().getValue();
@@ -208,11 +226,14 @@ public final class EdgeLlmClient implements AutoCloseable {
             }
             boolean terminal = n.path("done").asBoolean(false);
             if (call == null) {
-                if (terminal) stray.incrementAndGet();
+                if (terminal && corr != null && finished.containsKey(new String(corr, StandardCharsets.UTF_8))) redelivered.incrementAndGet();
+                else if (terminal) stray.incrementAndGet();
                 return;
             }
             if (terminal) {
-                calls.remove(new String(corr, StandardCharsets.UTF_8));
+                String key = new String(corr, StandardCharsets.UTF_8);
+                finished.put(key, Boolean.TRUE);
+                calls.remove(key);
                 call.onTerminal(n);
             } else {
                 call.onChunk(n.path("seq").asInt(), n.path("delta").asText());
@@ -229,7 +250,11 @@ public final class EdgeLlmClient implements AutoCloseable {
     @Override
     public void close() {
         try {
-            if (client.isConnected()) client.disconnect(2_000).waitForCompletion(2_000);
+            if (client.isConnected()) {
+                MqttProperties p = new MqttProperties();
+                p.setSessionExpiryInterval(0L); // nothing to keep for a client that is gone
+                client.disconnect(2_000, null, null, 0, p).waitForCompletion(2_000);
+            }
         } catch (MqttException e) {
             LOG.fine(() -> "disconnect: " + e);
         }

@@ -6,7 +6,6 @@ import dev.edgellm.GenerationResult;
 import dev.edgellm.Model;
 import dev.edgellm.Session;
 import dev.edgellm.SessionOptions;
-import org.eclipse.paho.mqttv5.client.DisconnectedBufferOptions;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
@@ -40,8 +39,9 @@ import java.util.logging.Logger;
  * {@code reply_to} for v3.1.1 clients. Every accepted request gets exactly one terminal message.
  *
  * <p>The broker session survives outages (clean start off, session expiry), so QoS 1 requests published
- * while the node is away are delivered when it returns; replies produced while disconnected are buffered
- * by Paho and sent after the automatic reconnect.
+ * while the node is away are delivered when it returns. While the connection is down the worker waits in
+ * {@link #publish} (generation pauses) and goes on after the automatic reconnect; unacknowledged QoS 1
+ * replies are resent by Paho from its in-memory persistence.
  */
 public final class MqttService implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger("dev.edgellm.mqtt");
@@ -62,7 +62,24 @@ public final class MqttService implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final Thread worker;
     private final Object runLock = new Object();
-    private final ArrayDeque<IMqttToken> inflight = new ArrayDeque<>();
+    /** Our QoS 1 publishes not yet acknowledged; resent on a new connection after an outage. */
+    private final ArrayDeque<Pending> inflight = new ArrayDeque<>();
+
+    private static final class Pending {
+        final String topic;
+        final MqttMessage message;
+        IMqttToken token;
+
+        Pending(String topic, MqttMessage message, IMqttToken token) {
+            this.topic = topic;
+            this.message = message;
+            this.token = token;
+        }
+
+        boolean acknowledged() {
+            return token.isComplete() && token.getException() == null;
+        }
+    }
     /** Client-given ids already accepted (bounded): a QoS 1 redelivery is not run twice. */
     private final Map<String, Boolean> seen = new LinkedHashMap<>(256, 0.75f, false) {
         private static final long serialVersionUID = 1L;
@@ -72,7 +89,9 @@ public final class MqttService implements AutoCloseable {
             return size() > 10_000;
         }
     };
-    private MqttAsyncClient client;
+    private volatile MqttAsyncClient client;
+    private MqttConnectionOptions options;
+    private final Object reconnectLock = new Object();
     private Job running;
     private volatile boolean closed;
     private volatile boolean statusDirty;
@@ -130,24 +149,16 @@ public final class MqttService implements AutoCloseable {
         MqttConnectionOptions o = broker.toPaho();
         o.setCleanStart(false);
         o.setSessionExpiryInterval(cfg.sessionExpirySeconds);
-        o.setAutomaticReconnect(true);
-        o.setAutomaticReconnectDelay(1, 30);
+        // Our own reconnect (see reconnect()): Paho 1.2.5's automatic one resends in-flight v5 publishes in
+        // a form Mosquitto rejects as a protocol error, looping forever.
+        o.setAutomaticReconnect(false);
         o.setKeepAliveInterval(30);
         MqttMessage will = new MqttMessage(Replies.bytes(offlineStatus()));
         will.setQos(1);
         will.setRetained(true);
         o.setWill(statusTopic, will);
-        // a stable client id is what lets the broker keep this node's session across restarts
-        client = new MqttAsyncClient(broker.url(), "edgellm-" + cfg.nodeId, new MemoryPersistence());
-        DisconnectedBufferOptions buf = new DisconnectedBufferOptions();
-        buf.setBufferEnabled(true);
-        buf.setBufferSize(50_000);
-        buf.setDeleteOldestMessages(false);
-        buf.setPersistBuffer(false);
-        client.setBufferOpts(buf);
-        client.setCallback(new Callback());
-        client.connect(o).waitForCompletion(30_000);
-        subscribe().waitForCompletion(30_000);
+        options = o;
+        connectNew();
         publishStatus();
         worker.start();
         timer.scheduleWithFixedDelay(() -> {
@@ -155,6 +166,61 @@ public final class MqttService implements AutoCloseable {
         }, 500, 500, TimeUnit.MILLISECONDS);
         LOG.info("serving " + modelName + " on " + broker.url() + " as node '" + cfg.nodeId + "': " + requestTopic
                 + (poolTopic != null ? ", " + poolTopic : ""));
+    }
+
+    /** A fresh Paho client on the node's persistent session: subscribes, resends unacknowledged replies. */
+    private void connectNew() throws MqttException {
+        // a stable client id is what lets the broker keep this node's session across restarts
+        MqttAsyncClient c = new MqttAsyncClient(broker.url(), "edgellm-" + cfg.nodeId, new MemoryPersistence());
+        c.setCallback(new Callback(c));
+        try {
+            c.connect(options).waitForCompletion(30_000);
+            client = c;
+            subscribe().waitForCompletion(30_000);
+        } catch (MqttException e) {
+            try {
+                c.close(true);
+            } catch (MqttException ignored) {
+                // already broken
+            }
+            throw e;
+        }
+        synchronized (inflight) {
+            for (Pending p : inflight) {
+                if (!p.acknowledged()) p.token = c.publish(p.topic, p.message);
+            }
+            inflight.notifyAll();
+        }
+    }
+
+    /** Reconnects with backoff (0.5 s doubling to 30 s) until connected or closed. */
+    private void reconnect(MqttAsyncClient lost) {
+        synchronized (reconnectLock) {
+            if (closed || client != lost) return; // another reconnect already replaced it
+            try {
+                lost.close(true);
+            } catch (MqttException ignored) {
+                // it is gone either way
+            }
+            long delayMs = 500;
+            while (!closed) {
+                try {
+                    connectNew();
+                    LOG.info("reconnected to " + broker.url());
+                    statusDirty = true;
+                    return;
+                } catch (MqttException e) {
+                    LOG.fine(() -> "reconnect failed: " + e);
+                }
+                try {
+                    Thread.sleep(delayMs);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                delayMs = Math.min(30_000, delayMs * 2);
+            }
+        }
     }
 
     private IMqttToken subscribe() throws MqttException {
@@ -172,6 +238,12 @@ public final class MqttService implements AutoCloseable {
     public String statusTopic() { return statusTopic; }
 
     private final class Callback implements MqttCallback {
+        private final MqttAsyncClient owner;
+
+        Callback(MqttAsyncClient owner) {
+            this.owner = owner;
+        }
+
         @Override
         public void messageArrived(String topic, MqttMessage message) {
             try {
@@ -186,19 +258,15 @@ public final class MqttService implements AutoCloseable {
 
         @Override
         public void connectComplete(boolean reconnect, String serverUri) {
-            if (!reconnect) return;
-            LOG.info("reconnected to " + serverUri);
-            try {
-                subscribe(); // the broker normally kept them; cheap insurance if the session was lost
-            } catch (MqttException e) {
-                LOG.warning("resubscribe failed: " + e);
-            }
-            statusDirty = true;
         }
 
         @Override
         public void disconnected(MqttDisconnectResponse r) {
-            if (!closed) LOG.warning("disconnected from broker (" + r + "); reconnecting");
+            if (closed || owner != client) return;
+            LOG.warning("disconnected from broker (" + r + "); reconnecting");
+            Thread t = new Thread(() -> reconnect(owner), "edgellm-mqtt-reconnect");
+            t.setDaemon(true);
+            t.start();
         }
 
         @Override
@@ -370,8 +438,9 @@ public final class MqttService implements AutoCloseable {
 
     /**
      * Publishes at QoS 1. Paho refuses more publishes than the broker's Receive Maximum in flight, so the
-     * publisher waits for the oldest PUBACK past {@link #WINDOW}. Terminal messages ({@code essential})
-     * are retried until Paho takes them (it buffers while disconnected), so none is lost to a hiccup.
+     * publisher waits for the oldest PUBACK past {@link #WINDOW}. While disconnected it retries until the
+     * reconnect (chunks for up to a minute, terminal messages ({@code essential}) for ten), so no reply is
+     * lost to a broker restart.
      */
     private void publish(String topic, byte[] correlation, byte[] payload, boolean essential) {
         MqttMessage m = new MqttMessage(payload);
@@ -381,13 +450,32 @@ public final class MqttService implements AutoCloseable {
             p.setCorrelationData(correlation);
             m.setProperties(p);
         }
-        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(essential ? 600 : 30);
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(essential ? 600 : 60);
         synchronized (inflight) {
             while (true) {
+                MqttAsyncClient c = client;
                 try {
-                    while (!inflight.isEmpty() && inflight.peekFirst().isComplete()) inflight.pollFirst();
-                    if (inflight.size() >= WINDOW && client.isConnected()) inflight.pollFirst().waitForCompletion(5_000);
-                    inflight.addLast(client.publish(topic, m));
+                    while (!inflight.isEmpty() && inflight.peekFirst().acknowledged()) inflight.pollFirst();
+                    if (inflight.size() >= WINDOW) {
+                        if (System.nanoTime() > giveUp || (closed && !c.isConnected())) throw new MqttException(MqttClientException.REASON_CODE_CLIENT_TIMEOUT);
+                        Pending first = inflight.peekFirst();
+                        if (c.isConnected() && first.token.isComplete()) {
+                            first.token = c.publish(first.topic, first.message); // failed with a lost connection
+                        } else if (c.isConnected()) {
+                            try {
+                                first.token.waitForCompletion(200);
+                            } catch (MqttException timeoutOrLost) {
+                                // checked again on the next turn
+                            }
+                        } else {
+                            inflight.wait(50); // disconnected: connectNew() resends and wakes us
+                        }
+                        continue;
+                    }
+                    inflight.addLast(new Pending(topic, m, c.publish(topic, m)));
+                    return;
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
                     return;
                 } catch (MqttException e) {
                     int rc = e.getReasonCode();
@@ -402,7 +490,7 @@ public final class MqttService implements AutoCloseable {
                         return;
                     }
                     try {
-                        Thread.sleep(rc == MqttClientException.REASON_CODE_MAX_INFLIGHT ? 1 : 50);
+                        inflight.wait(rc == MqttClientException.REASON_CODE_MAX_INFLIGHT ? 1 : 50);
                     } catch (InterruptedException ie) {
                         Thread.currentThread().interrupt();
                         return;

@@ -14,14 +14,29 @@ final class Mosquitto implements AutoCloseable {
     private final int port;
     private Process process;
 
-    private Mosquitto(Path dir, int port) {
+    private final boolean persistent;
+
+    private Mosquitto(Path dir, int port, boolean persistent) {
         this.dir = dir;
         this.port = port;
+        this.persistent = persistent;
+    }
+
+    /** Stops the broker (clients see the connection drop) and starts it again on the same port. */
+    void restart(long downMillis) throws IOException, InterruptedException {
+        close();
+        Thread.sleep(downMillis);
+        startProcess();
     }
 
     static Mosquitto start() throws IOException, InterruptedException {
+        return start(false);
+    }
+
+    /** {@code persistent}: sessions and queued messages survive {@link #restart()} (saved on SIGTERM). */
+    static Mosquitto start(boolean persistent) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("mosquitto-test");
-        Mosquitto m = new Mosquitto(dir, freePort());
+        Mosquitto m = new Mosquitto(dir, freePort(), persistent);
         m.startProcess();
         return m;
     }
@@ -36,7 +51,8 @@ final class Mosquitto implements AutoCloseable {
         Path exe = Path.of("/usr/sbin/mosquitto");
         if (!Files.isExecutable(exe)) throw new IllegalStateException("mosquitto not installed: apt-get install -y mosquitto mosquitto-clients");
         Path conf = dir.resolve("mosquitto.conf");
-        Files.writeString(conf, "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence false\n"
+        Files.writeString(conf, "listener " + port + " 127.0.0.1\nallow_anonymous true\n"
+                + (persistent ? "persistence true\npersistence_location " + dir + "/\n" : "persistence false\n")
                 + "max_queued_messages 100000\nmax_inflight_messages 100\n"
                 + "log_dest file " + dir.resolve("mosquitto.log") + "\n"
                 // as root it would drop to user mosquitto, which may not write the log in our temp dir
