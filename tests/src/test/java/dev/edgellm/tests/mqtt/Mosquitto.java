@@ -51,7 +51,7 @@ final class Mosquitto implements AutoCloseable {
         Path exe = Path.of("/usr/sbin/mosquitto");
         if (!Files.isExecutable(exe)) throw new IllegalStateException("mosquitto not installed: apt-get install -y mosquitto mosquitto-clients");
         Path conf = dir.resolve("mosquitto.conf");
-        Files.writeString(conf, "listener " + port + " 127.0.0.1\nallow_anonymous true\n"
+        Files.writeString(conf, "listener " + port + " 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\n"
                 + (persistent ? "persistence true\npersistence_location " + dir + "/\n" : "persistence false\n")
                 + "max_queued_messages 100000\nmax_inflight_messages 100\n"
                 + "log_dest file " + dir.resolve("mosquitto.log") + "\n"
