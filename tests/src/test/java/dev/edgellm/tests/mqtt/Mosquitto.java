@@ -15,12 +15,24 @@ final class Mosquitto implements AutoCloseable {
     private Process process;
 
     private final boolean persistent;
+    private String extra = "allow_anonymous true\n";
 
     private Mosquitto(Path dir, int port, boolean persistent) {
         this.dir = dir;
         this.port = port;
         this.persistent = persistent;
     }
+
+    /** A broker whose listener settings (TLS files, password_file, ...) are {@code config}; files go in {@code dir()}. */
+    static Mosquitto startWith(java.util.function.Function<Path, String> config) throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("mosquitto-test");
+        Mosquitto m = new Mosquitto(dir, freePort(), false);
+        m.extra = config.apply(dir);
+        m.startProcess();
+        return m;
+    }
+
+    int port() { return port; }
 
     /** Stops the broker (clients see the connection drop) and starts it again on the same port. */
     void restart(long downMillis) throws IOException, InterruptedException {
@@ -51,7 +63,7 @@ final class Mosquitto implements AutoCloseable {
         Path exe = Path.of("/usr/sbin/mosquitto");
         if (!Files.isExecutable(exe)) throw new IllegalStateException("mosquitto not installed: apt-get install -y mosquitto mosquitto-clients");
         Path conf = dir.resolve("mosquitto.conf");
-        Files.writeString(conf, "listener " + port + " 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\n"
+        Files.writeString(conf, "listener " + port + " 127.0.0.1\n" + extra + "set_tcp_nodelay true\n"
                 + (persistent ? "persistence true\npersistence_location " + dir + "/\n" : "persistence false\n")
                 + "max_queued_messages 100000\nmax_inflight_messages 100\n"
                 + "log_dest file " + dir.resolve("mosquitto.log") + "\n"
