@@ -60,6 +60,11 @@ public final class MqttService implements AutoCloseable {
     private final String statusTopic;
     private final String poolTopic;
     private final ScheduledExecutorService timer;
+    /**
+     * Publishes replies decided on Paho's callback thread (errors, busy, cancelled while queued). That thread
+     * must never block: while it waits, Paho stops reading the socket, PUBACKs go unread and publishing stalls.
+     */
+    private final java.util.concurrent.ExecutorService replier;
     private final Thread worker;
     private final Object runLock = new Object();
     /** Our QoS 1 publishes not yet acknowledged; resent on a new connection after an outage. */
@@ -135,6 +140,7 @@ public final class MqttService implements AutoCloseable {
         this.statusTopic = base + "status";
         this.poolTopic = cfg.pool == null ? null : "$share/" + cfg.pool + "/" + cfg.prefix + "/pool/" + cfg.pool + "/request";
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "edgellm-mqtt-timer"));
+        this.replier = Executors.newSingleThreadExecutor(r -> daemon(r, "edgellm-mqtt-replier"));
         this.worker = daemon(this::workLoop, "edgellm-mqtt-worker");
     }
 
@@ -300,7 +306,8 @@ public final class MqttService implements AutoCloseable {
             }
             stats.errors.incrementAndGet();
             LOG.fine(() -> "rejected request " + id + ": " + e.getMessage());
-            publish(to, corr, Replies.bytes(Replies.error(id, 0, cfg.nodeId, e.code(), e.getMessage())), true);
+            byte[] reply = Replies.bytes(Replies.error(id, 0, cfg.nodeId, e.code(), e.getMessage()));
+            offReplierThread(() -> publish(to, corr, reply, true));
             return;
         }
         String to = responseTopic != null ? responseTopic : req.replyTo();
@@ -323,7 +330,8 @@ public final class MqttService implements AutoCloseable {
         if (closed || !queue.offer(job.clientKey, job)) {
             stats.busy.incrementAndGet();
             String why = closed ? "node is shutting down" : "queue is full (" + cfg.queueCapacity + " waiting); retry later";
-            publish(to, corr, Replies.bytes(Replies.error(id, 0, cfg.nodeId, "busy", why)), true);
+            byte[] reply = Replies.bytes(Replies.error(id, 0, cfg.nodeId, "busy", why));
+            offReplierThread(() -> publish(to, corr, reply, true));
             return;
         }
         statusDirty = true;
@@ -339,7 +347,7 @@ public final class MqttService implements AutoCloseable {
             return;
         }
         List<Job> removed = queue.removeIf(j -> j.id.equals(id));
-        for (Job j : removed) finishNotRun(j, "cancelled");
+        for (Job j : removed) offReplierThread(() -> finishNotRun(j, "cancelled"));
         synchronized (runLock) {
             if (running != null && running.id.equals(id)) {
                 running.cancelRequested = true;
@@ -462,11 +470,7 @@ public final class MqttService implements AutoCloseable {
                         if (c.isConnected() && first.token.isComplete()) {
                             first.token = c.publish(first.topic, first.message); // failed with a lost connection
                         } else if (c.isConnected()) {
-                            try {
-                                first.token.waitForCompletion(200);
-                            } catch (MqttException timeoutOrLost) {
-                                // checked again on the next turn
-                            }
+                            inflight.wait(1); // not waitForCompletion: let other publishers have the lock meanwhile
                         } else {
                             inflight.wait(50); // disconnected: connectNew() resends and wakes us
                         }
@@ -537,6 +541,14 @@ public final class MqttService implements AutoCloseable {
         }
     }
 
+    private void offReplierThread(Runnable r) {
+        try {
+            replier.execute(r);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            LOG.fine("node closed; a reply to a request that arrived during shutdown was not sent");
+        }
+    }
+
     private String newId() {
         return cfg.nodeId + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
@@ -565,6 +577,12 @@ public final class MqttService implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         timer.shutdownNow();
+        replier.shutdown();
+        try {
+            replier.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         if (client != null) {
             try {
                 if (client.isConnected()) {
