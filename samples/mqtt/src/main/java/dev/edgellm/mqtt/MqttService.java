@@ -97,7 +97,12 @@ public final class MqttService implements AutoCloseable {
     private volatile MqttAsyncClient client;
     private MqttConnectionOptions options;
     private final Object reconnectLock = new Object();
-    private Job running;
+    private Job running; // guarded by runLock
+    /**
+     * Cancelled ids with the time the cancel arrived (guarded by runLock, kept 10 s): covers a cancel that
+     * lands after the worker took the job from the queue but before it became {@link #running}.
+     */
+    private final Map<String, Long> recentCancels = new java.util.HashMap<>();
     private volatile boolean closed;
     private volatile boolean statusDirty;
 
@@ -346,14 +351,18 @@ public final class MqttService implements AutoCloseable {
             LOG.warning("ignored a malformed cancel: " + e.getMessage());
             return;
         }
-        List<Job> removed = queue.removeIf(j -> j.id.equals(id));
-        for (Job j : removed) offReplierThread(() -> finishNotRun(j, "cancelled"));
+        List<Job> removed;
         synchronized (runLock) {
+            long now = System.nanoTime();
+            recentCancels.values().removeIf(t -> now - t > TimeUnit.SECONDS.toNanos(10));
+            recentCancels.put(id, now);
+            removed = queue.removeIf(j -> j.id.equals(id));
             if (running != null && running.id.equals(id)) {
                 running.cancelRequested = true;
                 session.cancel();
             }
         }
+        for (Job j : removed) offReplierThread(() -> finishNotRun(j, "cancelled"));
         if (!removed.isEmpty()) statusDirty = true;
     }
 
@@ -367,6 +376,11 @@ public final class MqttService implements AutoCloseable {
             }
             if (j == null) continue;
             statusDirty = true;
+            synchronized (runLock) {
+                running = j;
+                Long cancelledAt = recentCancels.remove(j.id);
+                if (cancelledAt != null && cancelledAt - j.acceptedNanos >= 0) j.cancelRequested = true;
+            }
             if (j.cancelRequested) {
                 finishNotRun(j, "cancelled");
             } else if (System.nanoTime() >= j.deadlineNanos) {
@@ -374,13 +388,14 @@ public final class MqttService implements AutoCloseable {
             } else {
                 run(j);
             }
+            synchronized (runLock) {
+                running = null;
+            }
         }
     }
 
+    /** Runs the job; the caller has made it {@link #running}. */
     private void run(Job j) {
-        synchronized (runLock) {
-            running = j;
-        }
         long start = System.nanoTime();
         ScheduledFuture<?> timeout = timer.schedule(() -> {
             j.timedOut = true;
