@@ -520,31 +520,17 @@ public final class MqttService implements AutoCloseable {
     }
 
     private ObjectNode offlineStatus() {
-        ObjectNode o = Replies.JSON.createObjectNode();
-        o.put("state", "offline");
-        o.put("node", cfg.nodeId);
-        return o;
+        return Replies.status(false, cfg, null, null, null, 0, 0, false, null);
     }
 
     private void publishStatus() {
         statusDirty = false;
-        ObjectNode o = Replies.JSON.createObjectNode();
-        o.put("state", closed ? "offline" : "online");
-        o.put("node", cfg.nodeId);
-        o.put("model", modelName);
-        o.put("backend", model.backendName());
-        o.putNull("profile"); // filled in once the memory planner exists
-        ObjectNode plan = o.putObject("plan");
-        plan.put("ctx", session.contextLength());
-        plan.put("kv_type", session.kvCache().type().toString().toLowerCase(java.util.Locale.ROOT));
-        plan.put("max_tokens_cap", cfg.maxTokensCap);
-        plan.put("queue_capacity", cfg.queueCapacity);
-        if (cfg.pool != null) o.put("pool", cfg.pool);
-        o.put("queue", queue.size());
+        boolean busyNow;
         synchronized (runLock) {
-            o.put("running", running != null);
+            busyNow = running != null;
         }
-        stats.writeTo(o);
+        ObjectNode o = Replies.status(!closed, cfg, modelName, model.backendName(), session, session.contextLength(),
+                queue.size(), busyNow, stats);
         try {
             MqttMessage m = new MqttMessage(Replies.bytes(o));
             m.setQos(1);

@@ -54,6 +54,28 @@ final class Replies {
         return o;
     }
 
+    /** The retained status message; offline ({@code online} false) carries only state and node. */
+    static ObjectNode status(boolean online, ServiceConfig cfg, String modelName, String backend, dev.edgellm.Session session,
+                             int ctx, int queued, boolean running, ServiceStats stats) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("state", online ? "online" : "offline");
+        o.put("node", cfg.nodeId);
+        if (!online) return o;
+        o.put("model", modelName);
+        o.put("backend", backend);
+        o.putNull("profile"); // filled in once the memory planner exists
+        ObjectNode plan = o.putObject("plan");
+        plan.put("ctx", ctx);
+        plan.put("kv_type", session.kvCache().type().toString().toLowerCase(java.util.Locale.ROOT));
+        plan.put("max_tokens_cap", cfg.maxTokensCap);
+        plan.put("queue_capacity", cfg.queueCapacity);
+        if (cfg.pool != null) o.put("pool", cfg.pool);
+        o.put("queue", queued);
+        o.put("running", running);
+        stats.writeTo(o);
+        return o;
+    }
+
     static double round(double v) {
         return Math.round(v * 1000.0) / 1000.0;
     }
