@@ -60,7 +60,14 @@ final class AskCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (EdgeLlmClient client = EdgeLlmClient.connect(mqtt.broker(broker), mqtt.prefix)) {
-            String topic = pool != null ? client.poolTopic(pool) : client.nodeTopic(node != null ? node : MqttOptions.defaultNode());
+            String nodeId = node != null ? node : MqttOptions.defaultNode();
+            String topic = pool != null ? client.poolTopic(pool) : client.nodeTopic(nodeId);
+            if (pool == null) {
+                // a request to an absent node still waits in its broker session, so warn rather than fail
+                var st = client.status(nodeId, Duration.ofMillis(500));
+                if (st == null) err.println("[ask] warning: node '" + nodeId + "' has never announced itself on this broker");
+                else if (!"online".equals(st.path("state").asText())) err.println("[ask] warning: node '" + nodeId + "' is offline; the request waits for it");
+            }
             EdgeLlmClient.Call call = client.send(topic, req, d -> {
                 out.print(d);
                 out.flush();

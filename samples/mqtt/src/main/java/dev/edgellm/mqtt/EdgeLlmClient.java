@@ -49,6 +49,7 @@ public final class EdgeLlmClient implements AutoCloseable {
     private final Map<String, Call> calls = new ConcurrentHashMap<>();
     private final AtomicLong stray = new AtomicLong();
     private final AtomicLong redelivered = new AtomicLong();
+    private final Map<String, CompletableFuture<JsonNode>> statusWaiters = new ConcurrentHashMap<>();
     /** Correlations of finished calls (bounded): a QoS 1 redelivery of their terminal is not "stray". */
     private final Map<String, Boolean> finished = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(64, 0.75f, false) {
         private static final long serialVersionUID = 1L;
@@ -86,6 +87,27 @@ public final class EdgeLlmClient implements AutoCloseable {
     public String nodeTopic(String node) { return prefix + "/" + node + "/request"; }
 
     public String poolTopic(String pool) { return prefix + "/pool/" + pool + "/request"; }
+
+    /**
+     * The node's retained status message ({@code {"state":"online",...}}), or null when none arrives within
+     * {@code timeout} (the node never ran on this broker, or uses another prefix).
+     */
+    public JsonNode status(String node, Duration timeout) throws MqttException, InterruptedException {
+        String topic = prefix + "/" + node + "/status";
+        CompletableFuture<JsonNode> got = new CompletableFuture<>();
+        statusWaiters.put(topic, got);
+        try {
+            client.subscribe(topic, 1).waitForCompletion(timeout.toMillis());
+            return got.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            return null;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            statusWaiters.remove(topic);
+            client.unsubscribe(topic);
+        }
+    }
 
     /** A request with a raw prompt (no chat template). */
     public static ObjectNode prompt(String text, int maxTokens) {
@@ -222,6 +244,11 @@ public final class EdgeLlmClient implements AutoCloseable {
                 n = Replies.JSON.readTree(message.getPayload());
             } catch (IOException e) {
                 LOG.warning("unparseable reply on " + topic + ": " + e.getMessage());
+                return;
+            }
+            CompletableFuture<JsonNode> waiter = statusWaiters.get(topic);
+            if (waiter != null) {
+                waiter.complete(n);
                 return;
             }
             boolean terminal = n.path("done").asBoolean(false);

@@ -61,6 +61,17 @@ class MqttEmbeddedBrokerTest {
     }
 
     @Test
+    void clientReadsTheRetainedStatus() throws Exception {
+        try (dev.edgellm.mqtt.EdgeLlmClient c = dev.edgellm.mqtt.EdgeLlmClient.connect(dev.edgellm.mqtt.BrokerOptions.of(broker.url()), "edgellm")) {
+            assertEquals("online", c.status("e1", java.time.Duration.ofSeconds(5)).path("state").asText());
+            org.junit.jupiter.api.Assertions.assertNull(c.status("nobody", java.time.Duration.ofMillis(300)));
+        }
+        String[] r = run("ask", "--broker", broker.url(), "--node", "nobody", "--timeout", "1", "hi");
+        assertEquals("1", r[0], r[2]);
+        assertTrue(r[2].contains("never announced itself") && r[2].contains("no answer"), r[2]);
+    }
+
+    @Test
     void askReportsErrorsWithExitCodes() {
         String[] bad = run("ask", "--broker", broker.url(), "--node", "e1", "-n", "100000", "hi");
         assertEquals("2", bad[0], bad[2]);
