@@ -96,6 +96,39 @@ class MqttSchedulingTest {
     }
 
     @Test
+    void lastWillMarksTheNodeOfflineAndItComesBackOnline() throws Exception {
+        try (TcpProxy proxy = new TcpProxy(java.net.URI.create(broker.url()).getPort());
+             MqttService node = MqttFixture.startService(model, proxy.url(), ServiceConfig.builder("w1").build())) {
+            java.util.concurrent.BlockingQueue<String> states = new java.util.concurrent.LinkedBlockingQueue<>();
+            org.eclipse.paho.client.mqttv3.MqttClient watcher = new org.eclipse.paho.client.mqttv3.MqttClient(broker.url(),
+                    "watch-" + System.nanoTime(), new org.eclipse.paho.client.mqttv3.persist.MemoryPersistence());
+            watcher.connect();
+            try {
+                watcher.subscribe("edgellm/w1/status", 1, (t, m) -> states.add(new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree(m.getPayload()).path("state").asText()));
+                assertEquals("online", states.poll(10, TimeUnit.SECONDS));
+                // the network fails: the broker sees the connection die without a DISCONNECT and publishes the Will
+                proxy.cutAll();
+                String next;
+                do {
+                    next = states.poll(10, TimeUnit.SECONDS);
+                } while ("online".equals(next));
+                assertEquals("offline", next, "Last Will");
+                // the node reconnects on its own and announces itself again
+                do {
+                    next = states.poll(15, TimeUnit.SECONDS);
+                } while ("offline".equals(next));
+                assertEquals("online", next);
+                assertEquals(MqttFixture.expected(model, PROMPT, 4, 0f, 1),
+                        client.send(client.nodeTopic("w1"), MqttFixture.request(PROMPT, 4, 0f, 1), null).await(Duration.ofSeconds(30)).text());
+            } finally {
+                watcher.disconnect();
+                watcher.close();
+            }
+        }
+    }
+
+    @Test
     void requestsPublishedWhileTheNodeWasAwayAreAnsweredWhenItReturns() throws Exception {
         ServiceConfig cfg = ServiceConfig.builder("o1").build();
         MqttFixture.startService(model, broker.url(), cfg).close(); // registers the persistent session
