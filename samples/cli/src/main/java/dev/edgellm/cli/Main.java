@@ -21,8 +21,10 @@ import java.util.logging.Logger;
  */
 @Command(name = "edgellm", mixinStandardHelpOptions = true, version = "EdgeLLM 0.1.0",
         description = "Run GGUF language models on edge devices.",
-        subcommands = {GenerateCommand.class, TokenizeCommand.class, InfoCommand.class})
+        subcommands = {GenerateCommand.class, TokenizeCommand.class, InfoCommand.class,
+                ServeCommand.class, AskCommand.class})
 public final class Main {
+    private static final Logger PAHO_LOG = Logger.getLogger("org.eclipse.paho"); // strong ref keeps the level
     public static final int EXIT_OK = 0;
     public static final int EXIT_INTERNAL = 1;
     public static final int EXIT_USAGE = 2;
@@ -61,6 +63,7 @@ public final class Main {
             return EXIT_BAD_MODEL;
         }
         if (ex instanceof UsageException) return EXIT_USAGE;
+        if (ex instanceof org.eclipse.paho.mqttv5.common.MqttException) return EXIT_INTERNAL; // broker unreachable or refused
         if (ex instanceof IOException) return EXIT_BAD_MODEL;
         return EXIT_INTERNAL;
     }
@@ -95,5 +98,7 @@ public final class Main {
         root.addHandler(h);
         root.setLevel(level);
         Logger.getLogger("dev.edgellm").setLevel(level);
+        // Paho logs expected socket closes as SEVERE; our own code reports connection trouble
+        PAHO_LOG.setLevel(verbose ? Level.FINE : Level.OFF);
     }
 }
