@@ -21,7 +21,8 @@ import java.util.logging.Logger;
  */
 @Command(name = "edgellm", mixinStandardHelpOptions = true, version = "EdgeLLM 0.1.0",
         description = "Run GGUF language models on edge devices.",
-        subcommands = {GenerateCommand.class, TokenizeCommand.class, InfoCommand.class})
+        subcommands = {GenerateCommand.class, TokenizeCommand.class, InfoCommand.class,
+                PlanCommand.class, ProfilesCommand.class})
 public final class Main {
     public static final int EXIT_OK = 0;
     public static final int EXIT_INTERNAL = 1;
