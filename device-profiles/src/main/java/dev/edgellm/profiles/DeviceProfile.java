@@ -140,7 +140,7 @@ public final class DeviceProfile {
         }
         List<String> isa = new java.util.ArrayList<>();
         for (String f : r.string("cpu.isa").split(",")) {
-            if (!f.isBlank()) isa.add(f.trim().toLowerCase(Locale.ROOT));
+            if (!f.trim().isEmpty()) isa.add(f.trim().toLowerCase(Locale.ROOT));
         }
         return new DeviceProfile(id, r.string("name"), r.mib("ram.total.mib"), r.mib("ram.usable.mib"),
                 p.getProperty("heap.limit.mib") == null ? 0 : r.mib("heap.limit.mib"),
@@ -164,13 +164,13 @@ public final class DeviceProfile {
 
         String string(String key) {
             String v = p.getProperty(key);
-            if (v == null || v.isBlank()) throw bad(key, "missing");
+            if (v == null || v.trim().isEmpty()) throw bad(key, "missing");
             return v.trim();
         }
 
         String optional(String key) {
             String v = p.getProperty(key);
-            return v == null || v.isBlank() || v.trim().equals("unknown") ? null : v.trim();
+            return v == null || v.trim().isEmpty() || v.trim().equals("unknown") ? null : v.trim();
         }
 
         double number(String key) {

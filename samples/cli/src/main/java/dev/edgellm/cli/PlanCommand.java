@@ -67,7 +67,7 @@ final class PlanCommand implements Callable<Integer> {
             throw new Main.UsageException(e.getMessage()); // e.g. a quantized KV type the model's shape cannot take
         }
         PrintWriter out = spec.commandLine().getOut();
-        if (json) out.println(toJson(plan));
+        if (json) out.println(toJson(plan, sizes));
         else printTable(plan, p, out);
         out.flush();
         if (!plan.fits) {
@@ -78,7 +78,7 @@ final class PlanCommand implements Callable<Integer> {
         return Main.EXIT_OK;
     }
 
-    static String toJson(Plan plan) throws Exception {
+    static String toJson(Plan plan, ModelSizes sizes) throws Exception {
         ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode o = om.createObjectNode();
         o.put("fits", plan.fits);
@@ -100,6 +100,10 @@ final class PlanCommand implements Callable<Integer> {
         o.put("resident_weights_bytes", plan.residentWeightsBytes);
         o.put("heap_bytes", plan.heapBytes);
         o.put("budget_bytes", plan.budgetBytes);
+        o.put("kv_bytes_per_token", MemoryPlanner.kvBytesPerToken(sizes.config, plan.kvType));
+        ArrayNode layers = o.putArray("weights_by_layer_bytes");
+        for (long b : sizes.layerBytes) layers.add(b);
+        o.put("weights_outside_layers_bytes", sizes.nonLayerBytes);
         return om.writeValueAsString(o);
     }
 

@@ -41,6 +41,11 @@ class PlanCommandTest {
         assertEquals(j.get("predicted_peak_bytes").asLong(), j.get("resident_weights_bytes").asLong() + j.get("kv_bytes").asLong()
                 + j.get("compute_bytes").asLong() + j.get("overhead_bytes").asLong());
         assertTrue(j.get("reasons").size() > 5);
+        assertEquals(640, j.get("kv_bytes_per_token").asLong()); // 5 layers x 2 x 32 x 2 B
+        long sum = j.get("weights_outside_layers_bytes").asLong();
+        for (JsonNode b : j.get("weights_by_layer_bytes")) sum += b.asLong();
+        assertEquals(5, j.get("weights_by_layer_bytes").size());
+        assertEquals(474848, sum);
     }
 
     @Test
