@@ -5,15 +5,15 @@ import dev.edgellm.kv.KvCacheType;
 import java.util.Locale;
 
 /**
- * KV cache storage types the planner sizes. f32 and f16 run today ({@link KvCacheType}); q8_0 and q4_0 are
- * sized with llama.cpp's block layouts (32 values: an f16 scale + 32 int8 = 34 bytes, or + 16 bytes of
- * nibbles = 18 bytes) but are planned only until the runtime stores them.
+ * KV cache storage types the planner sizes, mirroring the runtime's {@link KvCacheType}: f32, f16, and
+ * llama.cpp's block layouts q8_0 (32 values: an f16 scale + 32 int8 = 34 bytes) and q4_0 (+ 16 bytes of
+ * nibbles = 18 bytes). {@link #supported()} stays for types sized before the runtime has them.
  */
 public enum KvType {
     F32(4, 1, KvCacheType.F32),
     F16(2, 1, KvCacheType.F16),
-    Q8_0(34, 32, null),
-    Q4_0(18, 32, null);
+    Q8_0(34, 32, KvCacheType.Q8_0),
+    Q4_0(18, 32, KvCacheType.Q4_0);
 
     /** Bytes per block of {@link #blockSize} values. */
     public final int blockBytes;

@@ -111,12 +111,18 @@ class MemoryPlannerTest {
         DeviceProfile phone = ProfileCatalog.builtin().get("android-flagship-12gb");
         Plan p = MemoryPlanner.plan(m, phone, PlanRequest.auto());
         assertTrue(p.fits);
+        assertEquals(KvType.F16, p.kvType);
         assertTrue(p.heapBytes <= phone.heapLimitBytes(), "heap " + p.heapBytes);
-        Plan tooLong = MemoryPlanner.plan(m, phone, PlanRequest.of(32768, null));
-        assertFalse(tooLong.fits);
-        String all = String.join("\n", tooLong.reasons);
+        // 32768 x 32 KiB of f16 cannot live in a 512 MiB heap, q8_0 (544 MiB) neither: auto falls to q4_0
+        Plan auto = MemoryPlanner.plan(m, phone, PlanRequest.of(32768, null));
+        assertTrue(auto.fits);
+        assertEquals(KvType.Q4_0, auto.kvType);
+        assertTrue(auto.reasons.stream().anyMatch(r -> r.startsWith("kv_type: q4_0 (auto: f16 and q8_0 do not fit")), auto.reasons.toString());
+        Plan f16 = MemoryPlanner.plan(m, phone, PlanRequest.of(32768, KvType.F16));
+        assertFalse(f16.fits);
+        String all = String.join("\n", f16.reasons);
         assertTrue(all.contains("of Java heap (cap 512.0 MiB"), all);
-        assertTrue(all.contains("--kv-type q8_0") && all.contains("planned, not yet in the runtime"), all);
+        assertTrue(all.contains("--kv-type q4_0 at ctx 32768") && all.contains("--kv-type q8_0 up to ctx"), all);
     }
 
     @Test
@@ -132,12 +138,13 @@ class MemoryPlannerTest {
     }
 
     @Test
-    void plannedKvTypesAreMarked() throws Exception {
+    void quantizedKvSizedAsTheRuntimeAllocatesIt() throws Exception {
         ModelSizes m = ModelSizes.of(GgufFile.open(stories()));
         Plan p = MemoryPlanner.plan(m, ProfileCatalog.builtin().get("rpi5-4gb"), PlanRequest.of(512, KvType.Q8_0));
-        assertFalse(p.kvTypeSupported());
-        assertEquals(2L * 5 * 512 * 34, p.kvBytes);
-        assertTrue(p.reasons.stream().anyMatch(r -> r.contains("PLANNED ONLY")));
+        assertTrue(p.kvTypeSupported());
+        // QuantKvCache: per layer K and V byte[512 x 34] (+16 B header), 2 outer arrays of 5 references (40 B)
+        assertEquals(2 * (40 + 5 * (512 * 34 + 16)), p.kvBytes);
+        assertEquals(2L * 5 * 512 * 34, dev.edgellm.kv.KvCache.allocate(dev.edgellm.kv.KvCacheType.Q8_0, 5, 512, 32).bytes());
     }
 
     @Test
