@@ -33,13 +33,13 @@ class PeakMemoryTest {
     static final Path BENCH = Paths.get(System.getProperty("user.home"), ".cache", "edgellm-bench", "models");
 
     @ParameterizedTest(name = "stories260K ctx {0} kv {1}")
-    @CsvSource({"512,f32", "512,f16", "4096,f32", "4096,f16", "16384,f32", "16384,f16"})
+    @CsvSource({"512,f32", "512,f16", "4096,f32", "4096,f16", "16384,f32", "16384,f16", "4096,q8_0", "4096,q4_0"})
     void storiesWithinJvmNoise(int ctx, String kv) throws Exception {
         check(STORIES, ctx, kv, 0.12);
     }
 
     @ParameterizedTest(name = "{0} ctx {1} kv {2}")
-    @CsvSource({"qwen2-0.5b-q8_0,512,f16", "qwen2-0.5b-q8_0,4096,f32", "llama-1b-q4_0,512,f16"})
+    @CsvSource({"qwen2-0.5b-q8_0,512,f16", "qwen2-0.5b-q8_0,4096,f32", "qwen2-0.5b-q8_0,16384,q8_0", "llama-1b-q4_0,512,f16"})
     void benchModelsWithin5Percent(String model, int ctx, String kv) throws Exception {
         Path m = BENCH.resolve(model + ".gguf");
         assumeTrue(Files.isRegularFile(m), "generate it with ../shared/bench/gen_gguf.py");
