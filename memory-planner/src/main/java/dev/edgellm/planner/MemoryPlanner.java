@@ -103,8 +103,8 @@ public final class MemoryPlanner {
         long peak = m.residentWeightBytes + kvBytes + compute + overhead;
         long heap = kvBytes + compute + m.modelHeapBytes;
 
-        why.add(String.format(Locale.ROOT, "weights: %s in %d layers (%s per layer on average) + %s outside them; "
-                        + "mapped from the file, not heap; %s resident once touched%s",
+        why.add(String.format(Locale.ROOT, "weights: %s = %d layers x ~%s + %s outside the layers (embedding, output, "
+                        + "norms); mapped from the file, not heap; %s resident once touched%s",
                 mib(m.weightsBytes), c.layers, mib(avg(m.layerBytes)), mib(m.nonLayerBytes), mib(m.residentWeightBytes),
                 m.tiedOutput ? "" : " (untied token_embd: only looked-up rows load)"));
         why.add(String.format(Locale.ROOT, "kv cache: %d layers x 2 (K,V) x %d (%d kv heads x %d) x %s = %d bytes/token; %s at ctx %d",
