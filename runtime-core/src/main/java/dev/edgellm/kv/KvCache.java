@@ -36,6 +36,8 @@ public interface KvCache {
         switch (type) {
             case F32: return new F32KvCache(layers, contextLength, kvDim);
             case F16: return new F16KvCache(layers, contextLength, kvDim);
+            case Q8_0:
+            case Q4_0: return new QuantKvCache(type, layers, contextLength, kvDim);
             default: throw new AssertionError(type);
         }
     }

@@ -68,7 +68,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--ctx", paramLabel = "N", description = "Context length in tokens (default: min(model's, 4096))")
     int ctx = 0;
 
-    @Option(names = "--kv-type", paramLabel = "T", description = "KV cache type: f32 or f16 (default: ${DEFAULT-VALUE})")
+    @Option(names = "--kv-type", paramLabel = "T", description = "KV cache type: f32, f16, q8_0 or q4_0 (default: ${DEFAULT-VALUE})")
     String kvType = "f16";
 
     @Option(names = "--json", description = "Print one JSON object instead of plain text")

@@ -1,0 +1,224 @@
+package dev.edgellm.planner;
+
+import dev.edgellm.model.ModelConfig;
+import dev.edgellm.profiles.DeviceProfile;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Fits a model to a device before a byte of weights is read. Memory model (each term mirrors an allocation
+ * in runtime-core, so the two must change together):
+ * <ul>
+ *   <li>weights: mapped, resident once touched (all tensors, except an untied token embedding of which only
+ *       the looked-up rows load);</li>
+ *   <li>KV cache: per layer one K and one V array of ctx × kvDim elements (F32KvCache/F16KvCache), or of
+ *       ctx × kvDim / 32 blocks of bytes (QuantKvCache);</li>
+ *   <li>compute: ForwardPass scratch (x, xb, xb2: B×dim; q, attOut: B×qDim; k, v: B×kvDim; hb, hb2:
+ *       B×hidden; att: ctx; logits: vocab; RoPE frequencies), Session history and output ids (ctx each),
+ *       Sampler keys/weights (vocab longs/doubles) and penalty tables (3 × vocab ints);</li>
+ *   <li>overhead: the JVM baseline ({@link JavaHeap#JVM_BASELINE_BYTES}) plus the model heap (metadata,
+ *       tokenizer, 1-D vectors).</li>
+ * </ul>
+ * The peak must fit the profile's usable RAM and, where the profile caps the managed heap (Android
+ * largeHeap), KV + compute + model heap must fit that cap. Stateless and thread-safe.
+ */
+public final class MemoryPlanner {
+    /** Below this context (or the model's trained context, if smaller) a plan is not useful. */
+    static final int MIN_USEFUL_CTX = 256;
+    /** Largest Java array; one KV layer array must fit in it. */
+    static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
+
+    private MemoryPlanner() {
+    }
+
+    /** KV cache bytes as the runtime allocates them (array headers included for the heap types). */
+    public static long kvBytes(ModelConfig c, int ctx, KvType t) {
+        long perLayerBytes = (long) ctx * t.bytes(c.kvDim());
+        if (t.supported()) {
+            return 2 * (JavaHeap.array(c.layers, JavaHeap.REFERENCE) + c.layers * JavaHeap.array(perLayerBytes, 1));
+        }
+        return 2L * c.layers * perLayerBytes;
+    }
+
+    /** KV payload per token: layers × 2 (K and V) × kvDim values of the type. */
+    public static long kvBytesPerToken(ModelConfig c, KvType t) {
+        return 2L * c.layers * t.bytes(c.kvDim());
+    }
+
+    /** Session-owned scratch: forward pass, token history, output ids and sampler (see class comment). */
+    public static long computeBytes(ModelConfig c, int ctx, int batch) {
+        long b = Math.min(batch, ctx);
+        long f = 3 * JavaHeap.array(b * c.dim, 4) + 2 * JavaHeap.array(b * c.qDim(), 4)
+                + 2 * JavaHeap.array(b * c.kvDim(), 4) + 2 * JavaHeap.array(b * c.hiddenDim, 4)
+                + JavaHeap.array(ctx, 4) + JavaHeap.array(c.vocabSize, 4) + JavaHeap.array(c.ropeDim / 2, 8);
+        long session = 2 * JavaHeap.array(ctx, 4);
+        long sampler = 2 * JavaHeap.array(c.vocabSize, 8) + 3 * JavaHeap.array(c.vocabSize, 4);
+        return f + session + sampler;
+    }
+
+    /** Plans {@code req} for the model on the device; never throws for "does not fit", it says so in the plan. */
+    public static Plan plan(ModelSizes m, DeviceProfile p, PlanRequest req) {
+        ModelConfig c = m.config;
+        List<String> why = new ArrayList<>();
+        Sizer s = new Sizer(m, p, req.batch);
+        KvType kv = req.kvType != null ? req.kvType : chooseAuto(s, c, req.ctx, Math.min(MIN_USEFUL_CTX, c.trainedContext));
+        if (kv.blockSize > 1 && c.kvDim() % kv.blockSize != 0) {
+            throw new IllegalArgumentException("KV type " + kv.id() + " needs the KV dimension (" + c.kvDim()
+                    + ") to be a multiple of " + kv.blockSize);
+        }
+        int threads = req.threads > 0 ? req.threads : p.bigCores();
+        int trained = c.trainedContext;
+        int minCtx = Math.min(MIN_USEFUL_CTX, trained);
+
+        int ctx;
+        boolean fits;
+        if (req.ctx > 0) {
+            ctx = req.ctx;
+            fits = s.fits(ctx, kv);
+            why.add("context: " + ctx + " tokens as requested" + (ctx > trained
+                    ? " (beyond the model's trained " + trained + "; quality will degrade)" : " (model trained for " + trained + ")"));
+        } else {
+            int best = s.largestCtx(kv, trained);
+            fits = best >= minCtx;
+            ctx = fits ? best : minCtx;
+            why.add(fits ? "context: " + ctx + " tokens, the largest that fits" + (ctx == trained
+                    ? " (the model's trained context)" : " (rounded down to a multiple of 256; model trained for " + trained + ")")
+                    : "context: not even " + minCtx + " tokens fit");
+        }
+        if (req.kvType == null && kv == KvType.F16) {
+            why.add("kv_type: f16 (auto: half the bytes of f32, top-1 agreement 1.000 with f32 on stories260K; llama.cpp's default)");
+        } else if (req.kvType == null) {
+            why.add("kv_type: " + kv.id() + " (auto: f16" + (kv == KvType.Q4_0 ? " and q8_0 do" : " does") + " not fit; "
+                    + kv.id() + " stores " + kv.blockBytes + " bytes per 32 values; top-1 agreement with f16 on stories260K: "
+                    + (kv == KvType.Q8_0 ? "0.995" : "0.61 - expect quality loss") + ")");
+        } else {
+            why.add("kv_type: " + kv.id() + " as requested" + (kv.supported() ? ""
+                    : " - PLANNED ONLY: the runtime cannot allocate a " + kv.id() + " cache yet, generate will refuse it"));
+        }
+        long kvBytes = kvBytes(c, ctx, kv);
+        long compute = computeBytes(c, ctx, req.batch);
+        long overhead = JavaHeap.JVM_BASELINE_BYTES + m.modelHeapBytes;
+        long peak = m.residentWeightBytes + kvBytes + compute + overhead;
+        long heap = kvBytes + compute + m.modelHeapBytes;
+
+        why.add(String.format(Locale.ROOT, "weights: %s = %d layers x ~%s + %s outside the layers (embedding, output, "
+                        + "norms); mapped from the file, not heap; %s resident once touched%s",
+                mib(m.weightsBytes), c.layers, mib(avg(m.layerBytes)), mib(m.nonLayerBytes), mib(m.residentWeightBytes),
+                m.tiedOutput ? "" : " (untied token_embd: only looked-up rows load)"));
+        why.add(String.format(Locale.ROOT, "kv cache: %d layers x 2 (K,V) x %d (%d kv heads x %d) x %s = %d bytes/token; %s at ctx %d",
+                c.layers, c.kvDim(), c.kvHeads, c.headDim, kv.supported() ? kv.blockBytes + " B" : kv.blockBytes + "/" + kv.blockSize + " B",
+                kvBytesPerToken(c, kv), mib(kvBytes), ctx));
+        why.add("compute: " + mib(compute) + " of session scratch (batch " + Math.min(req.batch, ctx)
+                + ": activations, attention row, logits, token history, sampler)");
+        why.add("overhead: JVM baseline " + mib(JavaHeap.JVM_BASELINE_BYTES) + " (measured) + model heap "
+                + mib(m.modelHeapBytes) + " (metadata strings, tokenizer tables, norms)");
+        why.add("budget: " + p.id() + " lets the app use " + mib(p.ramUsableBytes()) + " of " + mib(p.ramTotalBytes())
+                + (p.heapLimitBytes() > 0 ? "; Java heap capped at " + mib(p.heapLimitBytes()) + " (needs " + mib(heap) + ")" : ""));
+        why.add("threads: " + threads + (req.threads > 0 ? " as requested" : p.littleCores() > 0
+                ? " (the big cores; decode is memory-bound and little cores would hold the big ones back at each barrier)"
+                : " (all cores)"));
+        why.add("gpu_layers: 0 (no GPU backend in this build" + (p.gpu() == null ? "" : p.gpu().offloadPays
+                ? "; offload should pay here once the Vulkan backend exists" : "; offload does not pay on this device anyway: "
+                + p.gpu().offloadEvidence) + ")");
+        double perToken = m.streamedBytesPerToken + kvBytes / 2.0;
+        double tokS = p.bandwidthEffectiveGBs() * 1e9 / perToken;
+        why.add(String.format(Locale.ROOT, "decode: ~%.1f tok/s = %.1f GB/s effective bandwidth / %.1f MB read per token "
+                + "(weights + half the KV cache); a memory-bound ceiling, compute-bound backends run below it",
+                tokS, p.bandwidthEffectiveGBs(), perToken / 1e6));
+        if (!fits) suggest(why, s, m, p, req, kv, ctx, peak, heap);
+        return new Plan(fits, p.id(), ctx, kv, 0, threads, m.weightsBytes, m.residentWeightBytes, kvBytes, compute,
+                overhead, peak, heap, p.ramUsableBytes(), tokS, why);
+    }
+
+    /** f16 when it fits, else the largest type that does (q8_0, then q4_0); f16 when none does. */
+    private static KvType chooseAuto(Sizer s, ModelConfig c, int ctx, int minCtx) {
+        for (KvType t : new KvType[] {KvType.F16, KvType.Q8_0, KvType.Q4_0}) {
+            if (t.blockSize > 1 && c.kvDim() % t.blockSize != 0) continue;
+            if (ctx > 0 ? s.fits(ctx, t) : s.largestCtx(t, c.trainedContext) >= minCtx) return t;
+        }
+        return KvType.F16;
+    }
+
+    /** Says what would fit: a smaller context, a smaller KV type, or a smaller quant of the weights. */
+    private static void suggest(List<String> why, Sizer s, ModelSizes m, DeviceProfile p, PlanRequest req, KvType kv,
+                                int ctx, long peak, long heap) {
+        String need = "does not fit: needs " + mib(peak) + " of " + mib(p.ramUsableBytes()) + " usable";
+        if (p.heapLimitBytes() > 0 && heap > p.heapLimitBytes()) {
+            need += " and " + mib(heap) + " of Java heap (cap " + mib(p.heapLimitBytes()) + "; the KV cache lives on the heap)";
+        }
+        why.add(need);
+        int trained = m.config.trainedContext;
+        int minCtx = Math.min(MIN_USEFUL_CTX, trained);
+        List<String> would = new ArrayList<>();
+        int bestSame = s.largestCtx(kv, Math.max(ctx, trained));
+        if (bestSame >= minCtx) would.add("--ctx " + bestSame + " with " + kv.id());
+        for (KvType t : new KvType[] {KvType.F16, KvType.Q8_0, KvType.Q4_0}) {
+            if (t == kv || t.blockBytes * kv.blockSize >= kv.blockBytes * t.blockSize) continue; // only smaller types
+            if (t.blockSize > 1 && m.config.kvDim() % t.blockSize != 0) continue;
+            String planned = t.supported() ? "" : " (planned, not yet in the runtime)";
+            if (req.ctx > 0 && s.fits(req.ctx, t)) would.add("--kv-type " + t.id() + " at ctx " + req.ctx + planned);
+            else {
+                int b = s.largestCtx(t, Math.max(ctx, trained));
+                if (b >= minCtx) would.add("--kv-type " + t.id() + " up to ctx " + b + planned);
+            }
+        }
+        if (would.isEmpty()) {
+            long fixed = m.residentWeightBytes + JavaHeap.JVM_BASELINE_BYTES + m.modelHeapBytes;
+            long q4Peak = fixed - m.residentWeightBytes + m.q4WeightsBytes
+                    + kvBytes(m.config, minCtx, KvType.F16) + computeBytes(m.config, minCtx, req.batch);
+            would.add("nothing with these weights: they and the runtime alone need " + mib(fixed) + "; a Q4_0 quant (~"
+                    + mib(m.q4WeightsBytes) + " of weights) would " + (q4Peak <= p.ramUsableBytes() ? "fit" : "still not fit")
+                    + " at ctx " + minCtx + ", or pick a smaller model or a device with more memory");
+        }
+        why.add("would fit: " + String.join("; ", would));
+    }
+
+    /** Evaluates fits for (ctx, kv) and searches the largest fitting context. */
+    private static final class Sizer {
+        final ModelSizes m;
+        final DeviceProfile p;
+        final int batch;
+
+        Sizer(ModelSizes m, DeviceProfile p, int batch) {
+            this.m = m;
+            this.p = p;
+            this.batch = batch;
+        }
+
+        boolean fits(int ctx, KvType kv) {
+            ModelConfig c = m.config;
+            // one K or V layer array: ctx × kvDim floats/shorts, or ctx × row bytes for the block types
+            long arrayLength = (long) ctx * (kv.blockSize == 1 ? c.kvDim() : kv.bytes(c.kvDim()));
+            if (kv.supported() && arrayLength > MAX_ARRAY) return false;
+            long kvb = kvBytes(c, ctx, kv), compute = computeBytes(c, ctx, batch);
+            long peak = m.residentWeightBytes + kvb + compute + JavaHeap.JVM_BASELINE_BYTES + m.modelHeapBytes;
+            long heap = kvb + compute + m.modelHeapBytes;
+            return peak <= p.ramUsableBytes() && (p.heapLimitBytes() <= 0 || heap <= p.heapLimitBytes());
+        }
+
+        /** Largest ctx ≤ max that fits (memory grows with ctx), rounded down to 256 unless it is max; 0 if none. */
+        int largestCtx(KvType kv, int max) {
+            if (fits(max, kv)) return max;
+            int lo = 0, hi = max; // fits(lo) (or lo == 0), !fits(hi)
+            while (hi - lo > 1) {
+                int mid = lo + (hi - lo) / 2;
+                if (fits(mid, kv)) lo = mid;
+                else hi = mid;
+            }
+            return lo >= 256 ? lo / 256 * 256 : lo;
+        }
+    }
+
+    private static long avg(long[] a) {
+        long s = 0;
+        for (long x : a) s += x;
+        return a.length == 0 ? 0 : s / a.length;
+    }
+
+    /** Bytes as MiB with one decimal, for reasons. */
+    static String mib(long bytes) {
+        return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+    }
+}

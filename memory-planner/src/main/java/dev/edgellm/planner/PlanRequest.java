@@ -1,0 +1,29 @@
+package dev.edgellm.planner;
+
+/**
+ * What the caller asks for: a context length (0 = the largest that fits, up to the model's trained
+ * context), a KV type (null = auto), the prefill batch (the runtime's default is 32) and threads (0 = auto).
+ */
+public final class PlanRequest {
+    public static final int DEFAULT_BATCH = 32;
+
+    public final int ctx;
+    public final KvType kvType;
+    public final int batch;
+    public final int threads;
+
+    public PlanRequest(int ctx, KvType kvType, int batch, int threads) {
+        if (ctx < 0) throw new IllegalArgumentException("context length must be > 0, got " + ctx);
+        if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
+        if (threads < 0) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        this.ctx = ctx;
+        this.kvType = kvType;
+        this.batch = batch;
+        this.threads = threads;
+    }
+
+    /** Largest context, automatic KV type, default batch and threads. */
+    public static PlanRequest auto() { return new PlanRequest(0, null, DEFAULT_BATCH, 0); }
+
+    public static PlanRequest of(int ctx, KvType kvType) { return new PlanRequest(ctx, kvType, DEFAULT_BATCH, 0); }
+}

@@ -1,0 +1,83 @@
+package dev.edgellm.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code plan} and {@code profiles}: DESIGN.md §2 JSON field names and exit codes. */
+class PlanCommandTest {
+    static final String MODEL = ModelOptions.bundledModel().toString();
+
+    private static String[] run(int expectedCode, String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out), new PrintWriter(err));
+        assertEquals(expectedCode, code, "stdout: " + out + "\nstderr: " + err);
+        return new String[] {out.toString(), err.toString()};
+    }
+
+    @Test
+    void jsonHasTheContractFields() throws Exception {
+        String out = run(0, "plan", "-m", MODEL, "--profile", "rpi5-4gb", "--ctx", "512", "--json")[0];
+        JsonNode j = new ObjectMapper().readTree(out);
+        List<String> names = new ArrayList<>();
+        j.fieldNames().forEachRemaining(names::add);
+        assertEquals(List.of("fits", "profile", "ctx", "kv_type", "gpu_layers", "threads", "weights_bytes", "kv_bytes",
+                "compute_bytes", "overhead_bytes", "predicted_peak_bytes", "predicted_decode_tok_s", "reasons"),
+                names.subList(0, 13));
+        assertTrue(j.get("fits").asBoolean());
+        assertEquals("rpi5-4gb", j.get("profile").asText());
+        assertEquals(512, j.get("ctx").asInt());
+        assertEquals("f16", j.get("kv_type").asText());
+        assertEquals(474848, j.get("weights_bytes").asLong());
+        assertEquals(327920, j.get("kv_bytes").asLong()); // 10 x (512 x 32 x 2 + 16) + 80, see MemoryPlannerTest
+        assertEquals(j.get("predicted_peak_bytes").asLong(), j.get("resident_weights_bytes").asLong() + j.get("kv_bytes").asLong()
+                + j.get("compute_bytes").asLong() + j.get("overhead_bytes").asLong());
+        assertTrue(j.get("reasons").size() > 5);
+        assertEquals(640, j.get("kv_bytes_per_token").asLong()); // 5 layers x 2 x 32 x 2 B
+        long sum = j.get("weights_outside_layers_bytes").asLong();
+        for (JsonNode b : j.get("weights_by_layer_bytes")) sum += b.asLong();
+        assertEquals(5, j.get("weights_by_layer_bytes").size());
+        assertEquals(474848, sum);
+    }
+
+    @Test
+    void tableExplainsTheChoices() {
+        String out = run(0, "plan", "-m", MODEL, "--profile", "android-midrange-6gb")[0];
+        assertTrue(out.startsWith("FITS on android-midrange-6gb"), out);
+        assertTrue(out.contains("context: 2048 tokens, the largest that fits (the model's trained context)"), out);
+        assertTrue(out.contains("gpu_layers: 0"), out);
+    }
+
+    @Test
+    void doesNotFitExitsWith4AndSaysWhatWould() {
+        String[] r = run(Main.EXIT_DOES_NOT_FIT, "plan", "-m", MODEL, "--profile", "android-midrange-6gb", "--ctx", "2000000",
+                "--kv-type", "f32");
+        assertTrue(r[0].contains("DOES NOT FIT") && r[0].contains("would fit: --ctx"), r[0]);
+        assertTrue(r[1].contains("does not fit android-midrange-6gb"), r[1]);
+    }
+
+    @Test
+    void usageErrors() {
+        assertTrue(run(Main.EXIT_USAGE, "plan", "-m", MODEL, "--profile", "pi9")[1].contains("unknown device profile 'pi9' (known: rpi4-4gb"));
+        assertTrue(run(Main.EXIT_USAGE, "plan", "-m", MODEL, "--ctx", "0")[1].contains("--ctx must be > 0, got 0"));
+        assertTrue(run(Main.EXIT_USAGE, "plan", "-m", MODEL, "--kv-type", "q3")[1].contains("unknown KV cache type 'q3'"));
+        run(Main.EXIT_BAD_MODEL, "plan", "-m", "no-such-file.gguf");
+    }
+
+    @Test
+    void profilesListsCatalogueAndLocal() {
+        String out = run(0, "profiles")[0];
+        for (String id : new String[] {"rpi4-4gb", "rpi5-16gb", "jetson-orin-nano-8gb", "rk3588-16gb", "android-flagship-12gb",
+                "android-midrange-6gb", "x86-laptop-16gb", "local"}) {
+            assertTrue(out.contains("\n" + id + " "), id + " in\n" + out);
+        }
+    }
+}
