@@ -31,7 +31,7 @@ import static dev.edgellm.simd.Vec.L;
  */
 final class SimdBackend implements Backend, WorkerPool.Task {
     private static final Logger LOG = Logger.getLogger(SimdBackend.class.getName());
-    /** Below this batch size the fused per-token kernel beats dequantize-once (measured on llama-1b Q4_0). */
+    /** Below this batch size the fused per-token kernel is used; from 4 tokens on the dot4 tile needs a full group. */
     private static final int MATMUL_MIN_BATCH = 4;
 
     /** A tensor ready for the kernels: segments per mapped chunk and its kernel (null: scalar reference). */
