@@ -65,6 +65,44 @@ final class BlockKernels {
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
+    private static final jdk.incubator.vector.VectorSpecies<Integer> I8 = jdk.incubator.vector.IntVector.SPECIES_256;
+
+    /**
+     * Q8_0 for 8 float lanes with activations pre-permuted by {@link #permute32} (xp[8k + i] = x[4i + k] per
+     * block): the 32 quants are loaded as 8 int lanes and byte k of each lane is sign-extended with two shifts,
+     * native AVX2 ops, instead of widening 8-byte loads (measured about 2x faster per matVec).
+     */
+    static float q8_0Permuted(MemorySegment w, long off, float[] xp, int xOff, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0, nb = n / 32; b < nb; b++) {
+            long p = off + 34L * b;
+            int o = xOff + 32 * b;
+            jdk.incubator.vector.IntVector q = jdk.incubator.vector.IntVector.fromMemorySegment(I8, w, p + 2, Vec.LE);
+            FloatVector s0 = byteK(q, 24).fma(FloatVector.fromArray(F, xp, o), FloatVector.zero(F));
+            FloatVector s1 = byteK(q, 16).mul(FloatVector.fromArray(F, xp, o + 8));
+            s0 = byteK(q, 8).fma(FloatVector.fromArray(F, xp, o + 16), s0);
+            s1 = q.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0).reinterpretAsFloats()
+                    .fma(FloatVector.fromArray(F, xp, o + 24), s1);
+            acc = s0.add(s1).fma(FloatVector.broadcast(F, f16(w, p)), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Signed byte at bit (24 - shift) of each int lane, as float. */
+    private static FloatVector byteK(jdk.incubator.vector.IntVector q, int shift) {
+        return q.lanewise(VectorOperators.LSHL, shift).lanewise(VectorOperators.ASHR, 24)
+                .convert(VectorOperators.I2F, 0).reinterpretAsFloats();
+    }
+
+    /** Lane order {@link #q8_0Permuted} expects: per 32-block, dst[8k + i] = src[4i + k]. */
+    static void permute32(float[] src, int srcOff, float[] dst, int dstOff, int n) {
+        for (int b = 0; b < n; b += 32) {
+            for (int k = 0; k < 4; k++) {
+                for (int i = 0; i < 8; i++) dst[dstOff + b + 8 * k + i] = src[srcOff + b + 4 * i + k];
+            }
+        }
+    }
+
     static float q4_0(MemorySegment w, long off, float[] x, int xOff, int n) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0, nb = n / 32; b < nb; b++) {

@@ -41,6 +41,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         final Kernels.RowDot kernel;
         final QuantFormat reference;
         final long rowsPerChunk;
+        final boolean permuted; // kernel wants activations in BlockKernels.permute32 order
 
         Prepared(TensorData data, Kernels.RowDot kernel) {
             this.data = data;
@@ -51,7 +52,8 @@ final class SimdBackend implements Backend, WorkerPool.Task {
                 ByteBuffer b = data.buffer(c * rowsPerChunk).duplicate().clear(); // absolute offsets from 0
                 segments[c] = MemorySegment.ofBuffer(b);
             }
-            this.kernel = kernel;
+            this.permuted = Vec.L == 8 && data.info().type() == GgmlType.Q8_0;
+            this.kernel = permuted ? BlockKernels::q8_0Permuted : kernel;
             this.reference = Quants.of(data.info().type());
         }
 
@@ -71,6 +73,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
     // the operation in flight, read by the workers (published by WorkerPool's volatile generation)
     private Prepared op;
     private float[] opX, opOut;
+    private float[] xPermuted = new float[0];
     private int opXOff, opOutOff, opBatch;
 
     SimdBackend(int threads) {
@@ -99,6 +102,13 @@ final class SimdBackend implements Backend, WorkerPool.Task {
 
     private void start(TensorData w, float[] x, int xOff, float[] out, int outOff, int batch) {
         op = prepare(w);
+        if (op.permuted && batch < MATMUL_MIN_BATCH) {
+            int in = (int) w.info().rowLength();
+            if (xPermuted.length < batch * in) xPermuted = new float[batch * in];
+            for (int b = 0; b < batch; b++) BlockKernels.permute32(x, xOff + b * in, xPermuted, b * in, in);
+            x = xPermuted;
+            xOff = 0;
+        }
         opX = x;
         opXOff = xOff;
         opOut = out;
