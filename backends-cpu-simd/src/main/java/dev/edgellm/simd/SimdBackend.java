@@ -1,0 +1,226 @@
+package dev.edgellm.simd;
+
+import dev.edgellm.gguf.GgmlType;
+import dev.edgellm.gguf.TensorData;
+import dev.edgellm.quant.QuantFormat;
+import dev.edgellm.quant.Quants;
+import dev.edgellm.spi.Backend;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.util.EnumSet;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.logging.Logger;
+
+import static dev.edgellm.simd.Vec.F;
+import static dev.edgellm.simd.Vec.L;
+
+/**
+ * Vector API backend: fused dequantize-dot matVec per row, rows split across a persistent {@link WorkerPool}.
+ * Prefill ({@link #matMul}) dequantizes each weight row once into per-worker scratch and dots it against
+ * every token of the batch, four tokens per pass, so weights are read once per batch and the inner loop is
+ * pure float FMA. Types without a kernel run the scalar reference per row (one log line per type).
+ *
+ * <p>Weights are read through {@code MemorySegment.ofBuffer} views of the tensors' mapped buffers, made once
+ * per tensor and cached, so the hot loops allocate nothing.
+ */
+final class SimdBackend implements Backend, WorkerPool.Task {
+    private static final Logger LOG = Logger.getLogger(SimdBackend.class.getName());
+    /** Below this batch size the fused per-token kernel is used; from 4 tokens on the dot4 tile needs a full group. */
+    private static final int MATMUL_MIN_BATCH = 4;
+
+    /** A tensor ready for the kernels: segments per mapped chunk and its kernel (null: scalar reference). */
+    private static final class Prepared {
+        final TensorData data;
+        final MemorySegment[] segments;
+        final Kernels.RowDot kernel;
+        final QuantFormat reference;
+        final long rowsPerChunk;
+        final boolean permuted; // kernel wants activations in BlockKernels.permute32 order
+
+        Prepared(TensorData data, Kernels.RowDot kernel) {
+            this.data = data;
+            int chunks = data.chunkCount();
+            this.segments = new MemorySegment[chunks];
+            this.rowsPerChunk = chunks == 1 ? Math.max(1, data.info().rows()) : rowsInFirstChunk(data);
+            for (int c = 0; c < chunks; c++) {
+                ByteBuffer b = data.buffer(c * rowsPerChunk).duplicate().clear(); // absolute offsets from 0
+                segments[c] = MemorySegment.ofBuffer(b);
+            }
+            this.permuted = Vec.L == 8 && data.info().type() == GgmlType.Q8_0;
+            this.kernel = permuted ? BlockKernels::q8_0Permuted : kernel;
+            this.reference = Quants.of(data.info().type());
+        }
+
+        private static long rowsInFirstChunk(TensorData d) {
+            long r = 1;
+            ByteBuffer first = d.buffer(0);
+            while (r < d.info().rows() && d.buffer(r) == first) r++;
+            return r;
+        }
+    }
+
+    private final WorkerPool pool;
+    private final Map<TensorData, Prepared> prepared = new IdentityHashMap<>();
+    private final Set<GgmlType> fallbackLogged = EnumSet.noneOf(GgmlType.class);
+    private final float[][] rowScratch;
+
+    // the operation in flight, read by the workers (published by WorkerPool's volatile generation)
+    private Prepared op;
+    private float[] opX, opOut;
+    private float[] xPermuted = new float[0];
+    private int opXOff, opOutOff, opBatch;
+
+    SimdBackend(int threads) {
+        this.pool = new WorkerPool(threads);
+        this.rowScratch = new float[threads][];
+    }
+
+    @Override
+    public String name() { return SimdBackendProvider.NAME; }
+
+    @Override
+    public String description() {
+        return "simd (Vector API " + F.vectorBitSize() + "-bit float FMA kernels, " + pool.size() + " threads)";
+    }
+
+    @Override
+    public void matVec(TensorData w, float[] x, int xOff, float[] out, int outOff) {
+        start(w, x, xOff, out, outOff, 1);
+    }
+
+    @Override
+    public void matMul(TensorData w, float[] x, float[] out, int n) {
+        if (n == 1) start(w, x, 0, out, 0, 1);
+        else start(w, x, 0, out, 0, n);
+    }
+
+    private void start(TensorData w, float[] x, int xOff, float[] out, int outOff, int batch) {
+        op = prepare(w);
+        if (op.permuted && batch < MATMUL_MIN_BATCH) {
+            int in = (int) w.info().rowLength();
+            if (xPermuted.length < batch * in) xPermuted = new float[batch * in];
+            for (int b = 0; b < batch; b++) BlockKernels.permute32(x, xOff + b * in, xPermuted, b * in, in);
+            x = xPermuted;
+            xOff = 0;
+        }
+        opX = x;
+        opXOff = xOff;
+        opOut = out;
+        opOutOff = outOff;
+        opBatch = batch;
+        try {
+            pool.run(this);
+        } finally {
+            op = null;
+            opX = opOut = null;
+        }
+    }
+
+    private Prepared prepare(TensorData w) {
+        Prepared p = prepared.get(w);
+        if (p == null) {
+            GgmlType type = w.info().type();
+            Kernels.RowDot k = Kernels.forType(type);
+            if (k == null && fallbackLogged.add(type)) {
+                LOG.info("simd: no vector kernel for " + type + " (e.g. " + w.info().name()
+                        + "); using the scalar reference for such tensors");
+            }
+            p = new Prepared(w, k);
+            prepared.put(w, p);
+        }
+        return p;
+    }
+
+    /** One worker's share: a contiguous range of rows, for every token of the batch. */
+    @Override
+    public void run(int worker, int workers) {
+        Prepared p = op;
+        TensorData d = p.data;
+        long rows = d.info().rows();
+        int in = (int) d.info().rowLength();
+        int from = (int) (rows * worker / workers), to = (int) (rows * (worker + 1) / workers);
+        float[] x = opX, out = opOut;
+        int batch = opBatch;
+        if (batch < MATMUL_MIN_BATCH) {
+            for (int b = 0; b < batch; b++) {
+                int xo = opXOff + b * in, oo = opOutOff + b * (int) rows;
+                for (int r = from; r < to; r++) out[oo + r] = dotRow(p, r, x, xo, in);
+            }
+            return;
+        }
+        float[] row = scratch(worker, in);
+        for (int r = from; r < to; r++) {
+            p.reference.dequantize(d.buffer(r), d.rowOffset(r), row, 0, in);
+            int b = 0;
+            for (; b + 4 <= batch; b += 4) dot4(row, x, b * in, in, out, b * (int) rows + r, (int) rows);
+            for (; b < batch; b++) out[b * (int) rows + r] = Vec.dot(row, 0, x, b * in, in);
+        }
+    }
+
+    private float dotRow(Prepared p, int r, float[] x, int xOff, int n) {
+        TensorData d = p.data;
+        if (p.kernel == null) return p.reference.dot(d.buffer(r), d.rowOffset(r), x, xOff, n);
+        return p.kernel.dot(p.segments[(int) (r / p.rowsPerChunk)], d.rowOffset(r), x, xOff, n);
+    }
+
+    private float[] scratch(int worker, int n) {
+        float[] s = rowScratch[worker];
+        if (s == null || s.length < n) rowScratch[worker] = s = new float[n];
+        return s;
+    }
+
+    /** out[o + t*stride] = row · x[xOff + t*n ..] for 4 consecutive tokens t, sharing each row load. */
+    private static void dot4(float[] row, float[] x, int xOff, int n, float[] out, int o, int stride) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector wv = FloatVector.fromArray(F, row, i);
+            a0 = wv.fma(FloatVector.fromArray(F, x, xOff + i), a0);
+            a1 = wv.fma(FloatVector.fromArray(F, x, xOff + n + i), a1);
+            a2 = wv.fma(FloatVector.fromArray(F, x, xOff + 2 * n + i), a2);
+            a3 = wv.fma(FloatVector.fromArray(F, x, xOff + 3 * n + i), a3);
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s0 += row[i] * x[xOff + i];
+            s1 += row[i] * x[xOff + n + i];
+            s2 += row[i] * x[xOff + 2 * n + i];
+            s3 += row[i] * x[xOff + 3 * n + i];
+        }
+        out[o] = s0;
+        out[o + stride] = s1;
+        out[o + 2 * stride] = s2;
+        out[o + 3 * stride] = s3;
+    }
+
+    @Override
+    public void rmsNorm(float[] out, int outOff, float[] x, int xOff, float[] weight, float eps, int n) {
+        FloatVector ss = FloatVector.zero(F);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xOff + i);
+            ss = v.fma(v, ss);
+        }
+        float sum = ss.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum += x[xOff + i] * x[xOff + i];
+        float scale = (float) (1.0 / Math.sqrt(sum / n + eps));
+        i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector.fromArray(F, x, xOff + i).mul(scale).mul(FloatVector.fromArray(F, weight, i))
+                    .intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) out[outOff + i] = weight[i] * (scale * x[xOff + i]);
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}

@@ -1,0 +1,89 @@
+package dev.edgellm.simd;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A fixed set of daemon threads that run one {@link Task} at a time together with the calling thread. A
+ * task is published through a volatile generation counter, so dispatch allocates nothing; workers spin
+ * briefly after each task (the next matVec usually follows within microseconds) and then park.
+ */
+final class WorkerPool implements AutoCloseable {
+    /** Work split {@code workers} ways; part {@code worker} runs on one thread. Must not throw for good input. */
+    interface Task {
+        void run(int worker, int workers);
+    }
+
+    private static final int SPIN = 20_000;
+
+    private final Thread[] threads;
+    private final AtomicInteger pending = new AtomicInteger();
+    private volatile Task task;
+    private volatile int generation;
+    private volatile boolean closed;
+    private volatile Throwable failure;
+
+    WorkerPool(int size) {
+        threads = new Thread[size - 1];
+        for (int i = 0; i < threads.length; i++) {
+            int id = i + 1;
+            threads[i] = Thread.ofPlatform().daemon().name("edgellm-simd-" + id).unstarted(() -> loop(id));
+            threads[i].start();
+        }
+    }
+
+    int size() { return threads.length + 1; }
+
+    /** Runs {@code t} on every thread (the caller is worker 0) and returns when all parts are done. */
+    void run(Task t) {
+        int n = threads.length + 1;
+        if (n == 1) {
+            t.run(0, 1);
+            return;
+        }
+        task = t;
+        pending.set(n - 1);
+        generation++; // publishes task; only the owning thread writes it
+        for (Thread th : threads) LockSupport.unpark(th);
+        Throwable mine = null;
+        try {
+            t.run(0, n);
+        } catch (Throwable e) {
+            mine = e;
+        }
+        while (pending.get() != 0) Thread.onSpinWait();
+        Throwable f = failure;
+        if (mine != null || f != null) {
+            failure = null;
+            Throwable e = mine != null ? mine : f;
+            if (e instanceof RuntimeException r) throw r;
+            if (e instanceof Error r) throw r;
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void loop(int id) {
+        int seen = 0;
+        while (true) {
+            int spins = 0;
+            while (generation == seen && !closed) {
+                if (spins++ < SPIN) Thread.onSpinWait();
+                else LockSupport.park(this);
+            }
+            if (closed) return;
+            seen = generation;
+            try {
+                task.run(id, threads.length + 1);
+            } catch (Throwable e) {
+                failure = e;
+            }
+            pending.decrementAndGet();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (Thread th : threads) LockSupport.unpark(th);
+    }
+}

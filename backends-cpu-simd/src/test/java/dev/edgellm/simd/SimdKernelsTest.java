@@ -1,0 +1,128 @@
+package dev.edgellm.simd;
+
+import dev.edgellm.gguf.GgmlType;
+import dev.edgellm.gguf.TensorData;
+import dev.edgellm.gguf.TensorInfo;
+import dev.edgellm.quant.Quants;
+import dev.edgellm.spi.ScalarKernels;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every SIMD kernel against the scalar reference (the oracle): random blocks with valid fp16 scales, odd row
+ * counts, row lengths of 1, 3 and many blocks, 1 and 3 threads, matVec and batched matMul (1..9 tokens, so
+ * both the fused and the dequantize-once paths and the 4-token tail run). The bound is float rounding:
+ * 1e-5 of Σ|w·x| per output.
+ */
+class SimdKernelsTest {
+    static final int[] ROWS = {1, 7, 13};
+    static final int[] THREADS = {1, 3};
+    static final int[] BATCHES = {1, 2, 3, 4, 5, 9};
+
+    @ParameterizedTest
+    @EnumSource(names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K",
+            "Q2_K", "Q3_K"})
+    void matchesScalarReference(GgmlType type) {
+        if (!type.name().startsWith("Q2") && !type.name().startsWith("Q3")) {
+            assertNotNull(Kernels.forType(type), "kernel for " + type);
+        }
+        Random rnd = new Random(type.ordinal() * 31L + 7);
+        int bs = type.blockSize;
+        for (int blocks : new int[] {1, 3, bs == 1 ? 4099 : bs == 32 ? 67 : 11}) {
+            int n = bs * blocks;
+            for (int rows : ROWS) {
+                TensorData w = randomTensor(type, n, rows, rnd);
+                for (int threads : THREADS) {
+                    try (SimdBackend b = new SimdBackend(threads)) {
+                        checkMatVec(b, w, n, rows, rnd);
+                        for (int batch : BATCHES) checkMatMul(b, w, n, rows, batch, rnd);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void checkMatVec(SimdBackend b, TensorData w, int n, int rows, Random rnd) {
+        int xOff = 5;
+        float[] x = randomFloats(rnd, xOff + n);
+        float[] want = new float[rows + 3], got = new float[rows + 3];
+        ScalarKernels.matVec(w, x, xOff, want, 3);
+        b.matVec(w, x, xOff, got, 3);
+        for (int r = 0; r < rows; r++) assertClose(w, r, x, xOff, n, want[3 + r], got[3 + r]);
+    }
+
+    private static void checkMatMul(SimdBackend b, TensorData w, int n, int rows, int batch, Random rnd) {
+        float[] x = randomFloats(rnd, batch * n);
+        float[] got = new float[batch * rows];
+        b.matMul(w, x, got, batch);
+        float[] want = new float[rows];
+        for (int t = 0; t < batch; t++) {
+            ScalarKernels.matVec(w, x, t * n, want, 0);
+            for (int r = 0; r < rows; r++) assertClose(w, r, x, t * n, n, want[r], got[t * rows + r]);
+        }
+    }
+
+    private static void assertClose(TensorData w, int r, float[] x, int xOff, int n, float want, float got) {
+        float[] row = new float[n];
+        Quants.of(w.info().type()).dequantize(w.buffer(r), w.rowOffset(r), row, 0, n);
+        double mag = 0;
+        for (int i = 0; i < n; i++) mag += Math.abs((double) row[i] * x[xOff + i]);
+        assertTrue(Float.isFinite(want), "reference finite");
+        assertEquals(want, got, 1e-5 * mag + 1e-6, w.info().type() + " n=" + n + " row " + r);
+    }
+
+    static float[] randomFloats(Random rnd, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) rnd.nextGaussian();
+        return x;
+    }
+
+    /** Random bytes with every fp16/bf16/f32 field replaced by a finite value of a plausible magnitude. */
+    static TensorData randomTensor(GgmlType type, int n, int rows, Random rnd) {
+        int rowBytes = (int) type.byteSize(n);
+        ByteBuffer buf = ByteBuffer.allocate(rowBytes * rows).order(ByteOrder.LITTLE_ENDIAN);
+        rnd.nextBytes(buf.array());
+        int elements = n * rows;
+        switch (type) {
+            case F32 -> { for (int i = 0; i < elements; i++) buf.putFloat(4 * i, (float) rnd.nextGaussian()); }
+            case F16 -> {
+                for (int i = 0; i < elements; i++) {
+                    // mostly normal values, some subnormals (|x| < 6.1e-5) to exercise the 2^112 rescale
+                    float v = (float) rnd.nextGaussian() * (i % 7 == 0 ? 3e-5f : 1f);
+                    buf.putShort(2 * i, Float.floatToFloat16(v));
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < elements; i++) {
+                    buf.putShort(2 * i, (short) (Float.floatToIntBits((float) rnd.nextGaussian()) >>> 16));
+                }
+            }
+            default -> {
+                int[] halves = switch (type) {
+                    case Q4_0, Q5_0, Q8_0, Q3_K -> new int[] {0};
+                    case Q4_1, Q5_1 -> new int[] {0, 2};
+                    case Q4_K, Q5_K -> new int[] {0, 2};
+                    case Q6_K -> new int[] {208};
+                    case Q2_K -> new int[] {80, 82};
+                    default -> throw new IllegalArgumentException(type.name());
+                };
+                if (type == GgmlType.Q3_K) halves = new int[] {108};
+                for (int blk = 0; blk < elements / type.blockSize; blk++) {
+                    for (int h : halves) {
+                        float v = (float) (rnd.nextGaussian() * 0.05);
+                        buf.putShort(blk * type.typeSize + h, Float.floatToFloat16(v));
+                    }
+                }
+            }
+        }
+        return TensorData.of(new TensorInfo("w", new long[] {n, rows}, type, 0), buf);
+    }
+}
