@@ -5,6 +5,7 @@ import dev.edgellm.gguf.TensorData;
 import dev.edgellm.quant.QuantFormat;
 import dev.edgellm.quant.Quants;
 import dev.edgellm.spi.Backend;
+import dev.edgellm.spi.ScalarKernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -33,6 +34,17 @@ final class SimdBackend implements Backend, WorkerPool.Task {
     private static final Logger LOG = Logger.getLogger(SimdBackend.class.getName());
     /** Below this batch size the fused per-token kernel is used; from 4 tokens on the dot4 tile needs a full group. */
     private static final int MATMUL_MIN_BATCH = 4;
+    /**
+     * Below this many multiply-adds one thread does the whole op: waking the workers costs microseconds, more
+     * than a small matVec takes (the bundled 64-wide model ran ~70x slower when every op was dispatched).
+     */
+    private static final long PARALLEL_MIN_WORK = 1L << 18;
+    /**
+     * Rows shorter than this run the scalar reference: in tiny models (the bundled 64-wide one) the Vector API
+     * code is called too few times to be compiled by C2 before the run ends, and uncompiled it is far slower
+     * than plain loops (measured: 110-195 tok/s vs 930 tok/s scalar on stories260K).
+     */
+    private static final int SIMD_MIN_ROW = 512;
 
     /** A tensor ready for the kernels: segments per mapped chunk and its kernel (null: scalar reference). */
     private static final class Prepared {
@@ -101,6 +113,11 @@ final class SimdBackend implements Backend, WorkerPool.Task {
     }
 
     private void start(TensorData w, float[] x, int xOff, float[] out, int outOff, int batch) {
+        if (w.info().rowLength() < SIMD_MIN_ROW) {
+            int in = (int) w.info().rowLength(), rows = (int) w.info().rows();
+            for (int b = 0; b < batch; b++) ScalarKernels.matVec(w, x, xOff + b * in, out, outOff + b * rows);
+            return;
+        }
         op = prepare(w);
         if (op.permuted && batch < MATMUL_MIN_BATCH) {
             int in = (int) w.info().rowLength();
@@ -115,7 +132,8 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         opOutOff = outOff;
         opBatch = batch;
         try {
-            pool.run(this);
+            if (w.info().elements() * batch < PARALLEL_MIN_WORK) run(0, 1);
+            else pool.run(this);
         } finally {
             op = null;
             opX = opOut = null;
@@ -202,6 +220,10 @@ final class SimdBackend implements Backend, WorkerPool.Task {
 
     @Override
     public void rmsNorm(float[] out, int outOff, float[] x, int xOff, float[] weight, float eps, int n) {
+        if (n < SIMD_MIN_ROW) {
+            ScalarKernels.rmsNorm(out, outOff, x, xOff, weight, eps, n);
+            return;
+        }
         FloatVector ss = FloatVector.zero(F);
         int i = 0;
         for (; i + L <= n; i += L) {
