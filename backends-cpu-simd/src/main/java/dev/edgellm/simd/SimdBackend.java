@@ -38,13 +38,13 @@ final class SimdBackend implements Backend, WorkerPool.Task {
      * Below this many multiply-adds one thread does the whole op: waking the workers costs microseconds, more
      * than a small matVec takes (the bundled 64-wide model ran ~70x slower when every op was dispatched).
      */
-    private static final long PARALLEL_MIN_WORK = 1L << 18;
+    static final long PARALLEL_MIN_WORK = 1L << 18;
     /**
      * Rows shorter than this run the scalar reference: in tiny models (the bundled 64-wide one) the Vector API
      * code is called too few times to be compiled by C2 before the run ends, and uncompiled it is far slower
      * than plain loops (measured: 110-195 tok/s vs 930 tok/s scalar on stories260K).
      */
-    private static final int SIMD_MIN_ROW = 512;
+    static final int SIMD_MIN_ROW = 512;
 
     /** A tensor ready for the kernels: segments per mapped chunk and its kernel (null: scalar reference). */
     private static final class Prepared {
@@ -88,7 +88,17 @@ final class SimdBackend implements Backend, WorkerPool.Task {
     private float[] xPermuted = new float[0];
     private int opXOff, opOutOff, opBatch;
 
+    private final int simdMinRow;
+    private final long parallelMinWork;
+
     SimdBackend(int threads) {
+        this(threads, SIMD_MIN_ROW, PARALLEL_MIN_WORK);
+    }
+
+    /** Tests pass 0, 0 so that every kernel and the thread split run even on tiny tensors. */
+    SimdBackend(int threads, int simdMinRow, long parallelMinWork) {
+        this.simdMinRow = simdMinRow;
+        this.parallelMinWork = parallelMinWork;
         this.pool = new WorkerPool(threads);
         this.rowScratch = new float[threads][];
     }
@@ -113,7 +123,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
     }
 
     private void start(TensorData w, float[] x, int xOff, float[] out, int outOff, int batch) {
-        if (w.info().rowLength() < SIMD_MIN_ROW) {
+        if (w.info().rowLength() < simdMinRow) {
             int in = (int) w.info().rowLength(), rows = (int) w.info().rows();
             for (int b = 0; b < batch; b++) ScalarKernels.matVec(w, x, xOff + b * in, out, outOff + b * rows);
             return;
@@ -132,7 +142,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         opOutOff = outOff;
         opBatch = batch;
         try {
-            if (w.info().elements() * batch < PARALLEL_MIN_WORK) run(0, 1);
+            if (w.info().elements() * batch < parallelMinWork) run(0, 1);
             else pool.run(this);
         } finally {
             op = null;
@@ -220,7 +230,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
 
     @Override
     public void rmsNorm(float[] out, int outOff, float[] x, int xOff, float[] weight, float eps, int n) {
-        if (n < SIMD_MIN_ROW) {
+        if (n < simdMinRow) {
             ScalarKernels.rmsNorm(out, outOff, x, xOff, weight, eps, n);
             return;
         }

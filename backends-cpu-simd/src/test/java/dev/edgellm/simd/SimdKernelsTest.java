@@ -41,7 +41,7 @@ class SimdKernelsTest {
             for (int rows : ROWS) {
                 TensorData w = randomTensor(type, n, rows, rnd);
                 for (int threads : THREADS) {
-                    try (SimdBackend b = new SimdBackend(threads)) {
+                    try (SimdBackend b = new SimdBackend(threads, 0, 0)) {
                         checkMatVec(b, w, n, rows, rnd);
                         for (int batch : BATCHES) checkMatMul(b, w, n, rows, batch, rnd);
                     }
@@ -124,5 +124,22 @@ class SimdKernelsTest {
             }
         }
         return TensorData.of(new TensorInfo("w", new long[] {n, rows}, type, 0), buf);
+    }
+
+    @org.junit.jupiter.api.Test
+    void rmsNormMatchesTheReference() {
+        Random rnd = new Random(5);
+        try (SimdBackend b = new SimdBackend(1, 0, 0)) {
+            for (int n : new int[] {1, 7, 8, 33, 1000, 2048}) {
+                float[] x = new float[n + 3], w = new float[n], want = new float[n + 2], got = new float[n + 2];
+                for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+                for (int i = 0; i < n; i++) w[i] = (float) rnd.nextGaussian();
+                ScalarKernels.rmsNorm(want, 2, x, 3, w, 1e-5f, n);
+                b.rmsNorm(got, 2, x, 3, w, 1e-5f, n);
+                for (int i = 2; i < n + 2; i++) {
+                    assertEquals(want[i], got[i], 1e-5f * Math.max(1f, Math.abs(want[i])), "n=" + n + " i=" + i);
+                }
+            }
+        }
     }
 }
