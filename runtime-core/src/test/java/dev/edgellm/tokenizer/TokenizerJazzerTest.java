@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Coverage-guided fuzzing of the tokenizers (Jazzer) on the stories260K SentencePiece vocabulary and the
  * qwen2 byte-level BPE vocabulary: encoding any text never throws, ids are in range, and without special
  * parsing {@code decode(encode(text))} gives the text back (valid UTF-16 text; lone surrogates become
- * U+FFFD, so they are left out of the round-trip check). Fuzz with
+ * U+FFFD, so they are left out of the round-trip check; so is a literal "▁" for SentencePiece). Fuzz with
  * {@code JAZZER_FUZZ=1 mvn -pl runtime-core test -Dtest=TokenizerJazzerTest -Djazzer.max_duration=10m}.
  */
 class TokenizerJazzerTest {
@@ -51,7 +51,10 @@ class TokenizerJazzerTest {
         for (int id : ids) assertTrue(id >= 0 && id < n, "id " + id + " out of range");
         String back = t.decode(ids);
         t.detokenize(ids, true, false);
-        if (!addSpecial && !parseSpecial && isWellFormed(text)) {
+        // SentencePiece escapes spaces as U+2581 "▁", so a literal "▁" in the text decodes as a space (as in
+        // llama.cpp and sentencepiece itself): no round trip for such text (input regression-literal-u2581).
+        boolean spaceEscapeInText = t instanceof SpmTokenizer && text.indexOf('\u2581') >= 0;
+        if (!addSpecial && !parseSpecial && isWellFormed(text) && !spaceEscapeInText) {
             assertEquals(text, back, "decode(encode(text))");
         }
     }
