@@ -9,9 +9,11 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.logging.Logger;
 
@@ -87,9 +89,21 @@ public final class Engine {
         return b;
     }
 
+    /**
+     * Every provider that loads. One that cannot (e.g. the Java 25 SIMD jar on a Java 17 VM: its classes have
+     * a newer class-file version) is skipped with a log line instead of breaking backend selection.
+     */
     private static List<BackendProvider> providers() {
         List<BackendProvider> list = new ArrayList<>();
-        for (BackendProvider p : ServiceLoader.load(BackendProvider.class, Engine.class.getClassLoader())) list.add(p);
+        Iterator<BackendProvider> it = ServiceLoader.load(BackendProvider.class, Engine.class.getClassLoader()).iterator();
+        while (true) {
+            try {
+                if (!it.hasNext()) break;
+                list.add(it.next());
+            } catch (ServiceConfigurationError | LinkageError e) {
+                LOG.fine("a backend provider could not be loaded, skipped: " + e);
+            }
+        }
         return list;
     }
 
