@@ -96,11 +96,12 @@ public final class Engine {
     private static List<BackendProvider> providers() {
         List<BackendProvider> list = new ArrayList<>();
         Iterator<BackendProvider> it = ServiceLoader.load(BackendProvider.class, Engine.class.getClassLoader()).iterator();
-        while (true) {
+        for (int failures = 0; failures < 16; ) { // bounded: a broken iterator must not spin forever
             try {
                 if (!it.hasNext()) break;
                 list.add(it.next());
             } catch (ServiceConfigurationError | LinkageError e) {
+                failures++;
                 LOG.fine("a backend provider could not be loaded, skipped: " + e);
             }
         }
