@@ -11,6 +11,7 @@ import dev.edgellm.SessionOptions;
 import dev.edgellm.Timings;
 import dev.edgellm.chat.Message;
 import dev.edgellm.kv.KvCacheType;
+import dev.edgellm.planner.Plan;
 import dev.edgellm.sampling.SamplerSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,6 +20,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -65,11 +67,14 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--backend", paramLabel = "B", description = "auto (default) or a backend name, e.g. scalar")
     String backend = "auto";
 
-    @Option(names = "--ctx", paramLabel = "N", description = "Context length in tokens (default: min(model's, 4096))")
+    @Option(names = "--ctx", paramLabel = "N", description = "Context length in tokens (default: min(model's, 4096), or the largest that fits the profile)")
     int ctx = 0;
 
-    @Option(names = "--kv-type", paramLabel = "T", description = "KV cache type: f32, f16, q8_0 or q4_0 (default: ${DEFAULT-VALUE})")
-    String kvType = "f16";
+    @Option(names = "--profile", paramLabel = "P", description = "Device profile the plan must fit (see `edgellm profiles`; default: ${DEFAULT-VALUE})")
+    String profile = "local";
+
+    @Option(names = "--kv-type", paramLabel = "T", description = "KV cache type: auto, f32, f16, q8_0 or q4_0 (default: ${DEFAULT-VALUE}: the planner picks f16 unless a smaller type is needed to fit)")
+    String kvType = "auto";
 
     @Option(names = "--json", description = "Print one JSON object instead of plain text")
     boolean json;
@@ -78,24 +83,32 @@ final class GenerateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (ctx < 0) throw new Main.UsageException("--ctx must be > 0, got " + ctx);
         if (maxTokens == 0 || maxTokens < -1) throw new Main.UsageException("-n must be >= 1 or -1, got " + maxTokens);
-        KvCacheType kv;
         SamplerSpec sampler;
         try {
-            kv = KvCacheType.parse(kvType);
             sampler = SamplerSpec.builder().temperature(temperature).topK(topK).topP(topP).minP(minP)
                     .repeatPenalty(repeatPenalty).seed(seed).build();
         } catch (IllegalArgumentException e) {
             throw new Main.UsageException(e.getMessage());
         }
+        PrintWriter err = spec.commandLine().getErr();
+        Path modelPath = modelOptions.resolve();
+        Plan plan = GenerationPlan.plan(modelPath, profile, ctx, kvType);
+        if (!plan.fits) {
+            err.println("error: " + modelPath.getFileName() + " does not fit profile " + plan.profile + ":");
+            for (String r : plan.reasons) err.println("  " + r);
+            return Main.EXIT_DOES_NOT_FIT;
+        }
+        KvCacheType kv = plan.kvType.runtimeType();
+        err.printf("[plan] profile %s | ctx %d | kv %s | predicted peak %.0f MiB%n", plan.profile, plan.ctx,
+                plan.kvType.id(), plan.predictedPeakBytes / 1048576.0);
         Engine.Builder eb = Engine.builder().backend(backend);
         if (threads != null) {
             if (threads < 1) throw new Main.UsageException("-t must be >= 1, got " + threads);
             eb.threads(threads);
         }
         PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        try (Model model = eb.build().load(modelOptions.resolve());
-             Session session = model.newSession(SessionOptions.builder().contextLength(ctx).kvType(kv).build())) {
+        try (Model model = eb.build().load(modelPath);
+             Session session = model.newSession(SessionOptions.builder().contextLength(plan.ctx).kvType(kv).build())) {
             GenerationRequest.Builder rb = GenerationRequest.builder()
                     .maxTokens(maxTokens > 0 ? maxTokens : session.contextLength())
                     .sampler(sampler).stop(stop);

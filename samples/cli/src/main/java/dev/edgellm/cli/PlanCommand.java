@@ -11,7 +11,6 @@ import dev.edgellm.planner.ModelSizes;
 import dev.edgellm.planner.Plan;
 import dev.edgellm.planner.PlanRequest;
 import dev.edgellm.profiles.DeviceProfile;
-import dev.edgellm.profiles.ProfileCatalog;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -47,18 +46,8 @@ final class PlanCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (ctx != null && ctx <= 0) throw new Main.UsageException("--ctx must be > 0, got " + ctx);
-        KvType kv;
-        try {
-            kv = kvType.equalsIgnoreCase("auto") ? null : KvType.parse(kvType);
-        } catch (IllegalArgumentException e) {
-            throw new Main.UsageException("--kv-type: " + e.getMessage());
-        }
-        DeviceProfile p;
-        try {
-            p = ProfileCatalog.builtin().get(profile);
-        } catch (ProfileCatalog.UnknownProfileException e) {
-            throw new Main.UsageException(e.getMessage());
-        }
+        KvType kv = GenerationPlan.kvType(kvType);
+        DeviceProfile p = GenerationPlan.profile(profile);
         ModelSizes sizes = ModelSizes.of(GgufFile.open(model));
         Plan plan;
         try {

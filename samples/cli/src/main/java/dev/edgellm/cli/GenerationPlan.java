@@ -1,0 +1,56 @@
+package dev.edgellm.cli;
+
+import dev.edgellm.gguf.GgufFile;
+import dev.edgellm.model.ModelConfig;
+import dev.edgellm.planner.KvType;
+import dev.edgellm.planner.MemoryPlanner;
+import dev.edgellm.planner.ModelSizes;
+import dev.edgellm.planner.Plan;
+import dev.edgellm.planner.PlanRequest;
+import dev.edgellm.profiles.DeviceProfile;
+import dev.edgellm.profiles.ProfileCatalog;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * The memory plan a command runs under (DESIGN.md §2: generate and serve plan by default): from the GGUF
+ * header and a device profile, before any weight is mapped. Without {@code --ctx} it asks for the session
+ * default (min(trained, 4096)) and, if that does not fit, for the largest context that does.
+ */
+final class GenerationPlan {
+    private GenerationPlan() {}
+
+    /** {@code auto} → null (the planner chooses); else the named type; usage error naming the choices. */
+    static KvType kvType(String name) {
+        try {
+            return name.equalsIgnoreCase("auto") ? null : KvType.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageException("--kv-type: " + e.getMessage());
+        }
+    }
+
+    /** A catalogue profile or {@code local}; usage error listing the known ones. */
+    static DeviceProfile profile(String name) {
+        try {
+            return ProfileCatalog.builtin().get(name);
+        } catch (ProfileCatalog.UnknownProfileException e) {
+            throw new Main.UsageException(e.getMessage());
+        }
+    }
+
+    static Plan plan(Path model, String profileName, int ctx, String kvTypeName) throws IOException {
+        KvType kv = kvType(kvTypeName);
+        if (kv != null && !kv.supported()) throw new Main.UsageException("--kv-type " + kv.id() + " is not supported by the runtime yet");
+        DeviceProfile profile = profile(profileName);
+        ModelSizes sizes = ModelSizes.of(GgufFile.open(model));
+        try {
+            if (ctx > 0) return MemoryPlanner.plan(sizes, profile, PlanRequest.of(ctx, kv));
+            ModelConfig c = sizes.config;
+            Plan preferred = MemoryPlanner.plan(sizes, profile, PlanRequest.of(Math.min(c.trainedContext, 4096), kv));
+            return preferred.fits ? preferred : MemoryPlanner.plan(sizes, profile, PlanRequest.of(0, kv));
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageException(e.getMessage()); // e.g. a quantized KV type the model's shape cannot take
+        }
+    }
+}
