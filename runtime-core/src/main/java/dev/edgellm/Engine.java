@@ -1,5 +1,6 @@
 package dev.edgellm;
 
+import dev.edgellm.gguf.GgufFile;
 import dev.edgellm.spi.Availability;
 import dev.edgellm.spi.Backend;
 import dev.edgellm.spi.BackendOptions;
@@ -56,7 +57,15 @@ public final class Engine {
 
     /** Loads a GGUF model: reads the header, maps the weights, builds tokenizer and template. */
     public Model load(Path path) throws IOException {
-        return Model.load(path, this);
+        return Model.load(GgufFile.open(path), this);
+    }
+
+    /**
+     * Loads a model from a header already read (e.g. for planning), so a large vocabulary is parsed once;
+     * the load time then excludes the header parse.
+     */
+    public Model load(GgufFile gguf) throws IOException {
+        return Model.load(gguf, this);
     }
 
     Backend openBackend() {

@@ -41,9 +41,9 @@ public final class Model implements AutoCloseable {
         this.loadMs = loadMs;
     }
 
-    static Model load(Path path, Engine engine) throws IOException {
+    static Model load(GgufFile gguf, Engine engine) throws IOException {
         long t0 = System.nanoTime();
-        GgufFile gguf = GgufFile.open(path);
+        Path path = gguf.path();
         ModelConfig config = ModelConfig.from(gguf);
         Tokenizer tokenizer;
         try {

@@ -22,7 +22,7 @@ public final class ProfileCatalog {
     private static final String DIR = "/profiles/";
 
     private final Map<String, DeviceProfile> profiles;
-    private volatile DeviceProfile local;
+    private volatile DeviceProfile local, localMeasured;
 
     private ProfileCatalog(Map<String, DeviceProfile> profiles) {
         this.profiles = Collections.unmodifiableMap(profiles);
@@ -45,20 +45,35 @@ public final class ProfileCatalog {
         return n;
     }
 
-    /** This machine, detected once (see {@link LocalDetector}). */
+    /** This machine with measured memory bandwidth, detected once (see {@link LocalDetector}). */
     public DeviceProfile local() {
-        DeviceProfile l = local;
-        if (l == null) local = l = LocalDetector.detect();
+        DeviceProfile l = localMeasured;
+        if (l == null) localMeasured = l = LocalDetector.detect(true);
         return l;
     }
 
     /**
-     * A profile by id, or {@code local}.
+     * This machine without the bandwidth measurement: what fits does not depend on bandwidth, and the
+     * measurement's 64 MiB of copy buffers would raise the very peak RSS a run is planned against.
+     */
+    public DeviceProfile localForFit() {
+        DeviceProfile l = localMeasured != null ? localMeasured : local;
+        if (l == null) local = l = LocalDetector.detect(false);
+        return l;
+    }
+
+    /**
+     * A profile by id, or {@code local} (with measured bandwidth).
      *
      * @throws UnknownProfileException naming the known profiles
      */
     public DeviceProfile get(String id) {
-        if (LOCAL.equals(id)) return local();
+        return get(id, true);
+    }
+
+    /** As {@link #get(String)}; {@code local} skips the bandwidth measurement unless {@code measureBandwidth}. */
+    public DeviceProfile get(String id, boolean measureBandwidth) {
+        if (LOCAL.equals(id)) return measureBandwidth ? local() : localForFit();
         DeviceProfile p = profiles.get(id);
         if (p == null) throw new UnknownProfileException(id, names());
         return p;

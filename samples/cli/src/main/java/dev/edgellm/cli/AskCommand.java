@@ -82,6 +82,7 @@ final class AskCommand implements Callable<Integer> {
             if (r.chunks() == 0 && !r.text().isEmpty()) out.print(r.text());
             out.println();
             out.flush();
+            if (r.missingChunks() > 0) err.println("warning: " + r.missingChunks() + " chunk(s) of the reply never arrived; the text above stops at the first gap");
             if (r.errorCode() != null) {
                 err.println("error: " + r.errorCode() + ": " + r.errorMessage());
                 return r.errorCode().equals("bad_request") || r.errorCode().equals("too_large") ? Main.EXIT_USAGE : Main.EXIT_INTERNAL;

@@ -10,6 +10,7 @@ import dev.edgellm.Session;
 import dev.edgellm.SessionOptions;
 import dev.edgellm.Timings;
 import dev.edgellm.chat.Message;
+import dev.edgellm.gguf.GgufFile;
 import dev.edgellm.kv.KvCacheType;
 import dev.edgellm.planner.Plan;
 import dev.edgellm.sampling.SamplerSpec;
@@ -92,7 +93,8 @@ final class GenerateCommand implements Callable<Integer> {
         }
         PrintWriter err = spec.commandLine().getErr();
         Path modelPath = modelOptions.resolve();
-        Plan plan = GenerationPlan.plan(modelPath, profile, ctx, kvType);
+        GgufFile gguf = GgufFile.open(modelPath); // read once: planned, then loaded
+        Plan plan = GenerationPlan.plan(gguf, profile, ctx, kvType);
         if (!plan.fits) {
             err.println("error: " + modelPath.getFileName() + " does not fit profile " + plan.profile + ":");
             for (String r : plan.reasons) err.println("  " + r);
@@ -107,7 +109,7 @@ final class GenerateCommand implements Callable<Integer> {
             eb.threads(threads);
         }
         PrintWriter out = spec.commandLine().getOut();
-        try (Model model = eb.build().load(modelPath);
+        try (Model model = eb.build().load(gguf);
              Session session = model.newSession(SessionOptions.builder().contextLength(plan.ctx).kvType(kv).build())) {
             GenerationRequest.Builder rb = GenerationRequest.builder()
                     .maxTokens(maxTokens > 0 ? maxTokens : session.contextLength())

@@ -1,5 +1,6 @@
 package dev.edgellm.cli;
 
+import dev.edgellm.ModelFormatException;
 import dev.edgellm.gguf.GgufFile;
 import dev.edgellm.model.ModelConfig;
 import dev.edgellm.planner.KvType;
@@ -10,8 +11,6 @@ import dev.edgellm.planner.PlanRequest;
 import dev.edgellm.profiles.DeviceProfile;
 import dev.edgellm.profiles.ProfileCatalog;
 
-import java.io.IOException;
-import java.nio.file.Path;
 
 /**
  * The memory plan a command runs under (DESIGN.md §2: generate and serve plan by default): from the GGUF
@@ -30,20 +29,23 @@ final class GenerationPlan {
         }
     }
 
-    /** A catalogue profile or {@code local}; usage error listing the known ones. */
-    static DeviceProfile profile(String name) {
+    /**
+     * A catalogue profile or {@code local}; usage error listing the known ones. Only {@code plan} measures
+     * this machine's bandwidth (for its tok/s estimate): a run's fit does not need it.
+     */
+    static DeviceProfile profile(String name, boolean measureBandwidth) {
         try {
-            return ProfileCatalog.builtin().get(name);
+            return ProfileCatalog.builtin().get(name, measureBandwidth);
         } catch (ProfileCatalog.UnknownProfileException e) {
             throw new Main.UsageException(e.getMessage());
         }
     }
 
-    static Plan plan(Path model, String profileName, int ctx, String kvTypeName) throws IOException {
+    static Plan plan(GgufFile model, String profileName, int ctx, String kvTypeName) throws ModelFormatException {
         KvType kv = kvType(kvTypeName);
         if (kv != null && !kv.supported()) throw new Main.UsageException("--kv-type " + kv.id() + " is not supported by the runtime yet");
-        DeviceProfile profile = profile(profileName);
-        ModelSizes sizes = ModelSizes.of(GgufFile.open(model));
+        DeviceProfile profile = profile(profileName, false);
+        ModelSizes sizes = ModelSizes.of(model);
         try {
             if (ctx > 0) return MemoryPlanner.plan(sizes, profile, PlanRequest.of(ctx, kv));
             ModelConfig c = sizes.config;

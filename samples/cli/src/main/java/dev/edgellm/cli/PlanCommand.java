@@ -47,7 +47,7 @@ final class PlanCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (ctx != null && ctx <= 0) throw new Main.UsageException("--ctx must be > 0, got " + ctx);
         KvType kv = GenerationPlan.kvType(kvType);
-        DeviceProfile p = GenerationPlan.profile(profile);
+        DeviceProfile p = GenerationPlan.profile(profile, true);
         ModelSizes sizes = ModelSizes.of(GgufFile.open(model));
         Plan plan;
         try {

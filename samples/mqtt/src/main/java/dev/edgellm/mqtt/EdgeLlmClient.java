@@ -42,6 +42,8 @@ import java.util.logging.Logger;
  */
 public final class EdgeLlmClient implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger("dev.edgellm.mqtt");
+    /** How long a terminal message waits for chunks it counts that have not arrived yet. */
+    static final Duration GAP_GRACE = Duration.ofSeconds(5);
 
     private final MqttAsyncClient client;
     private final String prefix;
@@ -157,6 +159,7 @@ public final class EdgeLlmClient implements AutoCloseable {
         private final TreeMap<Integer, String> pending = new TreeMap<>(); // chunks that arrived early
         private final StringBuilder text = new StringBuilder();
         private int nextSeq;
+        private JsonNode terminal;
 
         Call(String id, String topic, Consumer<String> onDelta) {
             this.id = id;
@@ -193,7 +196,7 @@ public final class EdgeLlmClient implements AutoCloseable {
         }
 
         synchronized void onChunk(int seq, String delta) {
-            if (seq < nextSeq) return; // a QoS 1 redelivery of a chunk already passed on
+            if (seq < nextSeq || done.isDone()) return; // a QoS 1 redelivery of a chunk already passed on
             pending.put(seq, delta);
             while (!pending.isEmpty() && pending.firstKey() == nextSeq) {
                 String d = pending.pollFirstEntry().getValue();
@@ -201,10 +204,32 @@ public final class EdgeLlmClient implements AutoCloseable {
                 text.append(d);
                 if (onDelta != null) onDelta.accept(d);
             }
+            if (terminal != null && nextSeq >= terminal.path("seq").asInt()) complete();
         }
 
-        synchronized void onTerminal(JsonNode t) {
-            done.complete(new Reply(t, t.has("text") ? t.get("text").asText() : text.toString(), nextSeq));
+        /**
+         * The terminal's {@code seq} counts the chunks sent before it. Across a reconnect a resent chunk can
+         * arrive after the terminal, so a call with gaps waits up to {@link #GAP_GRACE} for them before it
+         * completes with what it has ({@link Reply#missingChunks()} then says how many never came).
+         * Returns false when a terminal was already received (a redelivery).
+         */
+        synchronized boolean onTerminal(JsonNode t) {
+            if (terminal != null) return false;
+            terminal = t;
+            if (nextSeq >= t.path("seq").asInt()) complete();
+            else CompletableFuture.delayedExecutor(GAP_GRACE.toMillis(), TimeUnit.MILLISECONDS).execute(this::completeWithGaps);
+            return true;
+        }
+
+        private synchronized void completeWithGaps() {
+            if (done.isDone()) return;
+            LOG.warning("request " + id + ": " + (terminal.path("seq").asInt() - nextSeq) + " chunk(s) never arrived");
+            complete();
+        }
+
+        private void complete() {
+            int missing = Math.max(0, terminal.path("seq").asInt() - nextSeq);
+            done.complete(new Reply(terminal, terminal.has("text") ? terminal.get("text").asText() : text.toString(), nextSeq, missing));
         }
     }
 
@@ -213,16 +238,21 @@ public final class EdgeLlmClient implements AutoCloseable {
         private final JsonNode terminal;
         private final String text;
         private final int chunks;
+        private final int missingChunks;
 
-        Reply(JsonNode terminal, String text, int chunks) {
+        Reply(JsonNode terminal, String text, int chunks, int missingChunks) {
             this.terminal = terminal;
             this.text = text;
             this.chunks = chunks;
+            this.missingChunks = missingChunks;
         }
 
         public JsonNode terminal() { return terminal; }
         public String text() { return text; }
+        /** Chunks passed on in order. */
         public int chunks() { return chunks; }
+        /** Chunks the terminal counted that never arrived (0 unless replies were lost); {@link #text()} stops before the first. */
+        public int missingChunks() { return missingChunks; }
         public String finishReason() { return terminal.path("finish_reason").asText(); }
         public String node() { return terminal.path("node").asText(); }
         /** Error code ({@code bad_request}, {@code busy}, ...) or null. */
@@ -260,8 +290,8 @@ public final class EdgeLlmClient implements AutoCloseable {
             if (terminal) {
                 String key = new String(corr, StandardCharsets.UTF_8);
                 finished.put(key, Boolean.TRUE);
-                calls.remove(key);
-                call.onTerminal(n);
+                if (!call.onTerminal(n)) redelivered.incrementAndGet();
+                call.done.whenComplete((r, e) -> calls.remove(key));
             } else {
                 call.onChunk(n.path("seq").asInt(), n.path("delta").asText());
             }

@@ -40,6 +40,7 @@ class MqttBrokerRestartTest {
             EdgeLlmClient.Reply r = inFlight.await(Duration.ofSeconds(60));
             assertNull(r.errorCode(), r.toString());
             assertEquals("length", r.finishReason());
+            assertEquals(0, r.missingChunks(), "chunks lost in the restart, " + r.chunks() + " arrived in order: " + r);
             assertEquals(expected, r.text(), "every chunk arrived, in order");
             // a new request once the client is back (it reconnects on its own, like the node)
             EdgeLlmClient.Call after = null;
