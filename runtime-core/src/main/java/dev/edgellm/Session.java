@@ -24,6 +24,9 @@ public final class Session implements AutoCloseable {
     private final ModelConfig config;
     private final ForwardPass forward;
     private final int contextLength;
+    private final boolean contextShift;
+    private final int keepTokens;
+    private int contextShifts;
     /** Tokens whose keys/values are in the cache, in order; valid up to {@link #cached}. */
     private final int[] history;
     private int cached;
@@ -35,6 +38,8 @@ public final class Session implements AutoCloseable {
         this.config = model.config();
         int ctx = options.contextLength() > 0 ? options.contextLength() : Math.min(config.trainedContext, 4096);
         this.contextLength = ctx;
+        this.contextShift = options.contextShift();
+        this.keepTokens = options.keepTokens();
         KvCache cache = KvCache.allocate(options.kvType(), config.layers, ctx, config.kvDim());
         this.forward = new ForwardPass(config, model.weights(), model.backend(), cache, Math.min(options.batchSize(), ctx));
         this.history = new int[ctx];
@@ -43,6 +48,9 @@ public final class Session implements AutoCloseable {
     public int contextLength() { return contextLength; }
 
     public KvCache kvCache() { return forward.cache(); }
+
+    /** Context shifts done by this session so far (see {@link SessionOptions.Builder#contextShift}). */
+    public synchronized int contextShifts() { return contextShifts; }
 
     /** Tokens of the prompt as this session would evaluate them (template applied for chat requests). */
     public int[] promptTokens(GenerationRequest req) {
@@ -59,7 +67,8 @@ public final class Session implements AutoCloseable {
 
     /**
      * Generates a completion, streaming it to {@code listener}. Blocks until an end-of-generation token, a
-     * stop string, {@code maxTokens}, a full context, or {@link #cancel()}.
+     * stop string, {@code maxTokens}, {@link #cancel()}, or a full context when context shift is off (with
+     * it on, a full context drops older tokens and generation goes on).
      *
      * @throws IllegalArgumentException if the prompt is empty or does not leave room for one new token
      */
@@ -89,7 +98,9 @@ public final class Session implements AutoCloseable {
         Utf8StreamDecoder utf8 = new Utf8StreamDecoder();
         StopStrings stops = new StopStrings(req.stop());
         StringBuilder visible = new StringBuilder();
-        int[] out = new int[Math.min(req.maxTokens(), contextLength - prompt.length)];
+        int limit = contextShift ? req.maxTokens() : Math.min(req.maxTokens(), contextLength - prompt.length);
+        int[] out = new int[Math.min(limit, contextLength)]; // grows (rarely) past one context's worth
+        int keep = keepTokens >= 0 ? Math.min(keepTokens, contextLength / 2) : Math.min(prompt.length, contextLength / 2);
         int n = 0;
         double ttftMs = 0;
         long tFirst = 0;
@@ -105,6 +116,7 @@ public final class Session implements AutoCloseable {
                 tFirst = System.nanoTime();
                 ttftMs = (tFirst - t0) / 1e6;
             }
+            if (n == out.length) out = Arrays.copyOf(out, (int) Math.min(limit, 2L * n));
             out[n++] = token;
             if (!req.ignoreEos() && vocab.isEndOfGeneration(token)) {
                 reason = FinishReason.STOP;
@@ -119,10 +131,11 @@ public final class Session implements AutoCloseable {
                 reason = FinishReason.STOP;
                 break;
             }
-            if (n == out.length) {
+            if (n == limit) {
                 reason = FinishReason.LENGTH;
                 break;
             }
+            if (cached == contextLength) shiftContext(keep);
             history[cached] = token;
             logits = forward.forward(history, cached, 1, cached);
             cached++;
@@ -140,6 +153,15 @@ public final class Session implements AutoCloseable {
         double decodeMs = n > 1 ? (tEnd - tFirst) / 1e6 : 0;
         Timings timings = new Timings(promptMs, prompt.length - reuse, ttftMs, decodeMs, Math.max(0, n - 1), (tEnd - t0) / 1e6);
         return new GenerationResult(visible.toString(), Arrays.copyOf(out, n), prompt.length, reason, timings);
+    }
+
+    /** Drops the older half of the tokens after the first {@code keep}, as llama.cpp's context shift does. */
+    private void shiftContext(int keep) {
+        int discard = Math.max(1, (cached - keep) / 2);
+        forward.shiftCache(keep, discard, cached);
+        System.arraycopy(history, keep + discard, history, keep, cached - keep - discard);
+        cached -= discard;
+        contextShifts++;
     }
 
     /**
@@ -163,6 +185,11 @@ public final class Session implements AutoCloseable {
     /** Number of tokens whose keys and values are in the cache. */
     public synchronized int cachedTokens() {
         return cached;
+    }
+
+    /** The cached tokens in cache order (tests compare shifted caches with freshly evaluated ones). */
+    synchronized int[] historyForTest() {
+        return Arrays.copyOf(history, cached);
     }
 
     /** Asks the running generation (if any) to stop before its next token. Any thread. */

@@ -130,7 +130,7 @@ class SessionTest {
 
     @Test
     void promptLongerThanTheContextIsRejected() {
-        try (Session s = model.newSession(SessionOptions.builder().contextLength(8).build())) {
+        try (Session s = model.newSession(SessionOptions.builder().contextLength(8).contextShift(false).build())) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> s.generate(greedy("Once upon a time there was a little dog", 4).build(), TokenListener.NONE));
             assertTrue(e.getMessage().contains("context holds 8"), e.getMessage());

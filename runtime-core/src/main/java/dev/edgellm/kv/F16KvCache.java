@@ -32,6 +32,16 @@ final class F16KvCache implements KvCache {
     }
 
     @Override
+    public void load(int layer, int pos, float[] k, int kOff, float[] v, int vOff) {
+        short[] kl = keys[layer], vl = values[layer];
+        int base = pos * kvDim;
+        for (int i = 0; i < kvDim; i++) {
+            k[kOff + i] = Float16.halfToFloat(kl[base + i]);
+            v[vOff + i] = Float16.halfToFloat(vl[base + i]);
+        }
+    }
+
+    @Override
     public float dotKey(int layer, int pos, int off, float[] q, int qOff, int n) {
         short[] k = keys[layer];
         int base = pos * kvDim + off;

@@ -26,6 +26,12 @@ final class F32KvCache implements KvCache {
     }
 
     @Override
+    public void load(int layer, int pos, float[] k, int kOff, float[] v, int vOff) {
+        System.arraycopy(keys[layer], pos * kvDim, k, kOff, kvDim);
+        System.arraycopy(values[layer], pos * kvDim, v, vOff, kvDim);
+    }
+
+    @Override
     public float dotKey(int layer, int pos, int off, float[] q, int qOff, int n) {
         float[] k = keys[layer];
         int base = pos * kvDim + off;

@@ -18,6 +18,12 @@ public interface KvCache {
     /** Stores the key and value vectors ({@code kvDim} floats each) of {@code pos} in {@code layer}. */
     void store(int layer, int pos, float[] k, int kOff, float[] v, int vOff);
 
+    /**
+     * Reads back the key and value vectors of {@code pos} in {@code layer} (dequantized; what the attention
+     * sees). With {@link #store} this moves positions, e.g. for a context shift.
+     */
+    void load(int layer, int pos, float[] k, int kOff, float[] v, int vOff);
+
     /** Dot product of the cached key slice {@code [off, off+n)} at {@code pos} with {@code q[qOff ..]}. */
     float dotKey(int layer, int pos, int off, float[] q, int qOff, int n);
 

@@ -72,6 +72,16 @@ final class QuantKvCache implements KvCache {
         return d * ((j < 16 ? b & 0xF : b >>> 4) - 8);
     }
 
+    /** Dequantizes; storing the result again gives the same blocks (the scale is set by the largest element). */
+    @Override
+    public void load(int layer, int pos, float[] k, int kOff, float[] v, int vOff) {
+        int row = pos * rowBytes;
+        for (int i = 0; i < kvDim; i++) {
+            k[kOff + i] = get(keys[layer], row, i);
+            v[vOff + i] = get(values[layer], row, i);
+        }
+    }
+
     @Override
     public float dotKey(int layer, int pos, int off, float[] q, int qOff, int n) {
         byte[] k = keys[layer];

@@ -131,6 +131,25 @@ public final class ForwardPass {
         for (int i = 0; i < n; i++) dst[off + i] += src[i];
     }
 
+    /**
+     * Context shift: forgets cached positions {@code [keep, keep + discard)} and moves {@code [keep + discard,
+     * cached)} down by {@code discard}, re-rotating the keys by {@code -discard} positions (RoPE angles are
+     * linear in the position, so this equals rotating the unrotated key at its new position). Values do not
+     * depend on the position and move as they are. Uses the batch scratch; allocates nothing.
+     */
+    public void shiftCache(int keep, int discard, int cached) {
+        if (keep < 0 || discard < 1 || keep + discard > cached || cached > cache.contextLength()) {
+            throw new IllegalArgumentException("bad context shift: keep " + keep + ", discard " + discard + ", cached " + cached);
+        }
+        for (int l = 0; l < c.layers; l++) {
+            for (int pos = keep + discard; pos < cached; pos++) {
+                cache.load(l, pos, k, 0, v, 0);
+                rope(k, 0, c.kvHeads, -discard);
+                cache.store(l, pos - discard, k, 0, v, 0);
+            }
+        }
+    }
+
     /** Rotates the first ropeDim dimensions of each of {@code heads} heads at {@code off} for position pos. */
     private void rope(float[] vec, int off, int heads, int pos) {
         int half = c.ropeDim / 2;

@@ -77,6 +77,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--kv-type", paramLabel = "T", description = "KV cache type: auto, f32, f16, q8_0 or q4_0 (default: ${DEFAULT-VALUE}: the planner picks f16 unless a smaller type is needed to fit)")
     String kvType = "auto";
 
+    @Option(names = "--no-context-shift", description = "End at a full context instead of dropping the oldest tokens and going on")
+    boolean noContextShift;
+
     @Option(names = "--json", description = "Print one JSON object instead of plain text")
     boolean json;
 
@@ -94,15 +97,8 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Path modelPath = modelOptions.resolve();
         GgufFile gguf = GgufFile.open(modelPath); // read once: planned, then loaded
-        Plan plan = GenerationPlan.plan(gguf, profile, ctx, kvType);
-        if (!plan.fits) {
-            err.println("error: " + modelPath.getFileName() + " does not fit profile " + plan.profile + ":");
-            for (String r : plan.reasons) err.println("  " + r);
-            return Main.EXIT_DOES_NOT_FIT;
-        }
+        Plan plan = GenerationPlan.require(gguf, profile, ctx, kvType, err);
         KvCacheType kv = plan.kvType.runtimeType();
-        err.printf("[plan] profile %s | ctx %d | kv %s | predicted peak %.0f MiB%n", plan.profile, plan.ctx,
-                plan.kvType.id(), plan.predictedPeakBytes / 1048576.0);
         Engine.Builder eb = Engine.builder().backend(backend);
         if (threads != null) {
             if (threads < 1) throw new Main.UsageException("-t must be >= 1, got " + threads);
@@ -110,7 +106,7 @@ final class GenerateCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         try (Model model = eb.build().load(gguf);
-             Session session = model.newSession(SessionOptions.builder().contextLength(plan.ctx).kvType(kv).build())) {
+             Session session = model.newSession(SessionOptions.builder().contextLength(plan.ctx).kvType(kv).contextShift(!noContextShift).build())) {
             GenerationRequest.Builder rb = GenerationRequest.builder()
                     .maxTokens(maxTokens > 0 ? maxTokens : session.contextLength())
                     .sampler(sampler).stop(stop);

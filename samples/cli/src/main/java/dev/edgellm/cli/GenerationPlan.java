@@ -11,6 +11,8 @@ import dev.edgellm.planner.PlanRequest;
 import dev.edgellm.profiles.DeviceProfile;
 import dev.edgellm.profiles.ProfileCatalog;
 
+import java.io.PrintWriter;
+
 
 /**
  * The memory plan a command runs under (DESIGN.md §2: generate and serve plan by default): from the GGUF
@@ -39,6 +41,26 @@ final class GenerationPlan {
         } catch (ProfileCatalog.UnknownProfileException e) {
             throw new Main.UsageException(e.getMessage());
         }
+    }
+
+    /**
+     * {@link #plan} that must fit: prints the one-line plan summary on {@code err}, or throws
+     * {@link Main.DoesNotFitException} (exit 4) with the planner's reasons.
+     */
+    static Plan require(GgufFile model, String profileName, int ctx, String kvTypeName, PrintWriter err) throws ModelFormatException {
+        Plan plan = plan(model, profileName, ctx, kvTypeName);
+        if (!plan.fits) {
+            throw new Main.DoesNotFitException(model.path().getFileName() + " does not fit profile " + plan.profile + ":"
+                    + System.lineSeparator() + "  " + String.join(System.lineSeparator() + "  ", plan.reasons));
+        }
+        err.printf("[plan] profile %s | ctx %d | kv %s | predicted peak %.0f MiB%n", plan.profile, plan.ctx,
+                plan.kvType.id(), plan.predictedPeakBytes / 1048576.0);
+        int trained = ModelSizes.of(model).config.trainedContext;
+        if (plan.ctx > trained) {
+            err.printf("[warn] ctx %d is beyond the %d tokens the model was trained on: expect degraded text past %d%n",
+                    plan.ctx, trained, trained);
+        }
+        return plan;
     }
 
     static Plan plan(GgufFile model, String profileName, int ctx, String kvTypeName) throws ModelFormatException {

@@ -63,6 +63,7 @@ public final class Main {
             return EXIT_BAD_MODEL;
         }
         if (ex instanceof UsageException) return EXIT_USAGE;
+        if (ex instanceof DoesNotFitException) return EXIT_DOES_NOT_FIT;
         if (ex instanceof org.eclipse.paho.mqttv5.common.MqttException) return EXIT_INTERNAL; // broker unreachable or refused
         if (ex instanceof IOException) return EXIT_BAD_MODEL;
         return EXIT_INTERNAL;
@@ -79,6 +80,15 @@ public final class Main {
         private static final long serialVersionUID = 1L;
 
         UsageException(String message) {
+            super(message);
+        }
+    }
+
+    /** The memory plan refuses the run (the message says why and what would fit); exit code 4. */
+    static final class DoesNotFitException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        DoesNotFitException(String message) {
             super(message);
         }
     }

@@ -2,6 +2,8 @@ package dev.edgellm.cli;
 
 import dev.edgellm.Engine;
 import dev.edgellm.Model;
+import dev.edgellm.gguf.GgufFile;
+import dev.edgellm.planner.Plan;
 import dev.edgellm.mqtt.MqttService;
 import dev.edgellm.mqtt.ServiceConfig;
 import picocli.CommandLine.Command;
@@ -46,22 +48,21 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "S", description = "Per-request timeout in seconds, queue included (default: ${DEFAULT-VALUE})")
     int timeoutS = 120;
 
-    @Option(names = "--ctx", paramLabel = "N", description = "Context length in tokens (default: min(model's, 4096))")
+    @Option(names = "--ctx", paramLabel = "N", description = "Context length in tokens (default: min(model's, 4096), or the largest that fits the profile)")
     int ctx = 0;
+
+    @Option(names = "--profile", paramLabel = "P", description = "Device profile the plan must fit (see `edgellm profiles`; default: ${DEFAULT-VALUE})")
+    String profile = "local";
+
+    @Option(names = "--kv-type", paramLabel = "T", description = "KV cache type: auto, f32, f16, q8_0 or q4_0 (default: ${DEFAULT-VALUE}: the planner picks f16 unless a smaller type is needed to fit)")
+    String kvType = "auto";
 
     @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Threads (default: all cores)")
     Integer threads;
 
     @Override
     public Integer call() throws Exception {
-        ServiceConfig cfg;
-        try {
-            cfg = ServiceConfig.builder(node != null ? node : MqttOptions.defaultNode()).prefix(mqtt.prefix).pool(pool)
-                    .queueCapacity(queue).maxTokensCap(maxTokensCap).maxPayloadBytes(maxPayload)
-                    .requestTimeout(Duration.ofSeconds(timeoutS)).contextLength(ctx).build();
-        } catch (IllegalArgumentException e) {
-            throw new Main.UsageException(e.getMessage());
-        }
+        if (ctx < 0) throw new Main.UsageException("--ctx must be > 0, got " + ctx);
         if (broker != null && (port != 1883)) throw new Main.UsageException("--port is for the embedded broker; put the port in --broker");
         Engine.Builder eb = Engine.builder();
         if (threads != null) {
@@ -69,9 +70,20 @@ final class ServeCommand implements Callable<Integer> {
             eb.threads(threads);
         }
         var path = modelOptions.resolve();
+        GgufFile gguf = GgufFile.open(path); // read once: planned, then loaded
+        Plan plan = GenerationPlan.require(gguf, profile, ctx, kvType, spec.commandLine().getErr());
+        ServiceConfig cfg;
+        try {
+            cfg = ServiceConfig.builder(node != null ? node : MqttOptions.defaultNode()).prefix(mqtt.prefix).pool(pool)
+                    .queueCapacity(queue).maxTokensCap(maxTokensCap).maxPayloadBytes(maxPayload)
+                    .requestTimeout(Duration.ofSeconds(timeoutS)).contextLength(plan.ctx).kvType(plan.kvType.runtimeType())
+                    .plannedFor(plan.profile, plan.predictedPeakBytes).build();
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageException(e.getMessage());
+        }
         EmbeddedBroker embedded = null;
         CountDownLatch stopped = new CountDownLatch(1);
-        try (Model model = eb.build().load(path)) {
+        try (Model model = eb.build().load(gguf)) {
             String url = broker;
             if (url == null) {
                 try {

@@ -65,6 +65,23 @@ class PlanCommandTest {
     }
 
     @Test
+    void generateAndServeRefuseWith4BeforeLoadingWhatDoesNotFit() {
+        for (String cmd : new String[] {"generate -p x", "serve --port 1"}) {
+            List<String> args = new ArrayList<>(List.of(cmd.split(" ")));
+            args.addAll(List.of("-m", MODEL, "--profile", "android-midrange-6gb", "--ctx", "2000000", "--kv-type", "f32"));
+            String err = run(Main.EXIT_DOES_NOT_FIT, args.toArray(new String[0]))[1];
+            assertTrue(err.contains("stories260K-q8_0.gguf does not fit profile android-midrange-6gb") && err.contains("would fit: --ctx"), cmd + ": " + err);
+        }
+    }
+
+    @Test
+    void generateWarnsBeyondTheTrainedContext() {
+        String err = run(0, "generate", "-m", MODEL, "--ctx", "4096", "-n", "2", "--temp", "0", "-p", "Once")[1];
+        assertTrue(err.contains("[plan] profile local | ctx 4096 | kv f16"), err);
+        assertTrue(err.contains("ctx 4096 is beyond the 2048 tokens the model was trained on"), err);
+    }
+
+    @Test
     void usageErrors() {
         assertTrue(run(Main.EXIT_USAGE, "plan", "-m", MODEL, "--profile", "pi9")[1].contains("unknown device profile 'pi9' (known: rpi4-4gb"));
         assertTrue(run(Main.EXIT_USAGE, "plan", "-m", MODEL, "--ctx", "0")[1].contains("--ctx must be > 0, got 0"));

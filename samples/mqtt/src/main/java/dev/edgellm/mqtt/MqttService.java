@@ -137,7 +137,7 @@ public final class MqttService implements AutoCloseable {
         this.broker = broker;
         this.cfg = cfg;
         this.codec = new RequestCodec(cfg.maxPayloadBytes, cfg.maxTokensCap, cfg.defaultMaxTokens);
-        this.session = model.newSession(SessionOptions.builder().contextLength(cfg.contextLength).build());
+        this.session = model.newSession(SessionOptions.builder().contextLength(cfg.contextLength).kvType(cfg.kvType).build());
         this.queue = new FairQueue<>(cfg.queueCapacity);
         String base = cfg.prefix + "/" + cfg.nodeId + "/";
         this.requestTopic = base + "request";
@@ -428,9 +428,9 @@ public final class MqttService implements AutoCloseable {
             stats.recordLatency(totalMs);
             publish(j.replyTopic, j.correlation, Replies.bytes(t), true);
         } catch (IllegalArgumentException e) {
-            // the prompt does not fit the context (or is empty): the request's fault, not the node's
+            // the prompt does not fit the node's planned context (or is empty): the request's fault, not the node's
             stats.errors.incrementAndGet();
-            String code = e.getMessage() != null && e.getMessage().contains("context") ? "too_large" : "bad_request";
+            String code = e.getMessage() != null && e.getMessage().contains("context") ? "does_not_fit" : "bad_request";
             publish(j.replyTopic, j.correlation, Replies.bytes(Replies.error(j.id, j.seq, cfg.nodeId, code, e.getMessage())), true);
         } catch (RuntimeException | Error e) {
             stats.errors.incrementAndGet();

@@ -63,9 +63,11 @@ final class Replies {
         if (!online) return o;
         o.put("model", modelName);
         o.put("backend", backend);
-        o.putNull("profile"); // filled in once the memory planner exists
+        if (cfg.profile != null) o.put("profile", cfg.profile);
+        else o.putNull("profile"); // not planned (embedded use without the planner)
         ObjectNode plan = o.putObject("plan");
         plan.put("ctx", ctx);
+        if (cfg.profile != null) plan.put("predicted_peak_bytes", cfg.predictedPeakBytes);
         plan.put("kv_type", session.kvCache().type().toString().toLowerCase(java.util.Locale.ROOT));
         plan.put("max_tokens_cap", cfg.maxTokensCap);
         plan.put("queue_capacity", cfg.queueCapacity);

@@ -1,5 +1,6 @@
 package dev.edgellm.mqtt;
 
+import dev.edgellm.kv.KvCacheType;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -15,6 +16,9 @@ public final class ServiceConfig {
     final Duration requestTimeout;
     final long sessionExpirySeconds;
     final int contextLength;
+    final KvCacheType kvType;
+    final String profile;
+    final long predictedPeakBytes;
 
     private ServiceConfig(Builder b) {
         this.nodeId = b.nodeId;
@@ -27,6 +31,9 @@ public final class ServiceConfig {
         this.requestTimeout = b.requestTimeout;
         this.sessionExpirySeconds = b.sessionExpirySeconds;
         this.contextLength = b.contextLength;
+        this.kvType = b.kvType;
+        this.profile = b.profile;
+        this.predictedPeakBytes = b.predictedPeakBytes;
     }
 
     public static Builder builder(String nodeId) { return new Builder(nodeId); }
@@ -46,6 +53,9 @@ public final class ServiceConfig {
         private Duration requestTimeout = Duration.ofMinutes(2);
         private long sessionExpirySeconds = 3600;
         private int contextLength;
+        private KvCacheType kvType = KvCacheType.F16;
+        private String profile;
+        private long predictedPeakBytes;
 
         private Builder(String nodeId) {
             this.nodeId = checkLevel(nodeId, "node id");
@@ -85,6 +95,23 @@ public final class ServiceConfig {
         public Builder contextLength(int n) {
             if (n < 0) throw new IllegalArgumentException("context length must be >= 0, got " + n);
             contextLength = n;
+            return this;
+        }
+
+        /** KV cache type of the serving session (default f16). */
+        public Builder kvType(KvCacheType t) {
+            kvType = Objects.requireNonNull(t, "kv type");
+            return this;
+        }
+
+        /**
+         * The device profile the node was planned for and the plan's predicted peak, published in the status
+         * message; null when the node runs unplanned.
+         */
+        public Builder plannedFor(String profileId, long predictedPeak) {
+            if (predictedPeak < 0) throw new IllegalArgumentException("predicted peak must be >= 0, got " + predictedPeak);
+            profile = profileId;
+            predictedPeakBytes = predictedPeak;
             return this;
         }
 

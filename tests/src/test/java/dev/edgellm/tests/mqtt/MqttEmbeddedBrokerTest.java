@@ -35,7 +35,7 @@ class MqttEmbeddedBrokerTest {
     static void start() throws Exception {
         broker = EmbeddedBroker.start(Mosquitto.freePort());
         model = MqttFixture.loadModel();
-        node = MqttFixture.startService(model, broker.url(), ServiceConfig.builder("e1").build());
+        node = MqttFixture.startService(model, broker.url(), ServiceConfig.builder("e1").plannedFor("rpi5-8gb", 123_456_789L).build());
     }
 
     @AfterAll
@@ -81,6 +81,19 @@ class MqttEmbeddedBrokerTest {
     }
 
     @Test
+    void aPromptBeyondThePlannedContextIsAnsweredDoesNotFit() throws Exception {
+        try (dev.edgellm.mqtt.EdgeLlmClient c = dev.edgellm.mqtt.EdgeLlmClient.connect(dev.edgellm.mqtt.BrokerOptions.of(broker.url()), "edgellm")) {
+            var req = dev.edgellm.mqtt.EdgeLlmClient.prompt("Once upon a time ".repeat(700), 4);
+            var r = c.send(c.nodeTopic("e1"), req, null).await(java.time.Duration.ofSeconds(60));
+            assertEquals("does_not_fit", r.errorCode(), r.toString());
+            assertTrue(r.errorMessage().contains("context holds 2048"), r.toString());
+            // the node goes on serving
+            assertEquals("length", c.send(c.nodeTopic("e1"), dev.edgellm.mqtt.EdgeLlmClient.prompt("Once", 2), null)
+                    .await(java.time.Duration.ofSeconds(30)).finishReason());
+        }
+    }
+
+    @Test
     void statusIsRetainedWithQueueAndCounters() throws Exception {
         MqttClient c = new MqttClient(broker.url(), "status-" + System.nanoTime(), new MemoryPersistence());
         c.connect();
@@ -92,6 +105,10 @@ class MqttEmbeddedBrokerTest {
             assertEquals("online", s.get("state").asText());
             assertEquals("stories260K-q8_0.gguf", s.get("model").asText());
             for (String f : new String[] {"queue", "plan", "profile", "served", "errors", "p50_ms", "p95_ms"}) assertTrue(s.has(f), f + " in " + s);
+            assertEquals("rpi5-8gb", s.get("profile").asText());
+            assertEquals(123_456_789L, s.get("plan").get("predicted_peak_bytes").asLong());
+            assertEquals("f16", s.get("plan").get("kv_type").asText());
+            assertEquals(2048, s.get("plan").get("ctx").asInt());
         } finally {
             c.disconnect();
             c.close();
