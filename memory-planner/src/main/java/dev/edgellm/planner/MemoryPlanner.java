@@ -1,5 +1,6 @@
 package dev.edgellm.planner;
 
+import dev.edgellm.kv.KvCacheType;
 import dev.edgellm.model.ModelConfig;
 import dev.edgellm.profiles.DeviceProfile;
 
@@ -34,16 +35,13 @@ public final class MemoryPlanner {
     }
 
     /** KV cache bytes as the runtime allocates them (array headers included for the heap types). */
-    public static long kvBytes(ModelConfig c, int ctx, KvType t) {
+    public static long kvBytes(ModelConfig c, int ctx, KvCacheType t) {
         long perLayerBytes = (long) ctx * t.bytes(c.kvDim());
-        if (t.supported()) {
-            return 2 * (JavaHeap.array(c.layers, JavaHeap.REFERENCE) + c.layers * JavaHeap.array(perLayerBytes, 1));
-        }
-        return 2L * c.layers * perLayerBytes;
+        return 2 * (JavaHeap.array(c.layers, JavaHeap.REFERENCE) + c.layers * JavaHeap.array(perLayerBytes, 1));
     }
 
     /** KV payload per token: layers × 2 (K and V) × kvDim values of the type. */
-    public static long kvBytesPerToken(ModelConfig c, KvType t) {
+    public static long kvBytesPerToken(ModelConfig c, KvCacheType t) {
         return 2L * c.layers * t.bytes(c.kvDim());
     }
 
@@ -63,7 +61,7 @@ public final class MemoryPlanner {
         ModelConfig c = m.config;
         List<String> why = new ArrayList<>();
         Sizer s = new Sizer(m, p, req.batch);
-        KvType kv = req.kvType != null ? req.kvType : chooseAuto(s, c, req.ctx, Math.min(MIN_USEFUL_CTX, c.trainedContext));
+        KvCacheType kv = req.kvType != null ? req.kvType : chooseAuto(s, c, req.ctx, Math.min(MIN_USEFUL_CTX, c.trainedContext));
         if (kv.blockSize > 1 && c.kvDim() % kv.blockSize != 0) {
             throw new IllegalArgumentException("KV type " + kv.id() + " needs the KV dimension (" + c.kvDim()
                     + ") to be a multiple of " + kv.blockSize);
@@ -87,15 +85,14 @@ public final class MemoryPlanner {
                     ? " (the model's trained context)" : " (rounded down to a multiple of 256; model trained for " + trained + ")")
                     : "context: not even " + minCtx + " tokens fit");
         }
-        if (req.kvType == null && kv == KvType.F16) {
+        if (req.kvType == null && kv == KvCacheType.F16) {
             why.add("kv_type: f16 (auto: half the bytes of f32, top-1 agreement 1.000 with f32 on stories260K; llama.cpp's default)");
         } else if (req.kvType == null) {
-            why.add("kv_type: " + kv.id() + " (auto: f16" + (kv == KvType.Q4_0 ? " and q8_0 do" : " does") + " not fit; "
+            why.add("kv_type: " + kv.id() + " (auto: f16" + (kv == KvCacheType.Q4_0 ? " and q8_0 do" : " does") + " not fit; "
                     + kv.id() + " stores " + kv.blockBytes + " bytes per 32 values; top-1 agreement with f16 on stories260K: "
-                    + (kv == KvType.Q8_0 ? "0.995" : "0.61 - expect quality loss") + ")");
+                    + (kv == KvCacheType.Q8_0 ? "0.995" : "0.61 - expect quality loss") + ")");
         } else {
-            why.add("kv_type: " + kv.id() + " as requested" + (kv.supported() ? ""
-                    : " - PLANNED ONLY: the runtime cannot allocate a " + kv.id() + " cache yet, generate will refuse it"));
+            why.add("kv_type: " + kv.id() + " as requested");
         }
         long kvBytes = kvBytes(c, ctx, kv);
         long compute = computeBytes(c, ctx, req.batch);
@@ -108,7 +105,7 @@ public final class MemoryPlanner {
                 mib(m.weightsBytes), c.layers, mib(avg(m.layerBytes)), mib(m.nonLayerBytes), mib(m.residentWeightBytes),
                 m.tiedOutput ? "" : " (untied token_embd: only looked-up rows load)"));
         why.add(String.format(Locale.ROOT, "kv cache: %d layers x 2 (K,V) x %d (%d kv heads x %d) x %s = %d bytes/token; %s at ctx %d",
-                c.layers, c.kvDim(), c.kvHeads, c.headDim, kv.supported() ? kv.blockBytes + " B" : kv.blockBytes + "/" + kv.blockSize + " B",
+                c.layers, c.kvDim(), c.kvHeads, c.headDim, kv.blockSize == 1 ? kv.blockBytes + " B" : kv.blockBytes + "/" + kv.blockSize + " B",
                 kvBytesPerToken(c, kv), mib(kvBytes), ctx));
         why.add("compute: " + mib(compute) + " of session scratch (batch " + Math.min(req.batch, ctx)
                 + ": activations, attention row, logits, token history, sampler)");
@@ -133,16 +130,16 @@ public final class MemoryPlanner {
     }
 
     /** f16 when it fits, else the largest type that does (q8_0, then q4_0); f16 when none does. */
-    private static KvType chooseAuto(Sizer s, ModelConfig c, int ctx, int minCtx) {
-        for (KvType t : new KvType[] {KvType.F16, KvType.Q8_0, KvType.Q4_0}) {
+    private static KvCacheType chooseAuto(Sizer s, ModelConfig c, int ctx, int minCtx) {
+        for (KvCacheType t : new KvCacheType[] {KvCacheType.F16, KvCacheType.Q8_0, KvCacheType.Q4_0}) {
             if (t.blockSize > 1 && c.kvDim() % t.blockSize != 0) continue;
             if (ctx > 0 ? s.fits(ctx, t) : s.largestCtx(t, c.trainedContext) >= minCtx) return t;
         }
-        return KvType.F16;
+        return KvCacheType.F16;
     }
 
     /** Says what would fit: a smaller context, a smaller KV type, or a smaller quant of the weights. */
-    private static void suggest(List<String> why, Sizer s, ModelSizes m, DeviceProfile p, PlanRequest req, KvType kv,
+    private static void suggest(List<String> why, Sizer s, ModelSizes m, DeviceProfile p, PlanRequest req, KvCacheType kv,
                                 int ctx, long peak, long heap) {
         String need = "does not fit: needs " + mib(peak) + " of " + mib(p.ramUsableBytes()) + " usable";
         if (p.heapLimitBytes() > 0 && heap > p.heapLimitBytes()) {
@@ -154,20 +151,19 @@ public final class MemoryPlanner {
         List<String> would = new ArrayList<>();
         int bestSame = s.largestCtx(kv, Math.max(ctx, trained));
         if (bestSame >= minCtx) would.add("--ctx " + bestSame + " with " + kv.id());
-        for (KvType t : new KvType[] {KvType.F16, KvType.Q8_0, KvType.Q4_0}) {
+        for (KvCacheType t : new KvCacheType[] {KvCacheType.F16, KvCacheType.Q8_0, KvCacheType.Q4_0}) {
             if (t == kv || t.blockBytes * kv.blockSize >= kv.blockBytes * t.blockSize) continue; // only smaller types
             if (t.blockSize > 1 && m.config.kvDim() % t.blockSize != 0) continue;
-            String planned = t.supported() ? "" : " (planned, not yet in the runtime)";
-            if (req.ctx > 0 && s.fits(req.ctx, t)) would.add("--kv-type " + t.id() + " at ctx " + req.ctx + planned);
+            if (req.ctx > 0 && s.fits(req.ctx, t)) would.add("--kv-type " + t.id() + " at ctx " + req.ctx);
             else {
                 int b = s.largestCtx(t, Math.max(ctx, trained));
-                if (b >= minCtx) would.add("--kv-type " + t.id() + " up to ctx " + b + planned);
+                if (b >= minCtx) would.add("--kv-type " + t.id() + " up to ctx " + b);
             }
         }
         if (would.isEmpty()) {
             long fixed = m.residentWeightBytes + JavaHeap.JVM_BASELINE_BYTES + m.modelHeapBytes;
             long q4Peak = fixed - m.residentWeightBytes + m.q4WeightsBytes
-                    + kvBytes(m.config, minCtx, KvType.F16) + computeBytes(m.config, minCtx, req.batch);
+                    + kvBytes(m.config, minCtx, KvCacheType.F16) + computeBytes(m.config, minCtx, req.batch);
             would.add("nothing with these weights: they and the runtime alone need " + mib(fixed) + "; a Q4_0 quant (~"
                     + mib(m.q4WeightsBytes) + " of weights) would " + (q4Peak <= p.ramUsableBytes() ? "fit" : "still not fit")
                     + " at ctx " + minCtx + ", or pick a smaller model or a device with more memory");
@@ -187,11 +183,11 @@ public final class MemoryPlanner {
             this.batch = batch;
         }
 
-        boolean fits(int ctx, KvType kv) {
+        boolean fits(int ctx, KvCacheType kv) {
             ModelConfig c = m.config;
             // one K or V layer array: ctx × kvDim floats/shorts, or ctx × row bytes for the block types
             long arrayLength = (long) ctx * (kv.blockSize == 1 ? c.kvDim() : kv.bytes(c.kvDim()));
-            if (kv.supported() && arrayLength > MAX_ARRAY) return false;
+            if (arrayLength > MAX_ARRAY) return false;
             long kvb = kvBytes(c, ctx, kv), compute = computeBytes(c, ctx, batch);
             long peak = m.residentWeightBytes + kvb + compute + JavaHeap.JVM_BASELINE_BYTES + m.modelHeapBytes;
             long heap = kvb + compute + m.modelHeapBytes;
@@ -199,7 +195,7 @@ public final class MemoryPlanner {
         }
 
         /** Largest ctx ≤ max that fits (memory grows with ctx), rounded down to 256 unless it is max; 0 if none. */
-        int largestCtx(KvType kv, int max) {
+        int largestCtx(KvCacheType kv, int max) {
             if (fits(max, kv)) return max;
             int lo = 0, hi = max; // fits(lo) (or lo == 0), !fits(hi)
             while (hi - lo > 1) {

@@ -1,5 +1,6 @@
 package dev.edgellm.planner;
 
+import dev.edgellm.kv.KvCacheType;
 import java.util.List;
 
 /**
@@ -10,7 +11,7 @@ public final class Plan {
     public final boolean fits;
     public final String profile;
     public final int ctx;
-    public final KvType kvType;
+    public final KvCacheType kvType;
     public final int gpuLayers;
     public final int threads;
     /** All tensor bytes in the file (mapped, not heap). */
@@ -31,7 +32,7 @@ public final class Plan {
     /** What was chosen and why; when it does not fit, what would. */
     public final List<String> reasons;
 
-    Plan(boolean fits, String profile, int ctx, KvType kvType, int gpuLayers, int threads, long weightsBytes,
+    Plan(boolean fits, String profile, int ctx, KvCacheType kvType, int gpuLayers, int threads, long weightsBytes,
          long residentWeightsBytes, long kvBytes, long computeBytes, long overheadBytes, long predictedPeakBytes,
          long heapBytes, long budgetBytes, double predictedDecodeTokS, List<String> reasons) {
         this.fits = fits;
@@ -53,7 +54,6 @@ public final class Plan {
     }
 
     /** Whether the runtime can run this plan's KV type today (q8_0/q4_0 are planned only). */
-    public boolean kvTypeSupported() { return kvType.supported(); }
 
     @Override
     public String toString() {

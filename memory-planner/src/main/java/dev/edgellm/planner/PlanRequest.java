@@ -1,5 +1,6 @@
 package dev.edgellm.planner;
 
+import dev.edgellm.kv.KvCacheType;
 /**
  * What the caller asks for: a context length (0 = the largest that fits, up to the model's trained
  * context), a KV type (null = auto), the prefill batch (the runtime's default is 32) and threads (0 = auto).
@@ -8,11 +9,11 @@ public final class PlanRequest {
     public static final int DEFAULT_BATCH = 32;
 
     public final int ctx;
-    public final KvType kvType;
+    public final KvCacheType kvType;
     public final int batch;
     public final int threads;
 
-    public PlanRequest(int ctx, KvType kvType, int batch, int threads) {
+    public PlanRequest(int ctx, KvCacheType kvType, int batch, int threads) {
         if (ctx < 0) throw new IllegalArgumentException("context length must be > 0, got " + ctx);
         if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
         if (threads < 0) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
@@ -25,5 +26,5 @@ public final class PlanRequest {
     /** Largest context, automatic KV type, default batch and threads. */
     public static PlanRequest auto() { return new PlanRequest(0, null, DEFAULT_BATCH, 0); }
 
-    public static PlanRequest of(int ctx, KvType kvType) { return new PlanRequest(ctx, kvType, DEFAULT_BATCH, 0); }
+    public static PlanRequest of(int ctx, KvCacheType kvType) { return new PlanRequest(ctx, kvType, DEFAULT_BATCH, 0); }
 }

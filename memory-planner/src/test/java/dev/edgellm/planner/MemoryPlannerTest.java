@@ -1,5 +1,6 @@
 package dev.edgellm.planner;
 
+import dev.edgellm.kv.KvCacheType;
 import dev.edgellm.ModelFormatException;
 import dev.edgellm.gguf.GgufFile;
 import dev.edgellm.model.ModelConfig;
@@ -38,13 +39,13 @@ class MemoryPlannerTest {
         // matrices 472032 B (all but 11 F32 vectors of 256 B), minus token_embd, plus one of its rows (2 blocks x 34 B)
         assertEquals(472032 - 34816 + 68, m.streamedBytesPerToken);
         // 5 layers x 2 x kvDim 32 x bytes
-        assertEquals(640, MemoryPlanner.kvBytesPerToken(c, KvType.F16));
-        assertEquals(1280, MemoryPlanner.kvBytesPerToken(c, KvType.F32));
-        assertEquals(340, MemoryPlanner.kvBytesPerToken(c, KvType.Q8_0)); // 34 B per 32 values
-        assertEquals(180, MemoryPlanner.kvBytesPerToken(c, KvType.Q4_0)); // 18 B per 32 values
+        assertEquals(640, MemoryPlanner.kvBytesPerToken(c, KvCacheType.F16));
+        assertEquals(1280, MemoryPlanner.kvBytesPerToken(c, KvCacheType.F32));
+        assertEquals(340, MemoryPlanner.kvBytesPerToken(c, KvCacheType.Q8_0)); // 34 B per 32 values
+        assertEquals(180, MemoryPlanner.kvBytesPerToken(c, KvCacheType.Q4_0)); // 18 B per 32 values
         // ctx 512: 10 arrays of 512 x 32 elements + 16 B header, + 2 outer Object[5] of 40 B
-        assertEquals(10 * (512 * 32 * 2 + 16) + 80, MemoryPlanner.kvBytes(c, 512, KvType.F16));
-        assertEquals(10 * (512 * 32 * 4 + 16) + 80, MemoryPlanner.kvBytes(c, 512, KvType.F32));
+        assertEquals(10 * (512 * 32 * 2 + 16) + 80, MemoryPlanner.kvBytes(c, 512, KvCacheType.F16));
+        assertEquals(10 * (512 * 32 * 4 + 16) + 80, MemoryPlanner.kvBytes(c, 512, KvCacheType.F32));
         // forward pass, batch 32: x,xb,xb2 3x8208; q,attOut 2x8208; k,v 2x4112; hb,hb2 2x22032; att 2064;
         // logits 2064; invFreq 48 = 97504; session history + output ids 2x2064; sampler 2x4112 + 3x2064
         assertEquals(97504 + 4128 + 14416, MemoryPlanner.computeBytes(c, 512, 32));
@@ -68,12 +69,12 @@ class MemoryPlannerTest {
     @Test
     void kvSizesMatchLlamaCpp() throws Exception {
         ModelConfig llama = sizes(TestHeaders.LLAMA_1B, TestHeaders.Q4_0).config;
-        assertEquals(32768, MemoryPlanner.kvBytesPerToken(llama, KvType.F16));
-        assertEquals(128L << 20, 4096 * MemoryPlanner.kvBytesPerToken(llama, KvType.F16));
-        assertEquals(68L << 20, 4096 * MemoryPlanner.kvBytesPerToken(llama, KvType.Q8_0));
-        assertEquals(36L << 20, 4096 * MemoryPlanner.kvBytesPerToken(llama, KvType.Q4_0));
+        assertEquals(32768, MemoryPlanner.kvBytesPerToken(llama, KvCacheType.F16));
+        assertEquals(128L << 20, 4096 * MemoryPlanner.kvBytesPerToken(llama, KvCacheType.F16));
+        assertEquals(68L << 20, 4096 * MemoryPlanner.kvBytesPerToken(llama, KvCacheType.Q8_0));
+        assertEquals(36L << 20, 4096 * MemoryPlanner.kvBytesPerToken(llama, KvCacheType.Q4_0));
         ModelConfig qwen = sizes(TestHeaders.QWEN2_05B, TestHeaders.Q8_0).config;
-        assertEquals(48L << 20, 4096 * MemoryPlanner.kvBytesPerToken(qwen, KvType.F16));
+        assertEquals(48L << 20, 4096 * MemoryPlanner.kvBytesPerToken(qwen, KvCacheType.F16));
     }
 
     @Test
@@ -81,7 +82,7 @@ class MemoryPlannerTest {
         ModelSizes m = sizes(TestHeaders.LLAMA_1B, TestHeaders.Q4_0);
         Plan p = MemoryPlanner.plan(m, ProfileCatalog.builtin().get("rpi5-8gb"), PlanRequest.of(4096, null));
         assertTrue(p.fits);
-        assertEquals(KvType.F16, p.kvType);
+        assertEquals(KvCacheType.F16, p.kvType);
         assertEquals(4096, p.ctx);
         assertEquals(4, p.threads);
         assertEquals(0, p.gpuLayers);
@@ -100,7 +101,7 @@ class MemoryPlannerTest {
         assertTrue(p.fits);
         assertEquals(0, p.ctx % 256);
         assertTrue(p.predictedPeakBytes <= pi.ramUsableBytes());
-        Plan bigger = MemoryPlanner.plan(m, pi, PlanRequest.of(p.ctx + 256, KvType.F16));
+        Plan bigger = MemoryPlanner.plan(m, pi, PlanRequest.of(p.ctx + 256, KvCacheType.F16));
         assertFalse(bigger.fits, "256 more tokens must not fit");
         assertTrue(bigger.reasons.stream().anyMatch(r -> r.startsWith("would fit: --ctx " + p.ctx + " with f16")), bigger.reasons.toString());
     }
@@ -111,14 +112,14 @@ class MemoryPlannerTest {
         DeviceProfile phone = ProfileCatalog.builtin().get("android-flagship-12gb");
         Plan p = MemoryPlanner.plan(m, phone, PlanRequest.auto());
         assertTrue(p.fits);
-        assertEquals(KvType.F16, p.kvType);
+        assertEquals(KvCacheType.F16, p.kvType);
         assertTrue(p.heapBytes <= phone.heapLimitBytes(), "heap " + p.heapBytes);
         // 32768 x 32 KiB of f16 cannot live in a 512 MiB heap, q8_0 (544 MiB) neither: auto falls to q4_0
         Plan auto = MemoryPlanner.plan(m, phone, PlanRequest.of(32768, null));
         assertTrue(auto.fits);
-        assertEquals(KvType.Q4_0, auto.kvType);
+        assertEquals(KvCacheType.Q4_0, auto.kvType);
         assertTrue(auto.reasons.stream().anyMatch(r -> r.startsWith("kv_type: q4_0 (auto: f16 and q8_0 do not fit")), auto.reasons.toString());
-        Plan f16 = MemoryPlanner.plan(m, phone, PlanRequest.of(32768, KvType.F16));
+        Plan f16 = MemoryPlanner.plan(m, phone, PlanRequest.of(32768, KvCacheType.F16));
         assertFalse(f16.fits);
         String all = String.join("\n", f16.reasons);
         assertTrue(all.contains("of Java heap (cap 512.0 MiB"), all);
@@ -140,8 +141,7 @@ class MemoryPlannerTest {
     @Test
     void quantizedKvSizedAsTheRuntimeAllocatesIt() throws Exception {
         ModelSizes m = ModelSizes.of(GgufFile.open(stories()));
-        Plan p = MemoryPlanner.plan(m, ProfileCatalog.builtin().get("rpi5-4gb"), PlanRequest.of(512, KvType.Q8_0));
-        assertTrue(p.kvTypeSupported());
+        Plan p = MemoryPlanner.plan(m, ProfileCatalog.builtin().get("rpi5-4gb"), PlanRequest.of(512, KvCacheType.Q8_0));
         // QuantKvCache: per layer K and V byte[512 x 34] (+16 B header), 2 outer arrays of 5 references (40 B)
         assertEquals(2 * (40 + 5 * (512 * 34 + 16)), p.kvBytes);
         assertEquals(2L * 5 * 512 * 34, dev.edgellm.kv.KvCache.allocate(dev.edgellm.kv.KvCacheType.Q8_0, 5, 512, 32).bytes());
@@ -153,8 +153,8 @@ class MemoryPlannerTest {
         assertTrue(e.getMessage().contains("context length must be > 0"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> ProfileCatalog.builtin().get("pi9"));
         assertTrue(e.getMessage().contains("unknown device profile 'pi9'") && e.getMessage().contains("rpi5-8gb"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> KvType.parse("q3"));
-        assertTrue(e.getMessage().contains("auto, f32, f16, q8_0 or q4_0"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> KvCacheType.parse("q3"));
+        assertTrue(e.getMessage().contains("(supported: f32, f16, q8_0, q4_0)"), e.getMessage());
 
         // nonsense metadata: zero layers, KV heads that do not divide the heads, missing embedding
         TestHeaders h = TestHeaders.preset(TestHeaders.LLAMA_110M, TestHeaders.Q8_0).put("llama.block_count", 0);
@@ -176,7 +176,7 @@ class MemoryPlannerTest {
                 .tensor("token_embd.weight", TestHeaders.F32, 48, 10);
         ModelSizes odd = ModelSizes.of(GgufFile.open(h4.write(tmp.resolve("d.gguf"))));
         e = assertThrows(IllegalArgumentException.class,
-                () -> MemoryPlanner.plan(odd, ProfileCatalog.builtin().get("rpi5-4gb"), PlanRequest.of(512, KvType.Q4_0)));
+                () -> MemoryPlanner.plan(odd, ProfileCatalog.builtin().get("rpi5-4gb"), PlanRequest.of(512, KvCacheType.Q4_0)));
         assertTrue(e.getMessage().contains("multiple of 32"), e.getMessage());
     }
 

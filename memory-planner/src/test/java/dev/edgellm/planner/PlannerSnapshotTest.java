@@ -1,5 +1,6 @@
 package dev.edgellm.planner;
 
+import dev.edgellm.kv.KvCacheType;
 import dev.edgellm.gguf.GgufFile;
 import dev.edgellm.profiles.DeviceProfile;
 import dev.edgellm.profiles.ProfileCatalog;
@@ -31,7 +32,7 @@ class PlannerSnapshotTest {
         Object[][] models = {{TestHeaders.LLAMA_1B, TestHeaders.Q4_0, "q4_0"}, {TestHeaders.QWEN2_05B, TestHeaders.Q8_0, "q8_0"},
                 {TestHeaders.LLAMA_110M, TestHeaders.Q4_0, "q4_0"}};
         PlanRequest[] requests = {PlanRequest.auto(), PlanRequest.of(4096, null), PlanRequest.of(16384, null),
-                PlanRequest.of(16384, KvType.Q4_0)};
+                PlanRequest.of(16384, KvCacheType.Q4_0)};
         StringBuilder sb = new StringBuilder("# model profile request -> fits ctx kv threads gpu peak_bytes tok_s\n");
         for (Object[] mo : models) {
             TestHeaders.Preset preset = (TestHeaders.Preset) mo[0];

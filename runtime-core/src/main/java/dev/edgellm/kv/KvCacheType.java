@@ -22,7 +22,12 @@ public enum KvCacheType {
     }
 
     /** Bytes of {@code n} cached values ({@code n} a multiple of {@link #blockSize}). */
-    public long bytes(long n) { return n / blockSize * blockBytes; }
+    public long bytes(long n) {
+        if (n % blockSize != 0) {
+            throw new IllegalArgumentException(id() + " needs a KV dimension that is a multiple of " + blockSize + ", got " + n);
+        }
+        return n / blockSize * blockBytes;
+    }
 
     /** Parses {@code f32}/{@code f16}/{@code q8_0}/{@code q4_0} (case-insensitive), naming the valid choices on error. */
     public static KvCacheType parse(String s) {

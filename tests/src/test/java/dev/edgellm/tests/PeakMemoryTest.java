@@ -1,7 +1,7 @@
 package dev.edgellm.tests;
 
 import dev.edgellm.gguf.GgufFile;
-import dev.edgellm.planner.KvType;
+import dev.edgellm.kv.KvCacheType;
 import dev.edgellm.planner.MemoryPlanner;
 import dev.edgellm.planner.ModelSizes;
 import dev.edgellm.planner.Plan;
@@ -50,7 +50,7 @@ class PeakMemoryTest {
     private static void check(Path model, int ctx, String kv, double tolerance) throws Exception {
         assumeTrue(Files.isReadable(Paths.get("/proc/self/status")), "needs Linux /proc");
         Plan plan = MemoryPlanner.plan(ModelSizes.of(GgufFile.open(model)), ProfileCatalog.builtin().get("x86-laptop-16gb"),
-                PlanRequest.of(ctx, KvType.parse(kv)));
+                PlanRequest.of(ctx, KvCacheType.parse(kv)));
         String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
         Process p = new ProcessBuilder(List.of(java, "-XX:+UseSerialGC", "-Xmn16m", "-Xshare:auto", "-cp",
                 System.getProperty("java.class.path"), PeakProbe.class.getName(), "generate", "-m", model.toString(),

@@ -98,7 +98,7 @@ final class GenerateCommand implements Callable<Integer> {
         Path modelPath = modelOptions.resolve();
         GgufFile gguf = GgufFile.open(modelPath); // read once: planned, then loaded
         Plan plan = GenerationPlan.require(gguf, profile, ctx, kvType, err);
-        KvCacheType kv = plan.kvType.runtimeType();
+        KvCacheType kv = plan.kvType;
         Engine.Builder eb = Engine.builder().backend(backend);
         if (threads != null) {
             if (threads < 1) throw new Main.UsageException("-t must be >= 1, got " + threads);

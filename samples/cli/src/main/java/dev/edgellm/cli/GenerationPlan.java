@@ -3,7 +3,7 @@ package dev.edgellm.cli;
 import dev.edgellm.ModelFormatException;
 import dev.edgellm.gguf.GgufFile;
 import dev.edgellm.model.ModelConfig;
-import dev.edgellm.planner.KvType;
+import dev.edgellm.kv.KvCacheType;
 import dev.edgellm.planner.MemoryPlanner;
 import dev.edgellm.planner.ModelSizes;
 import dev.edgellm.planner.Plan;
@@ -23,11 +23,11 @@ final class GenerationPlan {
     private GenerationPlan() {}
 
     /** {@code auto} → null (the planner chooses); else the named type; usage error naming the choices. */
-    static KvType kvType(String name) {
+    static KvCacheType kvType(String name) {
         try {
-            return name.equalsIgnoreCase("auto") ? null : KvType.parse(name);
+            return name.equalsIgnoreCase("auto") ? null : KvCacheType.parse(name);
         } catch (IllegalArgumentException e) {
-            throw new Main.UsageException("--kv-type: " + e.getMessage());
+            throw new Main.UsageException("--kv-type: " + e.getMessage() + ", or auto");
         }
     }
 
@@ -64,8 +64,7 @@ final class GenerationPlan {
     }
 
     static Plan plan(GgufFile model, String profileName, int ctx, String kvTypeName) throws ModelFormatException {
-        KvType kv = kvType(kvTypeName);
-        if (kv != null && !kv.supported()) throw new Main.UsageException("--kv-type " + kv.id() + " is not supported by the runtime yet");
+        KvCacheType kv = kvType(kvTypeName);
         DeviceProfile profile = profile(profileName, false);
         ModelSizes sizes = ModelSizes.of(model);
         try {

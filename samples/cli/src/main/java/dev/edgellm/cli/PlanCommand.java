@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.edgellm.gguf.GgufFile;
-import dev.edgellm.planner.KvType;
+import dev.edgellm.kv.KvCacheType;
 import dev.edgellm.planner.MemoryPlanner;
 import dev.edgellm.planner.ModelSizes;
 import dev.edgellm.planner.Plan;
@@ -46,7 +46,7 @@ final class PlanCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (ctx != null && ctx <= 0) throw new Main.UsageException("--ctx must be > 0, got " + ctx);
-        KvType kv = GenerationPlan.kvType(kvType);
+        KvCacheType kv = GenerationPlan.kvType(kvType);
         DeviceProfile p = GenerationPlan.profile(profile, true);
         ModelSizes sizes = ModelSizes.of(GgufFile.open(model));
         Plan plan;
@@ -85,7 +85,6 @@ final class PlanCommand implements Callable<Integer> {
         ArrayNode r = o.putArray("reasons");
         plan.reasons.forEach(r::add);
         // extra fields (allowed by the contract)
-        o.put("kv_type_supported", plan.kvTypeSupported());
         o.put("resident_weights_bytes", plan.residentWeightsBytes);
         o.put("heap_bytes", plan.heapBytes);
         o.put("budget_bytes", plan.budgetBytes);
@@ -98,8 +97,8 @@ final class PlanCommand implements Callable<Integer> {
 
     private static void printTable(Plan plan, DeviceProfile p, PrintWriter out) {
         out.printf("%s on %s: %s%n", plan.fits ? "FITS" : "DOES NOT FIT", p.id(), p.name());
-        out.printf(Locale.ROOT, "  ctx %d, kv %s%s, threads %d, gpu layers %d, ~%.1f tok/s decode%n", plan.ctx,
-                plan.kvType.id(), plan.kvTypeSupported() ? "" : " (planned)", plan.threads, plan.gpuLayers, plan.predictedDecodeTokS);
+        out.printf(Locale.ROOT, "  ctx %d, kv %s, threads %d, gpu layers %d, ~%.1f tok/s decode%n", plan.ctx,
+                plan.kvType.id(), plan.threads, plan.gpuLayers, plan.predictedDecodeTokS);
         row(out, "weights (mapped)", plan.weightsBytes);
         row(out, "  resident", plan.residentWeightsBytes);
         row(out, "kv cache", plan.kvBytes);

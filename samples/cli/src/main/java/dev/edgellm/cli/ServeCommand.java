@@ -76,7 +76,7 @@ final class ServeCommand implements Callable<Integer> {
         try {
             cfg = ServiceConfig.builder(node != null ? node : MqttOptions.defaultNode()).prefix(mqtt.prefix).pool(pool)
                     .queueCapacity(queue).maxTokensCap(maxTokensCap).maxPayloadBytes(maxPayload)
-                    .requestTimeout(Duration.ofSeconds(timeoutS)).contextLength(plan.ctx).kvType(plan.kvType.runtimeType())
+                    .requestTimeout(Duration.ofSeconds(timeoutS)).contextLength(plan.ctx).kvType(plan.kvType)
                     .plannedFor(plan.profile, plan.predictedPeakBytes).build();
         } catch (IllegalArgumentException e) {
             throw new Main.UsageException(e.getMessage());
