@@ -4,6 +4,8 @@ import dev.edgellm.kv.KvCacheType;
 
 /** Per-session settings: context length, KV cache type, prefill batch, context shift. Immutable. */
 public final class SessionOptions {
+    /** Default tokens per prefill batch: large enough for the sgemm path of the SIMD backend to pay off. */
+    public static final int DEFAULT_BATCH_SIZE = 256;
     private final int contextLength;
     private final KvCacheType kvType;
     private final int batchSize;
@@ -39,7 +41,7 @@ public final class SessionOptions {
     public static final class Builder {
         private int contextLength;
         private KvCacheType kvType = KvCacheType.F16;
-        private int batchSize = 32;
+        private int batchSize = DEFAULT_BATCH_SIZE;
         private boolean contextShift = true;
         private int keepTokens = -1;
 

@@ -90,6 +90,8 @@ final class SimdBackend implements Backend, WorkerPool.Task {
 
     private final int simdMinRow;
     private final long parallelMinWork;
+    private BlasGemm blas;
+    private boolean blasTried;
 
     SimdBackend(int threads) {
         this(threads, SIMD_MIN_ROW, PARALLEL_MIN_WORK);
@@ -118,6 +120,10 @@ final class SimdBackend implements Backend, WorkerPool.Task {
 
     @Override
     public void matMul(TensorData w, float[] x, float[] out, int n) {
+        if (n >= BlasGemm.MIN_BATCH && w.info().rowLength() >= simdMinRow && blas() != null) {
+            blas.matMul(w, x, out, n);
+            return;
+        }
         if (n == 1) start(w, x, 0, out, 0, 1);
         else start(w, x, 0, out, 0, n);
     }
@@ -148,6 +154,15 @@ final class SimdBackend implements Backend, WorkerPool.Task {
             op = null;
             opX = opOut = null;
         }
+    }
+
+    /** OpenBLAS, loaded on the first large batch (a decode-only session never loads its natives). */
+    private BlasGemm blas() {
+        if (!blasTried) {
+            blasTried = true;
+            blas = BlasGemm.open(pool.size());
+        }
+        return blas;
     }
 
     private Prepared prepare(TensorData w) {
@@ -254,5 +269,6 @@ final class SimdBackend implements Backend, WorkerPool.Task {
     @Override
     public void close() {
         pool.close();
+        if (blas != null) blas.close();
     }
 }

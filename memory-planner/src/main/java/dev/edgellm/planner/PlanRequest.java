@@ -6,7 +6,7 @@ import dev.edgellm.kv.KvCacheType;
  * context), a KV type (null = auto), the prefill batch (the runtime's default is 32) and threads (0 = auto).
  */
 public final class PlanRequest {
-    public static final int DEFAULT_BATCH = 32;
+    public static final int DEFAULT_BATCH = dev.edgellm.SessionOptions.DEFAULT_BATCH_SIZE;
 
     public final int ctx;
     public final KvCacheType kvType;

@@ -77,6 +77,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--kv-type", paramLabel = "T", description = "KV cache type: auto, f32, f16, q8_0 or q4_0 (default: ${DEFAULT-VALUE}: the planner picks f16 unless a smaller type is needed to fit)")
     String kvType = "auto";
 
+    @Option(names = {"-b", "--batch-size"}, paramLabel = "N", description = "Prompt tokens per prefill batch (default: ${DEFAULT-VALUE})")
+    int batchSize = SessionOptions.DEFAULT_BATCH_SIZE;
+
     @Option(names = "--no-context-shift", description = "End at a full context instead of dropping the oldest tokens and going on")
     boolean noContextShift;
 
@@ -86,6 +89,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (ctx < 0) throw new Main.UsageException("--ctx must be > 0, got " + ctx);
+        if (batchSize < 1) throw new Main.UsageException("-b must be >= 1, got " + batchSize);
         if (maxTokens == 0 || maxTokens < -1) throw new Main.UsageException("-n must be >= 1 or -1, got " + maxTokens);
         SamplerSpec sampler;
         try {
@@ -97,7 +101,7 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Path modelPath = modelOptions.resolve();
         GgufFile gguf = GgufFile.open(modelPath); // read once: planned, then loaded
-        Plan plan = GenerationPlan.require(gguf, profile, ctx, kvType, err);
+        Plan plan = GenerationPlan.require(gguf, profile, ctx, kvType, batchSize, err);
         KvCacheType kv = plan.kvType;
         Engine.Builder eb = Engine.builder().backend(backend);
         if (threads != null) {
@@ -106,7 +110,7 @@ final class GenerateCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         try (Model model = eb.build().load(gguf);
-             Session session = model.newSession(SessionOptions.builder().contextLength(plan.ctx).kvType(kv).contextShift(!noContextShift).build())) {
+             Session session = model.newSession(SessionOptions.builder().contextLength(plan.ctx).kvType(kv).contextShift(!noContextShift).batchSize(batchSize).build())) {
             GenerationRequest.Builder rb = GenerationRequest.builder()
                     .maxTokens(maxTokens > 0 ? maxTokens : session.contextLength())
                     .sampler(sampler).stop(stop);

@@ -47,8 +47,9 @@ final class GenerationPlan {
      * {@link #plan} that must fit: prints the one-line plan summary on {@code err}, or throws
      * {@link Main.DoesNotFitException} (exit 4) with the planner's reasons.
      */
-    static Plan require(GgufFile model, String profileName, int ctx, String kvTypeName, PrintWriter err) throws ModelFormatException {
-        Plan plan = plan(model, profileName, ctx, kvTypeName);
+    static Plan require(GgufFile model, String profileName, int ctx, String kvTypeName, int batch, PrintWriter err)
+            throws ModelFormatException {
+        Plan plan = plan(model, profileName, ctx, kvTypeName, batch);
         if (!plan.fits) {
             throw new Main.DoesNotFitException(model.path().getFileName() + " does not fit profile " + plan.profile + ":"
                     + System.lineSeparator() + "  " + String.join(System.lineSeparator() + "  ", plan.reasons));
@@ -63,15 +64,15 @@ final class GenerationPlan {
         return plan;
     }
 
-    static Plan plan(GgufFile model, String profileName, int ctx, String kvTypeName) throws ModelFormatException {
+    static Plan plan(GgufFile model, String profileName, int ctx, String kvTypeName, int batch) throws ModelFormatException {
         KvCacheType kv = kvType(kvTypeName);
         DeviceProfile profile = profile(profileName, false);
         ModelSizes sizes = ModelSizes.of(model);
         try {
-            if (ctx > 0) return MemoryPlanner.plan(sizes, profile, PlanRequest.of(ctx, kv));
+            if (ctx > 0) return MemoryPlanner.plan(sizes, profile, new PlanRequest(ctx, kv, batch, 0));
             ModelConfig c = sizes.config;
-            Plan preferred = MemoryPlanner.plan(sizes, profile, PlanRequest.of(Math.min(c.trainedContext, 4096), kv));
-            return preferred.fits ? preferred : MemoryPlanner.plan(sizes, profile, PlanRequest.of(0, kv));
+            Plan preferred = MemoryPlanner.plan(sizes, profile, new PlanRequest(Math.min(c.trainedContext, 4096), kv, batch, 0));
+            return preferred.fits ? preferred : MemoryPlanner.plan(sizes, profile, new PlanRequest(0, kv, batch, 0));
         } catch (IllegalArgumentException e) {
             throw new Main.UsageException(e.getMessage()); // e.g. a quantized KV type the model's shape cannot take
         }

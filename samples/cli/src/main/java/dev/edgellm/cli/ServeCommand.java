@@ -2,6 +2,7 @@ package dev.edgellm.cli;
 
 import dev.edgellm.Engine;
 import dev.edgellm.Model;
+import dev.edgellm.SessionOptions;
 import dev.edgellm.gguf.GgufFile;
 import dev.edgellm.planner.Plan;
 import dev.edgellm.mqtt.MqttService;
@@ -71,7 +72,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         var path = modelOptions.resolve();
         GgufFile gguf = GgufFile.open(path); // read once: planned, then loaded
-        Plan plan = GenerationPlan.require(gguf, profile, ctx, kvType, spec.commandLine().getErr());
+        Plan plan = GenerationPlan.require(gguf, profile, ctx, kvType, SessionOptions.DEFAULT_BATCH_SIZE, spec.commandLine().getErr());
         ServiceConfig cfg;
         try {
             cfg = ServiceConfig.builder(node != null ? node : MqttOptions.defaultNode()).prefix(mqtt.prefix).pool(pool)
