@@ -1,13 +1,18 @@
 package dev.edgellm;
 
 import dev.edgellm.chat.Message;
+import dev.edgellm.kv.KvCache;
 import dev.edgellm.kv.KvCacheType;
 import dev.edgellm.sampling.SamplerSpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -18,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The Engine/Session API on the real stories260K model: streaming, cancel, stop strings, prefix reuse. */
+/** The Engine/Session API on the real stories260K model: streaming, cancel, stop strings, prefix reuse, context shift. */
 class SessionTest {
     /** First greedy tokens after BOS + "Once upon a time" (testdata/reference/stories260K-q8_0.json). */
     static final int[] REFERENCE_START = {432, 383, 286, 261, 376, 298, 315, 421};
@@ -175,5 +180,68 @@ class SessionTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Engine.builder().backend("cuda").build().load(TestData.model("stories260K-q8_0.gguf")));
         assertTrue(e.getMessage().contains("scalar"), e.getMessage());
+    }
+
+    // ---- context shift: a generation longer than the context goes on, and the moved cache entries are what
+    // evaluating the kept tokens at their new positions gives. Layer 0 is compared (its keys and values depend
+    // only on the token and its position; deeper layers also saw the dropped tokens, so they legitimately differ).
+    static final int SHIFT_CTX = 32;
+
+    @Test
+    void aGenerationLongerThanTheContextGoesOn() {
+        try (Session s = model.newSession(SessionOptions.builder().contextLength(SHIFT_CTX).kvType(KvCacheType.F32).build())) {
+            GenerationResult r = s.generate(greedy("Once upon a time", 100).build(), TokenListener.NONE);
+            assertEquals(FinishReason.LENGTH, r.finishReason());
+            assertEquals(100, r.completionTokens());
+            assertTrue(s.contextShifts() >= 3, "5 prompt + 100 tokens in a context of 32 shift several times: " + s.contextShifts());
+            assertTrue(s.cachedTokens() <= SHIFT_CTX);
+            // up to the first shift the text is the unshifted one
+            try (Session plain = model.newSession(SessionOptions.builder().contextLength(128).kvType(KvCacheType.F32).build())) {
+                int[] ref = plain.generate(greedy("Once upon a time", 100).build(), TokenListener.NONE).tokens();
+                int unshifted = SHIFT_CTX - 5 + 1; // tokens produced before the cache filled up
+                assertArrayEquals(Arrays.copyOf(ref, unshifted), Arrays.copyOf(r.tokens(), unshifted));
+            }
+        }
+    }
+
+    @Test
+    void withoutShiftTheContextEndsTheGeneration() {
+        try (Session s = model.newSession(SessionOptions.builder().contextLength(SHIFT_CTX).contextShift(false).build())) {
+            GenerationResult r = s.generate(greedy("Once upon a time", 100).build(), TokenListener.NONE);
+            assertEquals(FinishReason.LENGTH, r.finishReason());
+            assertEquals(SHIFT_CTX - 5, r.completionTokens());
+            assertEquals(0, s.contextShifts());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(KvCacheType.class)
+    void movedEntriesEqualFreshOnesAtTheirNewPositions(KvCacheType type) {
+        SessionOptions o = SessionOptions.builder().contextLength(SHIFT_CTX).kvType(type).keepTokens(5).build();
+        try (Session shifted = model.newSession(o); Session fresh = model.newSession(o)) {
+            shifted.generate(greedy("Once upon a time", SHIFT_CTX).build(), TokenListener.NONE); // fills the context once: one shift
+            assertEquals(1, shifted.contextShifts());
+            int n = shifted.cachedTokens();
+            int[] history = shifted.historyForTest();
+            fresh.evaluate(Arrays.copyOf(history, n));
+            KvCache a = shifted.kvCache(), b = fresh.kvCache();
+            int d = a.kvDim();
+            float[] ka = new float[d], va = new float[d], kb = new float[d], vb = new float[d];
+            // error relative to the largest |key| of its 32-element block: f32/f16 rounding only; q8_0/q4_0
+            // quantize the rotated key a second time, so up to ~1.5 quantization steps (1/127, 1/8 of the max)
+            double tol = type == KvCacheType.Q4_0 ? 0.25 : type == KvCacheType.Q8_0 ? 0.02 : 2e-3;
+            double worst = 0;
+            for (int pos = 0; pos < n; pos++) {
+                a.load(0, pos, ka, 0, va, 0);
+                b.load(0, pos, kb, 0, vb, 0);
+                for (int blk = 0; blk < d; blk += 32) {
+                    float max = 1e-6f;
+                    for (int i = blk; i < blk + 32; i++) max = Math.max(max, Math.abs(kb[i]));
+                    for (int i = blk; i < blk + 32; i++) worst = Math.max(worst, Math.abs(ka[i] - kb[i]) / max);
+                }
+                for (int i = 0; i < d; i++) assertEquals(vb[i], va[i], 1e-6, "value " + i + " at " + pos);
+            }
+            assertTrue(worst <= tol, type + ": worst key error relative to its block's max " + worst);
+        }
     }
 }
