@@ -182,6 +182,30 @@ public final class Session implements AutoCloseable {
         return logits.clone();
     }
 
+    /**
+     * Evaluates {@code tokens[offset .. offset+count)} after what the cache already holds, in batches of the
+     * session's batch size, like {@link #evaluate} but without copying the logits out, so nothing is
+     * allocated per call. This is the step benchmarks time: a prefill of exactly {@code count} tokens, or
+     * decode one token per call with no sampling around it.
+     *
+     * @throws IllegalArgumentException if {@code count < 1}, the range is outside {@code tokens}, a token id
+     *                                  is outside the vocabulary, or the context would overflow
+     */
+    public synchronized void advance(int[] tokens, int offset, int count) {
+        if (closed) throw new IllegalStateException("session is closed");
+        if (count < 1) throw new IllegalArgumentException("no tokens to evaluate");
+        if (offset < 0 || offset > tokens.length - count) {
+            throw new IllegalArgumentException("range " + offset + "+" + count + " outside an array of " + tokens.length);
+        }
+        if (cached + count > contextLength) {
+            throw new IllegalArgumentException("context is full: " + cached + " cached + " + count
+                    + " new tokens > " + contextLength);
+        }
+        System.arraycopy(tokens, offset, history, cached, count);
+        forward.forward(history, cached, count, cached);
+        cached += count;
+    }
+
     /** Number of tokens whose keys and values are in the cache. */
     public synchronized int cachedTokens() {
         return cached;

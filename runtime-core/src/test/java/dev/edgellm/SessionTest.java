@@ -134,6 +134,25 @@ class SessionTest {
     }
 
     @Test
+    void advanceFillsTheCacheLikeEvaluateWithoutReturningLogits() {
+        int[] prompt = {1, 432, 383, 286, 261};
+        try (Session a = session(); Session b = session()) {
+            a.advance(prompt, 0, 3); // batched, then one token at a time, as bench runs prefill and decode
+            a.advance(prompt, 3, 1);
+            a.advance(prompt, 4, 1);
+            b.evaluate(java.util.Arrays.copyOf(prompt, 4));
+            assertEquals(5, a.cachedTokens());
+            // both caches now hold the same prefix, so the next token's logits agree
+            assertArrayEquals(b.evaluate(new int[] {261, 376}), a.evaluate(new int[] {376}), 1e-5f);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> a.advance(new int[200], 0, 200));
+            assertTrue(e.getMessage().contains("context is full"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> a.advance(prompt, 3, 3));
+            assertThrows(IllegalArgumentException.class, () -> a.advance(prompt, 0, 0));
+            assertEquals(6, a.cachedTokens());
+        }
+    }
+
+    @Test
     void promptLongerThanTheContextIsRejected() {
         try (Session s = model.newSession(SessionOptions.builder().contextLength(8).contextShift(false).build())) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

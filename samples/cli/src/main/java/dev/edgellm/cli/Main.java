@@ -22,7 +22,7 @@ import java.util.logging.Logger;
 @Command(name = "edgellm", mixinStandardHelpOptions = true, version = "EdgeLLM 0.1.0",
         description = "Run GGUF language models on edge devices.",
         subcommands = {GenerateCommand.class, TokenizeCommand.class, InfoCommand.class,
-                ServeCommand.class, AskCommand.class, PlanCommand.class, ProfilesCommand.class})
+                ServeCommand.class, AskCommand.class, PlanCommand.class, ProfilesCommand.class, BenchCommand.class})
 public final class Main {
     private static final Logger PAHO_LOG = Logger.getLogger("org.eclipse.paho"); // strong ref keeps the level
     public static final int EXIT_OK = 0;

@@ -1,0 +1,309 @@
+package dev.edgellm.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.edgellm.Engine;
+import dev.edgellm.Model;
+import dev.edgellm.Session;
+import dev.edgellm.SessionOptions;
+import dev.edgellm.gguf.GgufFile;
+import dev.edgellm.planner.KvType;
+import dev.edgellm.planner.MemoryPlanner;
+import dev.edgellm.planner.ModelSizes;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code bench}: llama-bench style speed of one model (DESIGN.md §2). For every thread count, on an empty KV
+ * cache each time: {@code pp<p>} times one batched prefill of {@code p} tokens ({@link Session#advance}, the
+ * forward pass including the last token's logits, no tokenizing or sampling); {@code tg<n>} times {@code n}
+ * single-token decode steps from position 0, so no prompt time is in it. Token ids are fixed pseudo-random
+ * ones (the work does not depend on them). Each thread count gets {@code --warmup} untimed runs, then
+ * {@code -r} repetitions with pp and tg interleaved, so machine noise spreads over both; rows report the
+ * median, min and max.
+ *
+ * <p>{@code --roofline} first measures read bandwidth per thread count ({@link ReadBandwidth}) and reports
+ * decode against the memory-bound ceiling: bandwidth / bytes read per token, where bytes per token = the
+ * weights one decode step streams ({@link ModelSizes#streamedBytesPerToken}) + the KV cache read, averaged
+ * over the tg run's positions ({@link MemoryPlanner#kvBytesPerToken} x (n+1)/2).
+ *
+ * <p>Progress goes to stderr as plain lines, one per run. A progress-bar library (me.tongfei:progressbar
+ * 0.10.1) was tried and left out: through jline-native it calls {@code System::load}, which JDK 25 answers
+ * with a restricted-method warning unless every launcher adds {@code --enable-native-access}; it writes
+ * carriage returns and ANSI colours into stderr that scripts redirect to files; and its refresh thread
+ * competes with the measured threads on small boards.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Prefill (pp) and decode (tg) speed, llama-bench style: median of repetitions per thread count "
+                + "(stdout: a table, or a JSON array with --json).")
+final class BenchCommand implements Callable<Integer> {
+    /** More threads than this is a typo, not a benchmark. */
+    static final int MAX_THREADS = 1024;
+
+    @Spec CommandSpec spec;
+
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE", required = true, description = "GGUF model file")
+    Path model;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "LIST", description = "Comma-separated thread counts (default: ${DEFAULT-VALUE})")
+    String threads = "1,2";
+
+    @Option(names = {"-p", "--n-prompt"}, paramLabel = "N", description = "Prompt tokens of the prefill test (default: ${DEFAULT-VALUE})")
+    int promptTokens = 512;
+
+    @Option(names = {"-n", "--n-gen"}, paramLabel = "N", description = "Tokens of the decode test (default: ${DEFAULT-VALUE})")
+    int genTokens = 128;
+
+    @Option(names = {"-r", "--repetitions"}, paramLabel = "N", description = "Timed repetitions per test (default: ${DEFAULT-VALUE})")
+    int repetitions = 3;
+
+    @Option(names = "--warmup", paramLabel = "N", description = "Untimed runs of each test per thread count (default: ${DEFAULT-VALUE})")
+    int warmup = 1;
+
+    @Option(names = {"-b", "--batch"}, paramLabel = "N", description = "Prefill batch in tokens, capped at -p (default: ${DEFAULT-VALUE}, llama.cpp's)")
+    int batch = 512;
+
+    @Option(names = "--backend", paramLabel = "B", description = "auto (default) or a backend name, e.g. scalar or simd")
+    String backend = "auto";
+
+    @Option(names = "--kv-type", paramLabel = "T", description = "KV cache type: f32, f16, q8_0 or q4_0 (default: ${DEFAULT-VALUE}, llama.cpp's)")
+    String kvType = "f16";
+
+    @Option(names = "--roofline", description = "Measure read bandwidth per thread count and report decode as % of the bandwidth bound")
+    boolean roofline;
+
+    @Option(names = "--json", description = "Print a JSON array of rows instead of the table")
+    boolean json;
+
+    /** Bytes one decode step reads: weights streamed + KV cache. */
+    record TokenBytes(double weights, double kv) {
+        double total() { return weights + kv; }
+    }
+
+    /** One (threads, test) result. */
+    record Row(int threads, String test, int tokens, double[] tokS, String backend) {
+        double median() {
+            double[] s = tokS.clone();
+            Arrays.sort(s);
+            int n = s.length;
+            return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+        }
+
+        double min() { return Arrays.stream(tokS).min().orElse(0); }
+
+        double max() { return Arrays.stream(tokS).max().orElse(0); }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        int[] threadCounts = parseThreads(threads);
+        if (promptTokens < 1) throw new Main.UsageException("-p must be >= 1, got " + promptTokens);
+        if (genTokens < 1) throw new Main.UsageException("-n must be >= 1, got " + genTokens);
+        if (repetitions < 1) throw new Main.UsageException("-r must be >= 1, got " + repetitions);
+        if (warmup < 0) throw new Main.UsageException("--warmup must be >= 0, got " + warmup);
+        if (batch < 1) throw new Main.UsageException("-b must be >= 1, got " + batch);
+        KvType kv;
+        try {
+            kv = KvType.parse(kvType);
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageException(e.getMessage());
+        }
+        PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        GgufFile gguf = GgufFile.open(model); // missing or invalid file: exit 3 before any measuring
+        ModelSizes sizes = ModelSizes.of(gguf);
+        String modelName = model.getFileName().toString();
+
+        double[] bandwidth = new double[threadCounts.length];
+        if (roofline) {
+            try (ReadBandwidth probe = new ReadBandwidth(ReadBandwidth.defaultBytes())) {
+                for (int i = 0; i < threadCounts.length; i++) {
+                    bandwidth[i] = probe.measure(threadCounts[i]);
+                    err.printf(Locale.ROOT, "[bench] read bandwidth, %d thread%s: %.1f GB/s (best of passes over %d MiB)%n",
+                            threadCounts[i], threadCounts[i] == 1 ? "" : "s", bandwidth[i], probe.bytes() >> 20);
+                }
+            }
+        }
+
+        int ctx = Math.max(promptTokens, genTokens);
+        SessionOptions options = SessionOptions.builder().contextLength(ctx).kvType(kv.runtimeType())
+                .batchSize(Math.min(batch, promptTokens)).build();
+        List<Row> rows = new ArrayList<>();
+        for (int ti = 0; ti < threadCounts.length; ti++) {
+            int t = threadCounts[ti];
+            Model m;
+            try {
+                m = Engine.builder().backend(backend).threads(t).build().load(gguf);
+            } catch (IllegalArgumentException e) {
+                throw new Main.UsageException(e.getMessage()); // unknown backend
+            }
+            try (m; Session session = m.newSession(options)) {
+                int[] ids = benchTokens(m, ctx);
+                String runs = "threads " + t + ", backend " + m.backendName();
+                for (int w = 0; w < warmup; w++) {
+                    err.printf("[bench] %s: warm-up %d/%d%n", runs, w + 1, warmup);
+                    err.flush();
+                    prefill(session, ids);
+                    decode(session, ids);
+                }
+                double[] pp = new double[repetitions], tg = new double[repetitions];
+                for (int r = 0; r < repetitions; r++) {
+                    pp[r] = prefill(session, ids);
+                    tg[r] = decode(session, ids);
+                    err.printf(Locale.ROOT, "[bench] %s: rep %d/%d pp%d %.2f tok/s, tg%d %.2f tok/s%n", runs, r + 1,
+                            repetitions, promptTokens, pp[r], genTokens, tg[r]);
+                    err.flush();
+                }
+                rows.add(new Row(t, "pp" + promptTokens, promptTokens, pp, m.backendName()));
+                rows.add(new Row(t, "tg" + genTokens, genTokens, tg, m.backendName()));
+            }
+            // drop this load's mappings before the next thread count maps the file again, so a threads list
+            // does not count the weights twice in the resident set
+            System.gc();
+        }
+
+        // decode step at position i reads i + 1 cached positions: the mean over tg's positions 0..n-1
+        double kvPerToken = MemoryPlanner.kvBytesPerToken(sizes.config, kv) * (genTokens + 1) / 2.0;
+        TokenBytes perToken = new TokenBytes(sizes.streamedBytesPerToken, kvPerToken);
+        if (json) {
+            printJson(out, rows, modelName, gguf, kv, ctx, threadCounts, bandwidth, perToken);
+        } else {
+            printTable(out, rows, modelName, gguf, threadCounts, bandwidth, perToken);
+        }
+        out.flush();
+        return Main.EXIT_OK;
+    }
+
+    /** Prefill of exactly p tokens on an empty cache; tok/s. */
+    private double prefill(Session s, int[] ids) {
+        s.reset();
+        long t0 = System.nanoTime();
+        s.advance(ids, 0, promptTokens);
+        return promptTokens * 1e9 / (System.nanoTime() - t0);
+    }
+
+    /** n single-token steps from position 0 on an empty cache; tok/s. */
+    private double decode(Session s, int[] ids) {
+        s.reset();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < genTokens; i++) s.advance(ids, i, 1);
+        return genTokens * 1e9 / (System.nanoTime() - t0);
+    }
+
+    /** BOS (when the model has one), then fixed pseudo-random ids over the vocabulary. */
+    static int[] benchTokens(Model m, int n) {
+        int vocab = m.config().vocabSize;
+        int bos = m.tokenizer().vocabulary().bosId();
+        int[] ids = new int[n];
+        long state = 0x2545F4914F6CDD1DL;
+        for (int i = 0; i < n; i++) {
+            state = state * 6364136223846793005L + 1442695040888963407L; // 64-bit LCG (Knuth's MMIX constants)
+            ids[i] = (int) Long.remainderUnsigned(state >>> 17, vocab);
+        }
+        if (bos >= 0 && bos < vocab) ids[0] = bos;
+        return ids;
+    }
+
+    /** "1,2,4" → {1, 2, 4}; every entry a whole number in [1, {@value #MAX_THREADS}]. */
+    static int[] parseThreads(String list) {
+        String[] parts = list.split(",", -1);
+        int[] out = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            String p = parts[i].trim();
+            int v;
+            try {
+                v = Integer.parseInt(p);
+            } catch (NumberFormatException e) {
+                throw new Main.UsageException("-t expects comma-separated thread counts such as 1,2,4; '" + p
+                        + "' in '" + list + "' is not a number");
+            }
+            if (v < 1 || v > MAX_THREADS) {
+                throw new Main.UsageException("-t: thread counts must be between 1 and " + MAX_THREADS + ", got " + v + " in '" + list + "'");
+            }
+            out[i] = v;
+        }
+        return out;
+    }
+
+    private int indexOf(int[] threadCounts, int t) {
+        for (int i = 0; i < threadCounts.length; i++) if (threadCounts[i] == t) return i;
+        return -1;
+    }
+
+    private void printTable(PrintWriter out, List<Row> rows, String modelName, GgufFile gguf, int[] threadCounts,
+                            double[] bandwidth, TokenBytes perToken) {
+        String size = String.format(Locale.ROOT, "%.1f", gguf.fileSize() / 1048576.0);
+        out.print("| model | MiB | backend | threads | test | tok/s | min | max |");
+        out.println(roofline ? " read GB/s | bound tok/s | % of bound |" : "");
+        out.print("|---|---:|---|---:|---|---:|---:|---:|");
+        out.println(roofline ? "---:|---:|---:|" : "");
+        for (Row r : rows) {
+            out.printf(Locale.ROOT, "| %s | %s | %s | %d | %s | %.2f | %.2f | %.2f |", modelName, size, r.backend(), r.threads(),
+                    r.test(), r.median(), r.min(), r.max());
+            if (roofline) {
+                double bw = bandwidth[indexOf(threadCounts, r.threads())];
+                if (r.test().startsWith("tg")) {
+                    double bound = bw * 1e9 / perToken.total();
+                    out.printf(Locale.ROOT, " %.1f | %.2f | %.0f%% |", bw, bound, 100 * r.median() / bound);
+                } else {
+                    out.printf(Locale.ROOT, " %.1f | | |", bw);
+                }
+            }
+            out.println();
+        }
+        if (roofline) {
+            out.printf(Locale.ROOT, "%nbound = read bandwidth / %.1f MB per decoded token (%.1f MB weights + %.1f MB KV cache, mean over tg%d)%n",
+                    perToken.total() / 1e6, perToken.weights() / 1e6, perToken.kv() / 1e6, genTokens);
+        }
+    }
+
+    private void printJson(PrintWriter out, List<Row> rows, String modelName, GgufFile gguf, KvType kv, int ctx,
+                           int[] threadCounts, double[] bandwidth, TokenBytes perToken) throws Exception {
+        ObjectMapper om = new ObjectMapper();
+        ArrayNode arr = om.createArrayNode();
+        for (Row r : rows) {
+            ObjectNode o = arr.addObject();
+            o.put("model", modelName);
+            o.put("backend", r.backend());
+            o.put("threads", r.threads());
+            o.put("test", r.test());
+            o.put("tok_s", round(r.median()));
+            o.put("tok_s_min", round(r.min()));
+            o.put("tok_s_max", round(r.max()));
+            o.put("reps", r.tokS().length);
+            o.put("n_tokens", r.tokens());
+            var samples = o.putArray("samples");
+            for (double v : r.tokS()) samples.add(round(v));
+            o.put("model_bytes", gguf.fileSize());
+            o.put("kv_type", kv.id());
+            o.put("ctx", ctx);
+            o.put("batch", Math.min(batch, promptTokens));
+            o.put("warmup", warmup);
+            if (roofline) {
+                double bw = bandwidth[indexOf(threadCounts, r.threads())];
+                o.put("read_gbs", round(bw));
+                if (r.test().startsWith("tg")) {
+                    double bound = bw * 1e9 / perToken.total();
+                    o.put("bytes_per_token", Math.round(perToken.total()));
+                    o.put("roofline_tok_s", round(bound));
+                    o.put("roofline_pct", round(100 * r.median() / bound));
+                }
+            }
+        }
+        out.println(om.writeValueAsString(arr));
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+}

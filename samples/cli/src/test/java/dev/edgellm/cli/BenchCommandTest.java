@@ -1,0 +1,109 @@
+package dev.edgellm.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code bench}: DESIGN.md §2 JSON rows, the table, the roofline columns, and every bad input's exit code. */
+class BenchCommandTest {
+    static final String MODEL = ModelOptions.bundledModel().toString();
+
+    private static String[] run(int expectedCode, String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out), new PrintWriter(err));
+        assertEquals(expectedCode, code, "stdout: " + out + "\nstderr: " + err);
+        return new String[] {out.toString(), err.toString()};
+    }
+
+    @Test
+    void jsonHasOneRowPerThreadCountAndTestWithTheContractFields() throws Exception {
+        String[] r = run(0, "bench", "-m", MODEL, "-t", "1,2", "-p", "16", "-n", "8", "-r", "3", "--json", "--backend", "scalar");
+        JsonNode rows = new ObjectMapper().readTree(r[0]);
+        assertTrue(rows.isArray());
+        assertEquals(4, rows.size(), "2 thread counts x (pp, tg)");
+        String[] tests = {"pp16", "tg8", "pp16", "tg8"};
+        int[] threads = {1, 1, 2, 2};
+        for (int i = 0; i < rows.size(); i++) {
+            JsonNode row = rows.get(i);
+            List<String> names = new ArrayList<>();
+            row.fieldNames().forEachRemaining(names::add);
+            assertEquals(List.of("model", "backend", "threads", "test", "tok_s", "tok_s_min", "tok_s_max", "reps"),
+                    names.subList(0, 8));
+            assertEquals("stories260K-q8_0.gguf", row.get("model").asText());
+            assertEquals("scalar", row.get("backend").asText());
+            assertEquals(threads[i], row.get("threads").asInt());
+            assertEquals(tests[i], row.get("test").asText());
+            assertEquals(3, row.get("reps").asInt());
+            assertEquals(3, row.get("samples").size());
+            double med = row.get("tok_s").asDouble(), min = row.get("tok_s_min").asDouble(), max = row.get("tok_s_max").asDouble();
+            assertTrue(min > 0 && min <= med && med <= max, row.toString());
+            assertTrue(!row.has("roofline_pct"), "roofline fields only with --roofline");
+        }
+        // progress and the backend log line on stderr, nothing but the JSON on stdout
+        assertTrue(r[1].contains("rep 3/3 pp16"), r[1]);
+        assertEquals(1, r[0].trim().split("\n").length);
+    }
+
+    @Test
+    void tableWithRooflineReportsBandwidthAndPercentOfBound() {
+        String[] r = run(0, "bench", "-m", MODEL, "-t", "1", "-p", "8", "-n", "4", "-r", "1", "--warmup", "0", "--roofline");
+        String[] lines = r[0].split("\n");
+        assertTrue(lines[0].startsWith("| model | MiB | backend | threads | test | tok/s |") && lines[0].contains("% of bound"), r[0]);
+        assertTrue(lines[2].contains("| 1 | pp8 |"), r[0]);
+        assertTrue(lines[3].contains("| 1 | tg4 |") && lines[3].trim().endsWith("% |"), r[0]);
+        assertTrue(r[0].contains("bound = read bandwidth / "), r[0]);
+        assertTrue(r[1].contains("read bandwidth, 1 thread: "), r[1]);
+    }
+
+    @Test
+    void rooflineJsonFieldsAreConsistent() throws Exception {
+        String out = run(0, "bench", "-m", MODEL, "-t", "1", "-p", "8", "-n", "4", "-r", "1", "--roofline", "--json")[0];
+        JsonNode tg = new ObjectMapper().readTree(out).get(1);
+        assertEquals("tg4", tg.get("test").asText());
+        double gbs = tg.get("read_gbs").asDouble(), bound = tg.get("roofline_tok_s").asDouble();
+        assertTrue(gbs > 0.1, tg.toString());
+        // 474848 weight bytes, of which decode streams all matrices: bound = bandwidth / bytes per token
+        assertEquals(gbs * 1e9 / tg.get("bytes_per_token").asLong(), bound, bound * 0.01);
+        assertEquals(100 * tg.get("tok_s").asDouble() / bound, tg.get("roofline_pct").asDouble(), 0.1);
+    }
+
+    @Test
+    void badInputsAreUsageErrors() {
+        assertTrue(run(Main.EXIT_USAGE, "bench", "-m", MODEL, "-t", "1,x")[1].contains("'x' in '1,x' is not a number"));
+        assertTrue(run(Main.EXIT_USAGE, "bench", "-m", MODEL, "-t", "1,,2")[1].contains("is not a number"));
+        assertTrue(run(Main.EXIT_USAGE, "bench", "-m", MODEL, "-t", "")[1].contains("is not a number"));
+        assertTrue(run(Main.EXIT_USAGE, "bench", "-m", MODEL, "-t", "0")[1].contains("between 1 and 1024, got 0"));
+        assertTrue(run(Main.EXIT_USAGE, "bench", "-m", MODEL, "-t", "2,-1")[1].contains("got -1"));
+        assertTrue(run(Main.EXIT_USAGE, "bench", "-m", MODEL, "-p", "0")[1].contains("-p must be >= 1, got 0"));
+        assertTrue(run(Main.EXIT_USAGE, "bench", "-m", MODEL, "-n", "-5")[1].contains("-n must be >= 1, got -5"));
+        assertTrue(run(Main.EXIT_USAGE, "bench", "-m", MODEL, "-r", "0")[1].contains("-r must be >= 1, got 0"));
+        assertTrue(run(Main.EXIT_USAGE, "bench", "-m", MODEL, "-p", "abc")[1].contains("'abc' is not an int"));
+        assertTrue(run(Main.EXIT_USAGE, "bench", "-m", MODEL, "--kv-type", "q3")[1].contains("unknown KV cache type 'q3'"));
+        assertTrue(run(Main.EXIT_USAGE, "bench", "-m", MODEL, "-p", "4", "-n", "2", "-r", "1", "--backend", "cuda")[1]
+                .contains("unknown backend 'cuda'"));
+        assertTrue(run(Main.EXIT_USAGE, "bench")[1].contains("Missing required option: '--model=FILE'"));
+        assertTrue(run(Main.EXIT_BAD_MODEL, "bench", "-m", "no-such-file.gguf")[1].contains("file not found: no-such-file.gguf"));
+    }
+
+    @Test
+    void parseThreadsAcceptsSpacesAndOrder() {
+        assertEquals(List.of(4, 1, 2), java.util.Arrays.stream(BenchCommand.parseThreads("4, 1,2")).boxed().toList());
+    }
+
+    @Test
+    void cacheSizeParsing() {
+        assertEquals(32L << 20, ReadBandwidth.parseSize("32768K"));
+        assertEquals(1L << 20, ReadBandwidth.parseSize("1M"));
+        assertEquals(512, ReadBandwidth.parseSize("512"));
+        long b = ReadBandwidth.defaultBytes();
+        assertTrue(b >= ReadBandwidth.MIN_BYTES && b <= ReadBandwidth.MAX_BYTES, String.valueOf(b));
+    }
+}
