@@ -8,7 +8,7 @@ import dev.edgellm.Model;
 import dev.edgellm.Session;
 import dev.edgellm.SessionOptions;
 import dev.edgellm.gguf.GgufFile;
-import dev.edgellm.planner.KvType;
+import dev.edgellm.kv.KvCacheType;
 import dev.edgellm.planner.MemoryPlanner;
 import dev.edgellm.planner.ModelSizes;
 import picocli.CommandLine.Command;
@@ -71,7 +71,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", paramLabel = "N", description = "Untimed runs of each test per thread count (default: ${DEFAULT-VALUE})")
     int warmup = 1;
 
-    @Option(names = {"-b", "--batch"}, paramLabel = "N", description = "Prefill batch in tokens, capped at -p (default: ${DEFAULT-VALUE}, llama.cpp's)")
+    @Option(names = {"-b", "--batch-size"}, paramLabel = "N", description = "Prefill batch in tokens, capped at -p (default: ${DEFAULT-VALUE}, llama.cpp's)")
     int batch = 512;
 
     @Option(names = "--backend", paramLabel = "B", description = "auto (default) or a backend name, e.g. scalar or simd")
@@ -113,9 +113,9 @@ final class BenchCommand implements Callable<Integer> {
         if (repetitions < 1) throw new Main.UsageException("-r must be >= 1, got " + repetitions);
         if (warmup < 0) throw new Main.UsageException("--warmup must be >= 0, got " + warmup);
         if (batch < 1) throw new Main.UsageException("-b must be >= 1, got " + batch);
-        KvType kv;
+        KvCacheType kv;
         try {
-            kv = KvType.parse(kvType);
+            kv = KvCacheType.parse(kvType);
         } catch (IllegalArgumentException e) {
             throw new Main.UsageException(e.getMessage());
         }
@@ -136,7 +136,7 @@ final class BenchCommand implements Callable<Integer> {
         }
 
         int ctx = Math.max(promptTokens, genTokens);
-        SessionOptions options = SessionOptions.builder().contextLength(ctx).kvType(kv.runtimeType())
+        SessionOptions options = SessionOptions.builder().contextLength(ctx).kvType(kv)
                 .batchSize(Math.min(batch, promptTokens)).build();
         List<Row> rows = new ArrayList<>();
         for (int ti = 0; ti < threadCounts.length; ti++) {
@@ -267,7 +267,7 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private void printJson(PrintWriter out, List<Row> rows, String modelName, GgufFile gguf, KvType kv, int ctx,
+    private void printJson(PrintWriter out, List<Row> rows, String modelName, GgufFile gguf, KvCacheType kv, int ctx,
                            int[] threadCounts, double[] bandwidth, TokenBytes perToken) throws Exception {
         ObjectMapper om = new ObjectMapper();
         ArrayNode arr = om.createArrayNode();
