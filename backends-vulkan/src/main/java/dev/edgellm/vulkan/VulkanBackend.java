@@ -79,7 +79,8 @@ public final class VulkanBackend implements Backend {
      * @param forceStaging    upload weights through a staging copy even on unified memory (tests the discrete path)
      */
     VulkanBackend(VulkanDeviceInfo device, long maxBufferBytes, boolean forceStaging) {
-        long limit = Math.min(device.maxStorageBufferRange(), device.maxMemoryAllocationSize());
+        // 1 GiB at most: host-side views and offsets are int-sized, and smaller buffers are kinder to mobile drivers
+        long limit = Math.min(1L << 30, Math.min(device.maxStorageBufferRange(), device.maxMemoryAllocationSize()));
         if (maxBufferBytes < 0) throw new IllegalArgumentException("maxBufferBytes must be >= 0, got " + maxBufferBytes);
         this.maxBufferBytes = (maxBufferBytes == 0 ? limit : Math.min(limit, maxBufferBytes)) & ~3L;
         this.ioLimit = limit & ~3L;
