@@ -75,14 +75,15 @@ public final class Engine {
         Availability chosenAv = null;
         for (BackendProvider p : all) {
             Availability a = safeProbe(p);
-            boolean wanted = backend.equals("auto") ? a.isAvailable() && (chosenAv == null || a.score() > chosenAv.score())
+            boolean wanted = backend.equals("auto") ? a.autoSelectable() && (chosenAv == null || a.score() > chosenAv.score())
                     : p.name().equals(backend);
             if (wanted) {
                 if (chosen != null) others.append("; ").append(chosen.name()).append(' ').append(chosenAv.isAvailable() ? "lower score" : "unavailable");
                 chosen = p;
                 chosenAv = a;
             } else {
-                others.append("; ").append(p.name()).append(' ').append(a.isAvailable() ? "available, not chosen" : "unavailable: " + a.reason());
+                others.append("; ").append(p.name()).append(' ').append(!a.isAvailable() ? "unavailable: " + a.reason()
+                        : a.autoSelectable() ? "available, not chosen" : "on request only");
             }
         }
         if (chosen == null) {

@@ -12,7 +12,9 @@ import dev.edgellm.SessionOptions;
 import dev.edgellm.TestData;
 import dev.edgellm.kv.KvCacheType;
 import dev.edgellm.sampling.SamplerSpec;
+import dev.edgellm.spi.Availability;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
@@ -53,6 +55,11 @@ class ReferenceOutputsTest {
     static Model model(String file) throws IOException {
         Model m = MODELS.get(file);
         if (m == null) {
+            if (Boolean.getBoolean("edgellm.skipUnavailableBackend")) { // optional device backends (vulkan) only
+                Availability a = Engine.backends().get(BACKEND);
+                Assumptions.assumeTrue(a != null && a.isAvailable(), "skipped: backend " + BACKEND
+                        + " is unavailable on this machine (" + a + ")");
+            }
             m = Engine.builder().backend(BACKEND).build().load(TestData.model(file));
             MODELS.put(file, m);
         }

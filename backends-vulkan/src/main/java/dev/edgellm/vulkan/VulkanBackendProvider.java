@@ -1,0 +1,43 @@
+package dev.edgellm.vulkan;
+
+import dev.edgellm.spi.Availability;
+import dev.edgellm.spi.Backend;
+import dev.edgellm.spi.BackendOptions;
+import dev.edgellm.spi.BackendProvider;
+
+/**
+ * The Vulkan backend's entry point. Available on request only ({@code --backend vulkan}): with per-op
+ * offload every op pays a copy and a submission, so {@code auto} keeps the CPU backends until whole-layer
+ * offload lands; on a software driver (lavapipe) it is for correctness only. Never throws from
+ * {@link #probe()}: without a loader, a driver or a Vulkan 1.1 compute device it says why.
+ *
+ * <p>System properties: {@code edgellm.vulkan.device} (device index), {@code edgellm.vulkan.maxBufferBytes}
+ * (cap one buffer below the device limit, to exercise chunking), {@code edgellm.vulkan.forceStaging}.
+ */
+public final class VulkanBackendProvider implements BackendProvider {
+    public static final String NAME = "vulkan";
+
+    @Override
+    public String name() { return NAME; }
+
+    @Override
+    public Availability probe() {
+        try {
+            VulkanProbe p = VulkanProbe.get();
+            if (!p.available()) return Availability.unavailable(p.reason());
+            VulkanDeviceInfo d = p.selected().orElseThrow();
+            return Availability.onRequest(d.summary() + (d.isSoftware() ? "; software driver: correctness only" : "")
+                    + "; per-op offload, use --backend vulkan");
+        } catch (Throwable t) {
+            return Availability.unavailable("Vulkan probe failed: " + t);
+        }
+    }
+
+    @Override
+    public Backend open(BackendOptions options) {
+        VulkanProbe p = VulkanProbe.get();
+        if (!p.available()) throw new IllegalStateException("vulkan backend unavailable: " + p.reason());
+        long cap = Long.getLong("edgellm.vulkan.maxBufferBytes", 0L);
+        return new VulkanBackend(p.selected().orElseThrow(), cap, Boolean.getBoolean("edgellm.vulkan.forceStaging"));
+    }
+}
