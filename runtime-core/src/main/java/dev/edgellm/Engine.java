@@ -74,6 +74,10 @@ public final class Engine {
         BackendProvider chosen = null;
         Availability chosenAv = null;
         for (BackendProvider p : all) {
+            if (backend.equals("auto") && !p.autoSelectable()) {
+                others.append("; ").append(p.name()).append(" on request only (not probed)");
+                continue;
+            }
             Availability a = safeProbe(p);
             boolean wanted = backend.equals("auto") ? a.autoSelectable() && (chosenAv == null || a.score() > chosenAv.score())
                     : p.name().equals(backend);

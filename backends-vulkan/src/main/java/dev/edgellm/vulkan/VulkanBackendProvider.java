@@ -33,6 +33,12 @@ public final class VulkanBackendProvider implements BackendProvider {
         }
     }
 
+    /** Per-op offload loses to the CPU backends everywhere today: never probed or picked by {@code auto}. */
+    @Override
+    public boolean autoSelectable() {
+        return false;
+    }
+
     @Override
     public Backend open(BackendOptions options) {
         VulkanProbe p = VulkanProbe.get();

@@ -13,6 +13,15 @@ public interface BackendProvider {
 
     Availability probe();
 
+    /**
+     * Whether {@code auto} considers this provider at all. False for backends that run only when named
+     * (see {@link Availability#onRequest}): the engine then does not even probe them for {@code auto}, since a
+     * GPU probe can take seconds and load a driver of a hundred megabytes into the process.
+     */
+    default boolean autoSelectable() {
+        return true;
+    }
+
     /** Opens a backend; only called when {@link #probe()} said it is available. */
     Backend open(BackendOptions options);
 }
