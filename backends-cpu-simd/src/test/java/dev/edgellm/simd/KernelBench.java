@@ -25,12 +25,8 @@ public final class KernelBench {
     static long runQ4Float(MemorySegment[] segs, int rowBytes, float[] x, float[] xs, float[] out) {
         long t0 = MX.getCurrentThreadCpuTime();
         for (MemorySegment s : segs) {
-            for (int b = 0; b < N / 32; b++) {
-                float sum = 0;
-                for (int i = 0; i < 32; i++) sum += x[32 * b + i];
-                xs[b] = sum;
-            }
-            for (int r = 0; r < ROWS; r++) out[r] = Int8Kernels.q4_0Float(s, (long) r * rowBytes, x, xs, 0, N);
+            BlockKernels.blockSums(x, 0, xs, 0, N);
+            for (int r = 0; r < ROWS; r++) out[r] = BlockKernels.q4_0Sums(s, (long) r * rowBytes, x, 0, xs, 0, N);
         }
         return MX.getCurrentThreadCpuTime() - t0;
     }
@@ -52,11 +48,10 @@ public final class KernelBench {
             }
             float[] x = SimdKernelsTest.randomFloats(rnd, N);
             float[] out = new float[ROWS];
-            Int8Kernels.Act act = new Int8Kernels.Act();
             Kernels.RowDot fl = Kernels.forType(type);
-            Int8Kernels.RowDot in = Int8Kernels.forType(type);
+            boolean in = type == GgmlType.Q4_0;
             double bytes = (double) rowBytes * ROWS * TENSORS;
-            double[] a = new double[REPS], b = new double[REPS], c = new double[REPS];
+            double[] a = new double[REPS], b = new double[REPS];
             for (int rep = 0; rep < REPS; rep++) {
                 if (type == GgmlType.Q8_0) {
                     float[] xp = new float[N];
@@ -65,20 +60,17 @@ public final class KernelBench {
                 } else {
                     a[rep] = bytes / runFloat(fl, segs, rowBytes, x, out);
                 }
-                if (in != null) {
-                    b[rep] = bytes / runInt(in, segs, rowBytes, x, act, out);
-                    c[rep] = type == GgmlType.Q4_0 ? bytes / runQ4Float(segs, rowBytes, x, new float[N / 32], out) : 0;
-                }
+                if (in) b[rep] = bytes / runQ4Float(segs, rowBytes, x, new float[N / 32], out);
             }
             com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
             long m0 = mx.getCurrentThreadAllocatedBytes();
             runFloat(fl, segs, rowBytes, x, out);
             long m1 = mx.getCurrentThreadAllocatedBytes();
-            if (in != null) runInt(in, segs, rowBytes, x, act, out);
+            if (in) runQ4Float(segs, rowBytes, x, new float[N / 32], out);
             long m2 = mx.getCurrentThreadAllocatedBytes();
-            System.out.printf("%s allocated bytes per pass: float %d int8 %d%n", type, m1 - m0, m2 - m1);
-            System.out.printf("%s GB/s (median of %d): float-fma %.2f | int8 %.2f | q4_0 float B2I %.2f%n",
-                    type, REPS, median(a), median(b), median(c));
+            System.out.printf("%s allocated bytes per pass: float %d new %d%n", type, m1 - m0, m2 - m1);
+            System.out.printf("%s GB/s (median of %d): shipped-before %.2f | q4_0 B2I+block sums %.2f%n",
+                    type, REPS, median(a), median(b));
         }
     }
 
@@ -96,16 +88,6 @@ public final class KernelBench {
         return MX.getCurrentThreadCpuTime() - t0;
     }
 
-    static long runInt(Int8Kernels.RowDot k, MemorySegment[] segs, int rowBytes, float[] x, Int8Kernels.Act act,
-                       float[] out) {
-        long t0 = MX.getCurrentThreadCpuTime();
-        for (MemorySegment s : segs) {
-            act.quantize(x, 0, N);
-            for (int r = 0; r < ROWS; r++) out[r] = k.dot(s, (long) r * rowBytes, act, 0, N);
-        }
-        return MX.getCurrentThreadCpuTime() - t0;
-    }
-
     static double readBandwidth() {
         MemorySegment big = Arena.global().allocate(256L << 20, 64);
         big.fill((byte) 1);
@@ -119,10 +101,10 @@ public final class KernelBench {
     }
 
     static int sum(MemorySegment s) {
-        ByteVector a0 = ByteVector.zero(Int8Kernels.B32), a1 = a0;
+        ByteVector a0 = ByteVector.zero(ByteVector.SPECIES_256), a1 = a0;
         for (long i = 0; i < s.byteSize(); i += 64) {
-            a0 = a0.add(ByteVector.fromMemorySegment(Int8Kernels.B32, s, i, ByteOrder.LITTLE_ENDIAN));
-            a1 = a1.add(ByteVector.fromMemorySegment(Int8Kernels.B32, s, i + 32, ByteOrder.LITTLE_ENDIAN));
+            a0 = a0.add(ByteVector.fromMemorySegment(ByteVector.SPECIES_256, s, i, ByteOrder.LITTLE_ENDIAN));
+            a1 = a1.add(ByteVector.fromMemorySegment(ByteVector.SPECIES_256, s, i + 32, ByteOrder.LITTLE_ENDIAN));
         }
         return a0.add(a1).reduceLanes(VectorOperators.ADD);
     }
