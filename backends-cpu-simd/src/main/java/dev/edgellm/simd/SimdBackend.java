@@ -2,6 +2,7 @@ package dev.edgellm.simd;
 
 import dev.edgellm.gguf.GgmlType;
 import dev.edgellm.gguf.TensorData;
+import dev.edgellm.kv.KvCache;
 import dev.edgellm.quant.QuantFormat;
 import dev.edgellm.quant.Quants;
 import dev.edgellm.spi.Backend;
@@ -266,6 +267,19 @@ final class SimdBackend implements Backend, WorkerPool.Task {
                     .intoArray(out, outOff + i);
         }
         for (; i < n; i++) out[outOff + i] = weight[i] * (scale * x[xOff + i]);
+    }
+
+    private float[] attMax = new float[0], attSum = new float[0];
+
+    @Override
+    public void attention(KvCache cache, int layer, int pos, float[] q, int qOff, int heads, int kvHeads,
+                          int headDim, float scale, float[] att, float[] out, int outOff) {
+        int group = heads / kvHeads;
+        if (attMax.length < group) {
+            attMax = new float[group];
+            attSum = new float[group];
+        }
+        Attention.attend(cache, layer, pos, q, qOff, heads, kvHeads, headDim, scale, out, outOff, attMax, attSum);
     }
 
     @Override
