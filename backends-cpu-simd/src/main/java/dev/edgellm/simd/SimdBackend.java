@@ -2,6 +2,7 @@ package dev.edgellm.simd;
 
 import dev.edgellm.gguf.GgmlType;
 import dev.edgellm.gguf.TensorData;
+import dev.edgellm.kv.KvCache;
 import dev.edgellm.quant.QuantFormat;
 import dev.edgellm.quant.Quants;
 import dev.edgellm.spi.Backend;
@@ -54,6 +55,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         final QuantFormat reference;
         final long rowsPerChunk;
         final boolean permuted; // kernel wants activations in BlockKernels.permute32 order
+        final boolean sums; // Q4_0: kernel wants per-block activation sums (BlockKernels.q4_0Sums)
 
         Prepared(TensorData data, Kernels.RowDot kernel) {
             this.data = data;
@@ -66,6 +68,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
             }
             this.permuted = Vec.L == 8 && data.info().type() == GgmlType.Q8_0;
             this.kernel = permuted ? BlockKernels::q8_0Permuted : kernel;
+            this.sums = Vec.L == 8 && data.info().type() == GgmlType.Q4_0;
             this.reference = Quants.of(data.info().type());
         }
 
@@ -86,6 +89,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
     private Prepared op;
     private float[] opX, opOut;
     private float[] xPermuted = new float[0];
+    private float[] xSums = new float[0];
     private int opXOff, opOutOff, opBatch;
 
     private final int simdMinRow;
@@ -142,6 +146,11 @@ final class SimdBackend implements Backend, WorkerPool.Task {
             x = xPermuted;
             xOff = 0;
         }
+        if (op.sums && batch < MATMUL_MIN_BATCH) {
+            int in = (int) w.info().rowLength(), nb = in / 32;
+            if (xSums.length < batch * nb) xSums = new float[batch * nb];
+            for (int b = 0; b < batch; b++) BlockKernels.blockSums(x, xOff + b * in, xSums, b * nb, in);
+        }
         opX = x;
         opXOff = xOff;
         opOut = out;
@@ -193,6 +202,15 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         if (batch < MATMUL_MIN_BATCH) {
             for (int b = 0; b < batch; b++) {
                 int xo = opXOff + b * in, oo = opOutOff + b * (int) rows;
+                if (p.sums) {
+                    float[] xs = xSums;
+                    int xsOff = b * (in / 32);
+                    for (int r = from; r < to; r++) {
+                        out[oo + r] = BlockKernels.q4_0Sums(p.segments[(int) (r / p.rowsPerChunk)],
+                                d.rowOffset(r), x, xo, xs, xsOff, in);
+                    }
+                    continue;
+                }
                 for (int r = from; r < to; r++) out[oo + r] = dotRow(p, r, x, xo, in);
             }
             return;
@@ -264,6 +282,19 @@ final class SimdBackend implements Backend, WorkerPool.Task {
                     .intoArray(out, outOff + i);
         }
         for (; i < n; i++) out[outOff + i] = weight[i] * (scale * x[xOff + i]);
+    }
+
+    private float[] attMax = new float[0], attSum = new float[0];
+
+    @Override
+    public void attention(KvCache cache, int layer, int pos, float[] q, int qOff, int heads, int kvHeads,
+                          int headDim, float scale, float[] att, float[] out, int outOff) {
+        int group = heads / kvHeads;
+        if (attMax.length < group) {
+            attMax = new float[group];
+            attSum = new float[group];
+        }
+        Attention.attend(cache, layer, pos, q, qOff, heads, kvHeads, headDim, scale, out, outOff, attMax, attSum);
     }
 
     @Override

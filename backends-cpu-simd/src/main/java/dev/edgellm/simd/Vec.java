@@ -21,6 +21,9 @@ final class Vec {
             ? FloatVector.SPECIES_256 : FloatVector.SPECIES_128;
     static final int L = F.length();
     static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
+    static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+    /** 8 int lanes: used only by kernels selected when {@code L == 8}. */
+    static final VectorSpecies<Integer> I8 = jdk.incubator.vector.IntVector.SPECIES_256;
     static final int PARTS = 8 / L;
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);

@@ -142,4 +142,34 @@ class SimdKernelsTest {
             }
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(dev.edgellm.kv.KvCacheType.class)
+    void attentionMatchesTheReference(dev.edgellm.kv.KvCacheType type) {
+        Random rnd = new Random(11 + type.ordinal());
+        try (SimdBackend b = new SimdBackend(1, 0, 0)) {
+            // {heads, kvHeads, headDim}: MHA, GQA 4:1 and 7:1 (qwen2-0.5b), odd head size
+            for (int[] shape : new int[][] {{4, 4, 32}, {8, 2, 64}, {14, 2, 64}, {3, 1, 36}, {6, 2, 48}}) {
+                if (type.name().startsWith("Q") && shape[1] * shape[2] % 32 != 0) continue; // block caches need kvDim % 32 == 0
+                int heads = shape[0], kvHeads = shape[1], hd = shape[2], kvDim = kvHeads * hd, ctx = 70;
+                dev.edgellm.kv.KvCache cache = dev.edgellm.kv.KvCache.allocate(type, 2, ctx, kvDim);
+                for (int t = 0; t < ctx; t++) {
+                    float[] k = randomFloats(rnd, kvDim), v = randomFloats(rnd, kvDim);
+                    for (int i = 0; i < kvDim; i++) k[i] *= 2f; // sharper softmax: more max updates
+                    cache.store(1, t, k, 0, v, 0);
+                }
+                for (int pos : new int[] {0, 1, 5, 31, 69}) {
+                    float[] q = randomFloats(rnd, 3 + heads * hd);
+                    float[] want = new float[2 + heads * hd], got = new float[2 + heads * hd];
+                    float scale = (float) (1 / Math.sqrt(hd));
+                    ScalarKernels.attention(cache, 1, pos, q, 3, heads, kvHeads, hd, scale, new float[ctx], want, 2);
+                    b.attention(cache, 1, pos, q, 3, heads, kvHeads, hd, scale, new float[ctx], got, 2);
+                    for (int i = 2; i < want.length; i++) {
+                        assertEquals(want[i], got[i], 1e-5f * Math.max(1f, Math.abs(want[i])),
+                                type + " shape " + java.util.Arrays.toString(shape) + " pos " + pos + " i " + i);
+                    }
+                }
+            }
+        }
+    }
 }

@@ -1,0 +1,111 @@
+package dev.edgellm.simd;
+
+import dev.edgellm.gguf.GgmlType;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.Random;
+
+/**
+ * Not a test: single-thread matVec throughput of the kernel variants on tensors larger than the caches
+ * (8 tensors cycled), the shape of llama-1b's FFN; median of the repetitions. Run:
+ * {@code java --add-modules jdk.incubator.vector -cp target/classes:target/test-classes:../runtime-core/target/classes dev.edgellm.simd.KernelBench [TYPE]}
+ */
+public final class KernelBench {
+    static final int N = 2048, ROWS = 8192, TENSORS = 8, REPS = 15;
+
+    static final com.sun.management.ThreadMXBean MX =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+
+    static long runQ4Float(MemorySegment[] segs, int rowBytes, float[] x, float[] xs, float[] out) {
+        long t0 = MX.getCurrentThreadCpuTime();
+        for (MemorySegment s : segs) {
+            BlockKernels.blockSums(x, 0, xs, 0, N);
+            for (int r = 0; r < ROWS; r++) out[r] = BlockKernels.q4_0Sums(s, (long) r * rowBytes, x, 0, xs, 0, N);
+        }
+        return MX.getCurrentThreadCpuTime() - t0;
+    }
+
+    public static void main(String[] args) {
+        String only = args.length > 0 ? args[0] : "";
+        Random rnd = new Random(1);
+        System.out.printf("read bandwidth %.1f GB/s%n", readBandwidth());
+        for (GgmlType type : new GgmlType[] {GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q6_K}) {
+            if (!only.isEmpty() && !type.name().equals(only)) continue;
+            int rowBytes = (int) type.byteSize(N);
+            MemorySegment[] segs = new MemorySegment[TENSORS], globals = new MemorySegment[TENSORS];
+            for (int t = 0; t < TENSORS; t++) {
+                ByteBuffer src = SimdKernelsTest.randomTensor(type, N, ROWS, rnd).buffer(0);
+                ByteBuffer direct = ByteBuffer.allocateDirect(rowBytes * ROWS).order(ByteOrder.LITTLE_ENDIAN);
+                direct.put(src.duplicate().clear()).clear();
+                segs[t] = MemorySegment.ofBuffer(direct);
+                globals[t] = Arena.global().allocate(rowBytes * (long) ROWS, 64).copyFrom(segs[t]);
+            }
+            float[] x = SimdKernelsTest.randomFloats(rnd, N);
+            float[] out = new float[ROWS];
+            Kernels.RowDot fl = Kernels.forType(type);
+            boolean in = type == GgmlType.Q4_0;
+            double bytes = (double) rowBytes * ROWS * TENSORS;
+            double[] a = new double[REPS], b = new double[REPS];
+            for (int rep = 0; rep < REPS; rep++) {
+                if (type == GgmlType.Q8_0) {
+                    float[] xp = new float[N];
+                    BlockKernels.permute32(x, 0, xp, 0, N);
+                    a[rep] = bytes / runFloat(BlockKernels::q8_0Permuted, segs, rowBytes, xp, out);
+                } else {
+                    a[rep] = bytes / runFloat(fl, segs, rowBytes, x, out);
+                }
+                if (in) b[rep] = bytes / runQ4Float(segs, rowBytes, x, new float[N / 32], out);
+            }
+            com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            long m0 = mx.getCurrentThreadAllocatedBytes();
+            runFloat(fl, segs, rowBytes, x, out);
+            long m1 = mx.getCurrentThreadAllocatedBytes();
+            if (in) runQ4Float(segs, rowBytes, x, new float[N / 32], out);
+            long m2 = mx.getCurrentThreadAllocatedBytes();
+            System.out.printf("%s allocated bytes per pass: float %d new %d%n", type, m1 - m0, m2 - m1);
+            System.out.printf("%s GB/s (median of %d): shipped-before %.2f | q4_0 B2I+block sums %.2f%n",
+                    type, REPS, median(a), median(b));
+        }
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
+    static long runFloat(Kernels.RowDot k, MemorySegment[] segs, int rowBytes, float[] x, float[] out) {
+        long t0 = MX.getCurrentThreadCpuTime();
+        for (MemorySegment s : segs) {
+            for (int r = 0; r < ROWS; r++) out[r] = k.dot(s, (long) r * rowBytes, x, 0, N);
+        }
+        return MX.getCurrentThreadCpuTime() - t0;
+    }
+
+    static double readBandwidth() {
+        MemorySegment big = Arena.global().allocate(256L << 20, 64);
+        big.fill((byte) 1);
+        double best = 0;
+        for (int rep = 0; rep < 8; rep++) {
+            long t0 = MX.getCurrentThreadCpuTime();
+            int sum = sum(big);
+            best = Math.max(best, big.byteSize() / (double) (MX.getCurrentThreadCpuTime() - t0) + (sum == 42 ? 1e-9 : 0));
+        }
+        return best;
+    }
+
+    static int sum(MemorySegment s) {
+        ByteVector a0 = ByteVector.zero(ByteVector.SPECIES_256), a1 = a0;
+        for (long i = 0; i < s.byteSize(); i += 64) {
+            a0 = a0.add(ByteVector.fromMemorySegment(ByteVector.SPECIES_256, s, i, ByteOrder.LITTLE_ENDIAN));
+            a1 = a1.add(ByteVector.fromMemorySegment(ByteVector.SPECIES_256, s, i + 32, ByteOrder.LITTLE_ENDIAN));
+        }
+        return a0.add(a1).reduceLanes(VectorOperators.ADD);
+    }
+}
