@@ -49,14 +49,15 @@ final class GenerationPlan {
      */
     static Plan require(GgufFile model, String profileName, int ctx, String kvTypeName, int batch, PrintWriter err)
             throws ModelFormatException {
-        Plan plan = plan(model, profileName, ctx, kvTypeName, batch);
+        ModelSizes sizes = ModelSizes.of(model);
+        Plan plan = plan(sizes, profileName, ctx, kvTypeName, batch);
         if (!plan.fits) {
             throw new Main.DoesNotFitException(model.path().getFileName() + " does not fit profile " + plan.profile + ":"
                     + System.lineSeparator() + "  " + String.join(System.lineSeparator() + "  ", plan.reasons));
         }
         err.printf("[plan] profile %s | ctx %d | kv %s | predicted peak %.0f MiB%n", plan.profile, plan.ctx,
                 plan.kvType.id(), plan.predictedPeakBytes / 1048576.0);
-        int trained = ModelSizes.of(model).config.trainedContext;
+        int trained = sizes.config.trainedContext;
         if (plan.ctx > trained) {
             err.printf("[warn] ctx %d is beyond the %d tokens the model was trained on: expect degraded text past %d%n",
                     plan.ctx, trained, trained);
@@ -64,10 +65,9 @@ final class GenerationPlan {
         return plan;
     }
 
-    static Plan plan(GgufFile model, String profileName, int ctx, String kvTypeName, int batch) throws ModelFormatException {
+    private static Plan plan(ModelSizes sizes, String profileName, int ctx, String kvTypeName, int batch) {
         KvCacheType kv = kvType(kvTypeName);
         DeviceProfile profile = profile(profileName, false);
-        ModelSizes sizes = ModelSizes.of(model);
         try {
             if (ctx > 0) return MemoryPlanner.plan(sizes, profile, new PlanRequest(ctx, kv, batch, 0));
             ModelConfig c = sizes.config;
