@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,13 +12,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code plan} and {@code profiles}: DESIGN.md §2 JSON field names and exit codes. */
 class PlanCommandTest {
-    static final String MODEL = ModelOptions.bundledModel().toString();
+    static final String MODEL = CliRun.MODEL;
 
     private static String[] run(int expectedCode, String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out), new PrintWriter(err));
-        assertEquals(expectedCode, code, "stdout: " + out + "\nstderr: " + err);
-        return new String[] {out.toString(), err.toString()};
+        return CliRun.run(expectedCode, args);
     }
 
     @Test
