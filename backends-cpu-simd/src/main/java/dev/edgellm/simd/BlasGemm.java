@@ -52,8 +52,21 @@ final class BlasGemm implements AutoCloseable {
         }
     }
 
-    /** {@code out[b * rows + r] = dot(row r of w, x[b * in ..])} for {@code b < n}. */
+    /** Fills {@code dst[0 .. count·in)} with rows {@code r0 .. r0+count} of the weights, dequantized. */
+    interface RowSource {
+        void rows(int r0, int count, float[] dst);
+    }
+
+    /** {@code out[b * rows + r] = dot(row r of w, x[b * in ..])} for {@code b < n}, rows read by the scalar reference. */
     void matMul(TensorData w, float[] x, float[] out, int n) {
+        int in = (int) w.info().rowLength();
+        matMul(w, (r0, count, dst) -> {
+            for (int r = 0; r < count; r++) ScalarKernels.getRow(w, r0 + r, dst, r * in);
+        }, x, out, n);
+    }
+
+    /** As {@link #matMul(TensorData, float[], float[], int)}, with the weight rows from {@code src}. */
+    void matMul(TensorData w, RowSource src, float[] x, float[] out, int n) {
         int in = (int) w.info().rowLength(), rows = (int) w.info().rows();
         int tileRows = (int) Math.max(1, Math.min(rows, tileBytes / (4L * in)));
         xBuf = ensure(xBuf, (long) n * in);
@@ -64,7 +77,7 @@ final class BlasGemm implements AutoCloseable {
         if (outScratch.length < tileRows) outScratch = new float[tileRows];
         for (int r0 = 0; r0 < rows; r0 += tileRows) {
             int t = Math.min(tileRows, rows - r0);
-            for (int r = 0; r < t; r++) ScalarKernels.getRow(w, r0 + r, rowScratch, r * in);
+            src.rows(r0, t, rowScratch);
             wBuf.position(0).put(rowScratch, 0, t * in);
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, t, in, 1f, xBuf.position(0), in, wBuf.position(0), in,
                     0f, cBuf.position(0), t);

@@ -11,6 +11,7 @@ import dev.edgellm.spi.ScalarKernels;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.EnumSet;
@@ -56,6 +57,9 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         final long rowsPerChunk;
         final boolean permuted; // kernel wants activations in BlockKernels.permute32 order
         final boolean sums; // Q4_0: kernel wants per-block activation sums (BlockKernels.q4_0Sums)
+        /** Rows 0 .. 8·groups in the {@link Q4_0x8} layout (decode and dequantization read only these), or null. */
+        MemorySegment packed;
+        int groups;
 
         Prepared(TensorData data, Kernels.RowDot kernel) {
             this.data = data;
@@ -80,8 +84,16 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         }
     }
 
+    /**
+     * Q4_0 tensors are repacked to {@link Q4_0x8} on first use (off-heap, the mapped pages released after);
+     * {@code -Dedgellm.simd.repack=false} keeps the row-major kernel (for A/B measurements).
+     */
+    static final boolean REPACK = Boolean.parseBoolean(System.getProperty("edgellm.simd.repack", "true"));
+
     private final WorkerPool pool;
+    private final Arena arena = Arena.ofShared();
     private final Map<TensorData, Prepared> prepared = new IdentityHashMap<>();
+    private final QuantizedInput[] quantized = {new QuantizedInput(), new QuantizedInput(), new QuantizedInput()};
     private final Set<GgmlType> fallbackLogged = EnumSet.noneOf(GgmlType.class);
     private final float[][] rowScratch;
 
@@ -125,7 +137,8 @@ final class SimdBackend implements Backend, WorkerPool.Task {
     @Override
     public void matMul(TensorData w, float[] x, float[] out, int n) {
         if (n >= BlasGemm.MIN_BATCH && w.info().rowLength() >= simdMinRow && blas() != null) {
-            blas.matMul(w, x, out, n);
+            Prepared p = prepare(w);
+            blas.matMul(w, (r0, count, dst) -> dequantizeRows(p, r0, count, dst), x, out, n);
             return;
         }
         if (n == 1) start(w, x, 0, out, 0, 1);
@@ -145,6 +158,10 @@ final class SimdBackend implements Backend, WorkerPool.Task {
             for (int b = 0; b < batch; b++) BlockKernels.permute32(x, xOff + b * in, xPermuted, b * in, in);
             x = xPermuted;
             xOff = 0;
+        }
+        if (op.packed != null && batch < MATMUL_MIN_BATCH) {
+            int in = (int) w.info().rowLength();
+            for (int b = 0; b < batch; b++) quantized[b].quantize(x, xOff + b * in, in);
         }
         if (op.sums && batch < MATMUL_MIN_BATCH) {
             int in = (int) w.info().rowLength(), nb = in / 32;
@@ -184,9 +201,62 @@ final class SimdBackend implements Backend, WorkerPool.Task {
                         + "); using the scalar reference for such tensors");
             }
             p = new Prepared(w, k);
+            if (REPACK && type == GgmlType.Q4_0 && Vec.L == 8 && w.info().rows() >= Q4_0x8.ROWS) repack(p);
             prepared.put(w, p);
         }
         return p;
+    }
+
+    /** Builds {@code p.packed} on all threads, then releases the mapped pages it replaces. */
+    private void repack(Prepared p) {
+        TensorData d = p.data;
+        int groups = (int) (d.info().rows() / Q4_0x8.ROWS), blocks = (int) (d.info().rowLength() / 32);
+        MemorySegment dst = arena.allocate(Q4_0x8.packedBytes(groups, blocks), 64);
+        Q4_0x8.Rows src = new Q4_0x8.Rows() {
+            @Override
+            public MemorySegment segment(int row) { return p.segments[(int) (row / p.rowsPerChunk)]; }
+
+            @Override
+            public long offset(int row) { return d.rowOffset(row); }
+        };
+        pool.run((worker, workers) -> Q4_0x8.repack(src, groups * worker / workers, groups * (worker + 1) / workers,
+                blocks, dst));
+        p.packed = dst;
+        p.groups = groups;
+        if (d.fileMapped()) {
+            for (MemorySegment s : p.segments) PageRelease.release(s.address(), s.byteSize());
+        }
+    }
+
+    /** Row r as floats, from the repacked copy where there is one (the mapped pages may have been released). */
+    private void dequantizeRow(Prepared p, int r, float[] out, int off) {
+        TensorData d = p.data;
+        int in = (int) d.info().rowLength();
+        if (p.packed != null && r < Q4_0x8.ROWS * p.groups) Q4_0x8.dequantizeRow(p.packed, r, in / 32, out, off);
+        else p.reference.dequantize(d.buffer(r), d.rowOffset(r), out, off, in);
+    }
+
+    // BlasGemm's tile fill, split across the workers (single-threaded it held back 2-thread prefill)
+    private Prepared fillOp;
+    private float[] fillDst;
+    private int fillR0, fillCount;
+    private final WorkerPool.Task fillTask = (worker, workers) -> {
+        int in = (int) fillOp.data.info().rowLength();
+        int from = fillCount * worker / workers, to = fillCount * (worker + 1) / workers;
+        for (int r = from; r < to; r++) dequantizeRow(fillOp, fillR0 + r, fillDst, r * in);
+    };
+
+    private void dequantizeRows(Prepared p, int r0, int count, float[] dst) {
+        fillOp = p;
+        fillDst = dst;
+        fillR0 = r0;
+        fillCount = count;
+        try {
+            pool.run(fillTask);
+        } finally {
+            fillOp = null;
+            fillDst = null;
+        }
     }
 
     /** One worker's share: a contiguous range of rows, for every token of the batch. */
@@ -199,6 +269,23 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         int from = (int) (rows * worker / workers), to = (int) (rows * (worker + 1) / workers);
         float[] x = opX, out = opOut;
         int batch = opBatch;
+        if (batch < MATMUL_MIN_BATCH && p.packed != null) {
+            int g0 = p.groups * worker / workers, g1 = p.groups * (worker + 1) / workers, blocks = in / 32;
+            long groupBytes = Q4_0x8.packedBytes(1, blocks);
+            for (int b = 0; b < batch; b++) {
+                int oo = opOutOff + b * (int) rows;
+                for (int g = g0; g < g1; g++) {
+                    Q4_0x8.dotGroup(p.packed, g * groupBytes, blocks, quantized[b], out, oo + Q4_0x8.ROWS * g);
+                }
+                if (worker == workers - 1) { // the rows past the last full group
+                    for (int r = Q4_0x8.ROWS * p.groups; r < rows; r++) {
+                        out[oo + r] = BlockKernels.q4_0Sums(p.segments[(int) (r / p.rowsPerChunk)], d.rowOffset(r),
+                                x, opXOff + b * in, xSums, b * (in / 32), in);
+                    }
+                }
+            }
+            return;
+        }
         if (batch < MATMUL_MIN_BATCH) {
             for (int b = 0; b < batch; b++) {
                 int xo = opXOff + b * in, oo = opOutOff + b * (int) rows;
@@ -217,7 +304,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         }
         float[] row = scratch(worker, in);
         for (int r = from; r < to; r++) {
-            p.reference.dequantize(d.buffer(r), d.rowOffset(r), row, 0, in);
+            dequantizeRow(p, r, row, 0);
             int b = 0;
             for (; b + 4 <= batch; b += 4) dot4(row, x, b * in, in, out, b * (int) rows + r, (int) rows);
             for (; b < batch; b++) out[b * (int) rows + r] = Vec.dot(row, 0, x, b * in, in);
@@ -301,5 +388,6 @@ final class SimdBackend implements Backend, WorkerPool.Task {
     public void close() {
         pool.close();
         if (blas != null) blas.close();
+        arena.close();
     }
 }

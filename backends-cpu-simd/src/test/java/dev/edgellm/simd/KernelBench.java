@@ -17,7 +17,7 @@ import java.util.Random;
  * {@code java --add-modules jdk.incubator.vector -cp target/classes:target/test-classes:../runtime-core/target/classes dev.edgellm.simd.KernelBench [TYPE]}
  */
 public final class KernelBench {
-    static final int N = 2048, ROWS = 8192, TENSORS = 8, REPS = 15;
+    static final int N = 2048, ROWS = Integer.getInteger("kb.rows", 8192), TENSORS = Integer.getInteger("kb.tensors", 8), REPS = Integer.getInteger("kb.reps", 15);
 
     static final com.sun.management.ThreadMXBean MX =
             (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
@@ -27,6 +27,18 @@ public final class KernelBench {
         for (MemorySegment s : segs) {
             BlockKernels.blockSums(x, 0, xs, 0, N);
             for (int r = 0; r < ROWS; r++) out[r] = BlockKernels.q4_0Sums(s, (long) r * rowBytes, x, 0, xs, 0, N);
+        }
+        return MX.getCurrentThreadCpuTime() - t0;
+    }
+
+    static long runQ4x8(MemorySegment[] packed, float[] x, QuantizedInput qi, float[] out) {
+        long t0 = MX.getCurrentThreadCpuTime();
+        int blocks = N / 32;
+        for (MemorySegment s : packed) {
+            qi.quantize(x, 0, N);
+            for (int g = 0; g < ROWS / 8; g++) {
+                Q4_0x8.dotGroup(s, (long) g * blocks * Q4_0x8.GROUP_BLOCK_BYTES, blocks, qi, out, 8 * g);
+            }
         }
         return MX.getCurrentThreadCpuTime() - t0;
     }
@@ -51,7 +63,22 @@ public final class KernelBench {
             Kernels.RowDot fl = Kernels.forType(type);
             boolean in = type == GgmlType.Q4_0;
             double bytes = (double) rowBytes * ROWS * TENSORS;
-            double[] a = new double[REPS], b = new double[REPS];
+            double[] a = new double[REPS], b = new double[REPS], c = new double[REPS];
+            MemorySegment[] packed = new MemorySegment[TENSORS];
+            if (in) {
+                for (int t = 0; t < TENSORS; t++) {
+                    packed[t] = Arena.global().allocate((long) ROWS / 8 * (N / 32) * Q4_0x8.GROUP_BLOCK_BYTES, 64);
+                    MemorySegment seg = segs[t];
+                    Q4_0x8.repack(new Q4_0x8.Rows() {
+                        @Override
+                        public MemorySegment segment(int row) { return seg; }
+
+                        @Override
+                        public long offset(int row) { return (long) row * rowBytes; }
+                    }, 0, ROWS / 8, N / 32, packed[t]);
+                }
+            }
+            QuantizedInput qi = new QuantizedInput();
             for (int rep = 0; rep < REPS; rep++) {
                 if (type == GgmlType.Q8_0) {
                     float[] xp = new float[N];
@@ -61,6 +88,7 @@ public final class KernelBench {
                     a[rep] = bytes / runFloat(fl, segs, rowBytes, x, out);
                 }
                 if (in) b[rep] = bytes / runQ4Float(segs, rowBytes, x, new float[N / 32], out);
+                if (in) c[rep] = bytes / runQ4x8(packed, x, qi, out);
             }
             com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
             long m0 = mx.getCurrentThreadAllocatedBytes();
@@ -69,8 +97,8 @@ public final class KernelBench {
             if (in) runQ4Float(segs, rowBytes, x, new float[N / 32], out);
             long m2 = mx.getCurrentThreadAllocatedBytes();
             System.out.printf("%s allocated bytes per pass: float %d new %d%n", type, m1 - m0, m2 - m1);
-            System.out.printf("%s GB/s (median of %d): shipped-before %.2f | q4_0 B2I+block sums %.2f%n",
-                    type, REPS, median(a), median(b));
+            System.out.printf("%s GB/s (median of %d): shipped-before %.2f | q4_0 B2I+block sums %.2f | q4_0x8 %.2f%n",
+                    type, REPS, median(a), median(b), median(c));
         }
     }
 

@@ -145,6 +145,6 @@ public final class GgufFile {
                 bufs[c] = b;
             }
         }
-        return new TensorData(t, bufs, (int) rowsPerChunk);
+        return new TensorData(t, bufs, (int) rowsPerChunk, true);
     }
 }

@@ -12,12 +12,19 @@ public final class TensorData {
     private final ByteBuffer[] chunks;
     private final int rowsPerChunk;
     private final int rowBytes;
+    private final boolean fileMapped;
 
     public TensorData(TensorInfo info, ByteBuffer[] chunks, int rowsPerChunk) {
+        this(info, chunks, rowsPerChunk, false);
+    }
+
+    /** @param fileMapped the chunks are read-only mappings of a file, each mapped on its own (see {@link #fileMapped()}) */
+    public TensorData(TensorInfo info, ByteBuffer[] chunks, int rowsPerChunk, boolean fileMapped) {
         this.info = info;
         this.chunks = chunks;
         this.rowsPerChunk = rowsPerChunk;
         this.rowBytes = (int) info.rowBytes();
+        this.fileMapped = fileMapped;
     }
 
     /** Wraps a heap or direct buffer holding a whole tensor (tests, generated weights). */
@@ -39,6 +46,13 @@ public final class TensorData {
     public int rowOffset(long row) {
         return (int) (row % rowsPerChunk) * rowBytes;
     }
+
+    /**
+     * True when every chunk is its own read-only file mapping: a backend that keeps the data in another layout
+     * may then tell the OS to drop the mapped pages (they reload from the file if read again). Heap and
+     * direct buffers are false.
+     */
+    public boolean fileMapped() { return fileMapped; }
 
     /** Number of mapped chunks (1 unless the tensor is larger than 2 GB). */
     public int chunkCount() { return chunks.length; }

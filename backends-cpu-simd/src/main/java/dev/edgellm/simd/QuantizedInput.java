@@ -1,0 +1,48 @@
+package dev.edgellm.simd;
+
+/**
+ * An activation vector quantized to 8 bits per 32-element block (as ggml's Q8_0: scale = max|x| / 127,
+ * q = round(x / scale)), laid out for {@link Q4_0x8}: pair p = 16b + 4m + j holds q[32b + 8m + j] in its
+ * low and q[32b + 8m + 4 + j] in its high 16 bits, repeated in 8 consecutive ints ({@code pairs[8p .. 8p+8)}) so that
+ * the kernel loads it as a ready broadcast vector; {@code qsum8[b]} = 8 · Σ q over block b (the Q4_0 offset
+ * term). Buffers grow to the largest input and are reused, so quantizing allocates nothing in steady state.
+ */
+final class QuantizedInput {
+    short[] pairs = new short[0];
+    int[] qsum8 = new int[0];
+    float[] scale = new float[0];
+    private final int[] q = new int[32];
+
+    /** Quantizes x[off .. off+n), n a multiple of 32. */
+    void quantize(float[] x, int off, int n) {
+        int blocks = n / 32;
+        if (scale.length < blocks) {
+            pairs = new short[16 * 16 * blocks];
+            qsum8 = new int[blocks];
+            scale = new float[blocks];
+        }
+        for (int b = 0; b < blocks; b++) {
+            int o = off + 32 * b;
+            float amax = 0f;
+            for (int i = 0; i < 32; i++) amax = Math.max(amax, Math.abs(x[o + i]));
+            float d = amax / 127f;
+            float id = d == 0f ? 0f : 1f / d;
+            int sum = 0;
+            for (int i = 0; i < 32; i++) {
+                q[i] = Math.round(x[o + i] * id);
+                sum += q[i];
+            }
+            for (int m = 0; m < 4; m++) {
+                for (int j = 0; j < 4; j++) {
+                    int at = 16 * (16 * b + 4 * m + j);
+                    for (int l = 0; l < 16; l += 2) {
+                        pairs[at + l] = (short) q[8 * m + j];
+                        pairs[at + l + 1] = (short) q[8 * m + 4 + j];
+                    }
+                }
+            }
+            qsum8[b] = 8 * sum;
+            scale[b] = d;
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package dev.edgellm.simd;
+
+import dev.edgellm.gguf.GgmlType;
+import dev.edgellm.gguf.TensorData;
+import dev.edgellm.gguf.TensorInfo;
+import dev.edgellm.quant.Quants;
+import dev.edgellm.spi.ScalarKernels;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The repacked Q4_0 layout: lossless, read back exactly, and correct on a file mapping whose pages were released. */
+class Q4_0x8Test {
+    @Test
+    void repackedRowsDequantizeExactlyAsTheReference() {
+        int blocks = 67, rows = 24, n = 32 * blocks;
+        TensorData w = SimdKernelsTest.randomTensor(GgmlType.Q4_0, n, rows, new Random(3));
+        MemorySegment src = MemorySegment.ofBuffer(w.buffer(0));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment packed = arena.allocate(Q4_0x8.packedBytes(rows / 8, blocks));
+            Q4_0x8.repack(rows(src, w.rowBytes()), 0, rows / 8, blocks, packed);
+            float[] want = new float[n], got = new float[n + 5];
+            for (int r = 0; r < rows; r++) {
+                Quants.of(GgmlType.Q4_0).dequantize(w.buffer(r), w.rowOffset(r), want, 0, n);
+                Q4_0x8.dequantizeRow(packed, r, blocks, got, 5);
+                assertArrayEquals(want, java.util.Arrays.copyOfRange(got, 5, n + 5), "row " + r);
+            }
+        }
+    }
+
+    @Test
+    void quantizedInputRoundsToTheNearestStepAndSumsTheBlocks() {
+        float[] x = new float[64];
+        for (int i = 0; i < 64; i++) x[i] = (i - 20) * 0.25f;
+        QuantizedInput q = new QuantizedInput();
+        q.quantize(x, 0, 64);
+        assertEquals(5f / 127, q.scale[0], 1e-9); // max |x| of block 0 = |-20 · 0.25|
+        // pair 16b + 4m + j = (x[32b + 8m + j], x[32b + 8m + 4 + j]), each repeated in the 8 int lanes
+        assertEquals(-127, q.pairs[0]);
+        assertEquals(Math.round((4 - 20) * 0.25f * 127 / 5f), q.pairs[1]);
+        assertEquals(q.pairs[0], q.pairs[14]);
+        int sum = 0;
+        for (int i = 0; i < 32; i++) sum += Math.round(x[i] * (127 / 5f));
+        assertEquals(8 * sum, q.qsum8[0]);
+    }
+
+    @Test
+    void decodeOnAReleasedFileMappingMatchesTheReference(@TempDir Path dir) throws IOException {
+        int blocks = 64, rows = 1029, n = 32 * blocks; // 128 groups + 5 tail rows, > 1 MB so pages are released
+        TensorData heap = SimdKernelsTest.randomTensor(GgmlType.Q4_0, n, rows, new Random(5));
+        Path file = dir.resolve("w.bin");
+        Files.write(file, heap.buffer(0).array());
+        MappedByteBuffer map;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            map = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size());
+        }
+        map.order(ByteOrder.LITTLE_ENDIAN);
+        TensorInfo info = new TensorInfo("w", new long[] {n, rows}, GgmlType.Q4_0, 0);
+        TensorData mapped = new TensorData(info, new ByteBuffer[] {map}, rows, true);
+        float[] x = SimdKernelsTest.randomFloats(new Random(6), n);
+        float[] want = new float[rows], got = new float[rows];
+        ScalarKernels.matVec(heap, x, 0, want, 0);
+        try (SimdBackend b = new SimdBackend(2, 0, 0)) {
+            for (int pass = 0; pass < 2; pass++) { // the second pass runs on the released mapping
+                b.matVec(mapped, x, 0, got, 0);
+                for (int r = 0; r < rows; r++) {
+                    double bound = 1e-5 * n + SimdKernelsTest.activationRounding(heap, r, x, 0, n);
+                    assertEquals(want[r], got[r], bound, "row " + r);
+                }
+            }
+            float[] prefill = new float[64 * rows]; // dequantizes from the repacked copy
+            float[] xs = new float[64 * n];
+            for (int t = 0; t < 64; t++) System.arraycopy(x, 0, xs, t * n, n);
+            b.matMul(mapped, xs, prefill, 64);
+            for (int r = 0; r < rows; r++) assertEquals(want[r], prefill[63 * rows + r], 1e-4 * Math.abs(want[r]) + 1e-3);
+        }
+        // the file's bytes are unchanged: released pages fault back in from it
+        byte[] back = new byte[heap.buffer(0).capacity()];
+        map.get(0, back);
+        assertArrayEquals(heap.buffer(0).array(), back);
+        if (Vec.L == 8 && SimdBackend.REPACK) assertTrue(PageRelease.available() || !nativeAccess(), "madvise found");
+    }
+
+    private static boolean nativeAccess() {
+        return Q4_0x8Test.class.getModule().isNativeAccessEnabled();
+    }
+
+    private static Q4_0x8.Rows rows(MemorySegment s, long rowBytes) {
+        return new Q4_0x8.Rows() {
+            @Override
+            public MemorySegment segment(int row) { return s; }
+
+            @Override
+            public long offset(int row) { return row * rowBytes; }
+        };
+    }
+}
