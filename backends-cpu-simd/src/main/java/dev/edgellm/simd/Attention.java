@@ -50,6 +50,82 @@ final class Attention {
         }
     }
 
+    /**
+     * {@link #attend} for an f16 cache read directly: each key and value row of a KV head is converted to floats
+     * once (8 lanes at a time, {@link #halfToFloat}) and reused by every query head of the group, instead of one
+     * software f16 conversion per element and head through the cache interface. {@code kf}, {@code vf}: scratch of
+     * {@code headDim} floats.
+     */
+    static void attendHalf(short[] keys, short[] values, int kvDim, int pos, float[] q, int qOff, int heads,
+                           int kvHeads, int headDim, float scale, float[] out, int outOff, float[] m, float[] l,
+                           float[] kf, float[] vf) {
+        int group = heads / kvHeads;
+        for (int kh = 0; kh < kvHeads; kh++) {
+            int h0 = kh * group;
+            for (int g = 0; g < group; g++) {
+                m[g] = Float.NEGATIVE_INFINITY;
+                l[g] = 0f;
+                java.util.Arrays.fill(out, outOff + (h0 + g) * headDim, outOff + (h0 + g + 1) * headDim, 0f);
+            }
+            for (int t = 0; t <= pos; t++) {
+                int base = t * kvDim + kh * headDim;
+                halfToFloat(keys, base, kf, headDim);
+                halfToFloat(values, base, vf, headDim);
+                for (int g = 0; g < group; g++) {
+                    int h = h0 + g;
+                    float s = Vec.dot(kf, 0, q, qOff + h * headDim, headDim) * scale;
+                    int o = outOff + h * headDim;
+                    float w;
+                    if (s > m[g]) {
+                        float c = (float) Math.exp(m[g] - s); // 0 on the first position (m = -inf)
+                        if (t > 0) scaleInPlace(out, o, headDim, c);
+                        l[g] *= c;
+                        m[g] = s;
+                        w = 1f;
+                    } else {
+                        w = (float) Math.exp(s - m[g]);
+                    }
+                    l[g] += w;
+                    axpy(w, vf, out, o, headDim);
+                }
+            }
+            for (int g = 0; g < group; g++) scaleInPlace(out, outOff + (h0 + g) * headDim, headDim, 1f / l[g]);
+        }
+    }
+
+    private static final jdk.incubator.vector.VectorSpecies<Short> H = jdk.incubator.vector.ShortVector.SPECIES_128;
+
+    /**
+     * dst[0 .. n) = the halfs at src[off ..] as floats: magnitude bits moved into a float and rescaled by 2^112
+     * (exact for normals and subnormals), sign copied, all-ones exponent mapped to inf/NaN.
+     */
+    static void halfToFloat(short[] src, int off, float[] dst, int n) {
+        int i = 0;
+        if (L == 8) {
+            for (; i + 8 <= n; i += 8) {
+                jdk.incubator.vector.IntVector h = (jdk.incubator.vector.IntVector) jdk.incubator.vector.ShortVector
+                        .fromArray(H, src, off + i).convertShape(jdk.incubator.vector.VectorOperators.S2I, Vec.I8, 0);
+                h.and(0x7FFF).lanewise(jdk.incubator.vector.VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                        .reinterpretAsInts()
+                        .or(h.and(0x8000).lanewise(jdk.incubator.vector.VectorOperators.LSHL, 16))
+                        .lanewise(jdk.incubator.vector.VectorOperators.OR, 0x7F800000,
+                                h.and(0x7C00).compare(jdk.incubator.vector.VectorOperators.EQ, 0x7C00))
+                        .reinterpretAsFloats().intoArray(dst, i);
+            }
+        }
+        for (; i < n; i++) dst[i] = Float.float16ToFloat(src[off + i]);
+    }
+
+    /** out[o ..] += w · v[0 .. n). */
+    static void axpy(float w, float[] v, float[] out, int o, int n) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector.fromArray(F, v, i).fma(FloatVector.broadcast(F, w), FloatVector.fromArray(F, out, o + i))
+                    .intoArray(out, o + i);
+        }
+        for (; i < n; i++) out[o + i] += w * v[i];
+    }
+
     static void scaleInPlace(float[] a, int off, int n, float c) {
         int i = 0;
         for (; i + L <= n; i += L) FloatVector.fromArray(F, a, off + i).mul(c).intoArray(a, off + i);

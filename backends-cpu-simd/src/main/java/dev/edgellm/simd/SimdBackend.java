@@ -371,7 +371,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         for (; i < n; i++) out[outOff + i] = weight[i] * (scale * x[xOff + i]);
     }
 
-    private float[] attMax = new float[0], attSum = new float[0];
+    private float[] attMax = new float[0], attSum = new float[0], attK = new float[0], attV = new float[0];
 
     @Override
     public void attention(KvCache cache, int layer, int pos, float[] q, int qOff, int heads, int kvHeads,
@@ -380,6 +380,16 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         if (attMax.length < group) {
             attMax = new float[group];
             attSum = new float[group];
+        }
+        short[] keys = cache.halfKeys(layer);
+        if (keys != null) {
+            if (attK.length < headDim) {
+                attK = new float[headDim];
+                attV = new float[headDim];
+            }
+            Attention.attendHalf(keys, cache.halfValues(layer), cache.kvDim(), pos, q, qOff, heads, kvHeads, headDim,
+                    scale, out, outOff, attMax, attSum, attK, attV);
+            return;
         }
         Attention.attend(cache, layer, pos, q, qOff, heads, kvHeads, headDim, scale, out, outOff, attMax, attSum);
     }

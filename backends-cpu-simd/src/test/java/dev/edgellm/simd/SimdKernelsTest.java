@@ -167,6 +167,19 @@ class SimdKernelsTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void vectorHalfToFloatMatchesTheJdkForAll65536Halfs() {
+        short[] all = new short[65536 + 3];
+        for (int i = 0; i < 65536; i++) all[i + 3] = (short) i;
+        float[] got = new float[65536];
+        Attention.halfToFloat(all, 3, got, 65536);
+        for (int i = 0; i < 65536; i++) {
+            float want = Float.float16ToFloat((short) i);
+            if (Float.isNaN(want)) assertTrue(Float.isNaN(got[i]), "half 0x" + Integer.toHexString(i));
+            else assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(got[i]), "half 0x" + Integer.toHexString(i));
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(dev.edgellm.kv.KvCacheType.class)
     void attentionMatchesTheReference(dev.edgellm.kv.KvCacheType type) {

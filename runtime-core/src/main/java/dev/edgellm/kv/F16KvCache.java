@@ -20,6 +20,8 @@ final class F16KvCache implements KvCache {
     @Override public int contextLength() { return ctx; }
     @Override public int kvDim() { return kvDim; }
     @Override public long bytes() { return 2L * layers * ctx * kvDim * 2; }
+    @Override public short[] halfKeys(int layer) { return keys[layer]; }
+    @Override public short[] halfValues(int layer) { return values[layer]; }
 
     @Override
     public void store(int layer, int pos, float[] k, int kOff, float[] v, int vOff) {

@@ -33,6 +33,15 @@ public interface KvCache {
     /** Bytes held by the cache. */
     long bytes();
 
+    /**
+     * The keys of {@code layer} as IEEE half-precision bits, key i of position p at {@code [p · kvDim + i]}, when
+     * the cache stores them so (f16), else null. Read-only: backends use it to convert many keys at once.
+     */
+    default short[] halfKeys(int layer) { return null; }
+
+    /** The values of {@code layer}, laid out as {@link #halfKeys}; null unless the cache is f16. */
+    default short[] halfValues(int layer) { return null; }
+
     static KvCache allocate(KvCacheType type, int layers, int contextLength, int kvDim) {
         if (contextLength < 1) throw new IllegalArgumentException("context length must be >= 1, got " + contextLength);
         long perLayer = (long) contextLength * kvDim;
