@@ -6,63 +6,40 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 import static dev.edgellm.simd.Vec.I8;
 import static dev.edgellm.simd.Vec.LE;
 
 /**
- * Q4_0 weights repacked for decode, eight rows interleaved (the idea of llama.cpp's {@code block_q4_0x8}; this
- * layout is our own): for every group of 8 rows and every 32-column block, 144 bytes =
- * the 8 rows' f16 scales, then four 32-byte vectors V0..V3. In V_m, int lane r holds 8 nibbles of row r:
- * bits 4j..4j+3 = column 8m+j and bits 16+4j.. = column 8m+4+j (j < 4). So one shift and one mask give 16
- * short lanes = 8 rows × 2 columns, multiplied by a broadcast pair of 8-bit-quantized activations
- * ({@link QuantizedInput}) with 16-bit multiplies; 16 such products per lane stay below 2^15 (15 · 127 · 16),
- * so a whole block is summed in short lanes and widened once. That is ~2.5 vector ops per 8 weights, against
- * ~12 for the fused float kernel on the row-major layout (BENCHMARKS.md), which makes decode memory bound.
- *
- * <p>The -8 offset is folded out as -8 · Σq(block), the block scales multiply once per block. Rows past the
- * last full group stay with the row-major kernel.
+ * Q4_0 repacked for decode ({@link Interleaved8}): per group of 8 rows and block, 144 bytes = the 8 rows' f16
+ * scales, then the nibble vectors V0..V3. A product of a nibble (0..15) and an 8-bit activation stays below
+ * 15 · 127, so the 16 products per short lane of a block (15 · 127 · 16 < 2^15) are summed in 16 bits and
+ * widened once per block: ~2.5 vector ops per 8 weights, against ~12 for the fused float kernel on the
+ * row-major layout (BENCHMARKS.md). The -8 offset is folded out as -8 · Σq(block).
  */
-final class Q4_0x8 {
-    static final int ROWS = 8;
+final class Q4_0x8 extends Interleaved8 {
+    static final Q4_0x8 FORMAT = new Q4_0x8();
     static final int GROUP_BLOCK_BYTES = 16 + 128;
     private static final int SRC_BLOCK_BYTES = 18;
 
     private Q4_0x8() {}
 
-    /** Bytes of the repacked form of the first {@code 8 · groups} rows ({@code blocks} blocks per row). */
-    static long packedBytes(int groups, int blocks) {
-        return (long) groups * blocks * GROUP_BLOCK_BYTES;
+    @Override int sourceBlockBytes() { return SRC_BLOCK_BYTES; }
+
+    @Override int groupBlockBytes() { return GROUP_BLOCK_BYTES; }
+
+    @Override
+    void packBlock(byte[] in, byte[] out) {
+        packNibblesAndScales(in, SRC_BLOCK_BYTES, 2, out, 16);
     }
 
-    /** Where a source row lives: its segment and byte offset. */
-    interface Rows {
-        MemorySegment segment(int row);
-
-        long offset(int row);
+    @Override
+    void dotGroup(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+        dot(w, base, blocks, x, out, o);
     }
 
-    /** Repacks groups {@code [g0, g1)} of a Q4_0 tensor ({@code blocks} blocks per row) into {@code dst}. */
-    static void repack(Rows src, int g0, int g1, int blocks, MemorySegment dst) {
-        byte[] in = new byte[SRC_BLOCK_BYTES * ROWS];
-        byte[] out = new byte[GROUP_BLOCK_BYTES];
-        for (int g = g0; g < g1; g++) {
-            for (int b = 0; b < blocks; b++) {
-                for (int r = 0; r < ROWS; r++) {
-                    int row = ROWS * g + r;
-                    MemorySegment.copy(src.segment(row), ValueLayout.JAVA_BYTE, src.offset(row) + (long) b * SRC_BLOCK_BYTES,
-                            in, r * SRC_BLOCK_BYTES, SRC_BLOCK_BYTES);
-                }
-                packBlock(in, out);
-                MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, ((long) g * blocks + b) * GROUP_BLOCK_BYTES,
-                        GROUP_BLOCK_BYTES);
-            }
-        }
-    }
-
-    /** Row {@code row} (< 8 · groups) of the repacked tensor as floats, exactly as the Q4_0 reference dequantizes it. */
-    static void dequantizeRow(MemorySegment w, int row, int blocks, float[] out, int off) {
+    @Override
+    void dequantizeRow(MemorySegment w, int row, int blocks, float[] out, int off) {
         int r = row % ROWS;
         long base = (long) (row / ROWS) * blocks * GROUP_BLOCK_BYTES;
         for (int b = 0; b < blocks; b++) {
@@ -72,37 +49,11 @@ final class Q4_0x8 {
             for (int m = 0; m < 4; m++) {
                 int lane = w.get(Vec.INT, p + 16 + 32L * m + 4L * r);
                 for (int j = 0; j < 4; j++) {
-                    out[o + 8 * m + j] = (((lane >>> 4 * j) & 0xF) - 8) * d;
-                    out[o + 8 * m + 4 + j] = (((lane >>> 16 + 4 * j) & 0xF) - 8) * d;
+                    out[o + 8 * m + j] = (laneNibble(lane, j, 0) - 8) * d;
+                    out[o + 8 * m + 4 + j] = (laneNibble(lane, j, 1) - 8) * d;
                 }
             }
         }
-    }
-
-    /** 8 source blocks (18 bytes each, row order) into one 144-byte group block. */
-    static void packBlock(byte[] in, byte[] out) {
-        for (int r = 0; r < ROWS; r++) {
-            out[2 * r] = in[r * SRC_BLOCK_BYTES];
-            out[2 * r + 1] = in[r * SRC_BLOCK_BYTES + 1];
-            for (int m = 0; m < 4; m++) {
-                int lane = 0;
-                for (int j = 0; j < 4; j++) {
-                    lane |= nibble(in, r, 8 * m + j) << (4 * j);
-                    lane |= nibble(in, r, 8 * m + 4 + j) << (16 + 4 * j);
-                }
-                int o = 16 + 32 * m + 4 * r;
-                out[o] = (byte) lane;
-                out[o + 1] = (byte) (lane >>> 8);
-                out[o + 2] = (byte) (lane >>> 16);
-                out[o + 3] = (byte) (lane >>> 24);
-            }
-        }
-    }
-
-    /** Unsigned 4-bit quant of column c (0..31) of source row r: low nibbles are columns 0-15, high 16-31. */
-    private static int nibble(byte[] in, int r, int c) {
-        int q = in[r * SRC_BLOCK_BYTES + 2 + (c & 15)] & 0xFF;
-        return c < 16 ? q & 0xF : q >>> 4;
     }
 
     /** f16 → f32 in the loop: magnitude bits moved into a float and rescaled by 2^112 (exact, subnormals too). */
@@ -111,11 +62,7 @@ final class Q4_0x8 {
     /** Nibble j of both 16-bit halves after an int shift by 4j (int shifts take an immediate; short ones did not). */
     private static final int NIB = 0x000F000F;
 
-    /**
-     * out[o .. o+8) = the 8 rows of the group at byte {@code base} dotted with the quantized input
-     * ({@code blocks} blocks per row).
-     */
-    static void dotGroup(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+    static void dot(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
         short[] pairs = x.pairs;
         FloatVector acc = FloatVector.zero(Vec.F);
         // Unrolled by hand, with no method of ours in the body: C2 stops inlining non-@ForceInline methods past

@@ -57,8 +57,9 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         final long rowsPerChunk;
         final boolean permuted; // kernel wants activations in BlockKernels.permute32 order
         final boolean sums; // Q4_0: kernel wants per-block activation sums (BlockKernels.q4_0Sums)
-        /** Rows 0 .. 8·groups in the {@link Q4_0x8} layout (decode and dequantization read only these), or null. */
+        /** Rows 0 .. 8·groups in the {@link #format} layout (decode and dequantization read only these), or null. */
         MemorySegment packed;
+        Interleaved8 format;
         int groups;
 
         Prepared(TensorData data, Kernels.RowDot kernel) {
@@ -85,7 +86,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
     }
 
     /**
-     * Q4_0 tensors are repacked to {@link Q4_0x8} on first use (off-heap, the mapped pages released after);
+     * Q4_0 and Q5_0 tensors are repacked ({@link Interleaved8}) on first use (off-heap, the mapped pages released after);
      * {@code -Dedgellm.simd.repack=false} keeps the row-major kernel (for A/B measurements).
      */
     static final boolean REPACK = Boolean.parseBoolean(System.getProperty("edgellm.simd.repack", "true"));
@@ -201,27 +202,29 @@ final class SimdBackend implements Backend, WorkerPool.Task {
                         + "); using the scalar reference for such tensors");
             }
             p = new Prepared(w, k);
-            if (REPACK && type == GgmlType.Q4_0 && Vec.L == 8 && w.info().rows() >= Q4_0x8.ROWS) repack(p);
+            Interleaved8 format = Interleaved8.forType(type);
+            if (REPACK && format != null && Vec.L == 8 && w.info().rows() >= Interleaved8.ROWS) repack(p, format);
             prepared.put(w, p);
         }
         return p;
     }
 
     /** Builds {@code p.packed} on all threads, then releases the mapped pages it replaces. */
-    private void repack(Prepared p) {
+    private void repack(Prepared p, Interleaved8 format) {
         TensorData d = p.data;
-        int groups = (int) (d.info().rows() / Q4_0x8.ROWS), blocks = (int) (d.info().rowLength() / 32);
-        MemorySegment dst = arena.allocate(Q4_0x8.packedBytes(groups, blocks), 64);
-        Q4_0x8.Rows src = new Q4_0x8.Rows() {
+        int groups = (int) (d.info().rows() / Interleaved8.ROWS), blocks = (int) (d.info().rowLength() / 32);
+        MemorySegment dst = arena.allocate(format.packedBytes(groups, blocks), 64);
+        Interleaved8.Rows src = new Interleaved8.Rows() {
             @Override
             public MemorySegment segment(int row) { return p.segments[(int) (row / p.rowsPerChunk)]; }
 
             @Override
             public long offset(int row) { return d.rowOffset(row); }
         };
-        pool.run((worker, workers) -> Q4_0x8.repack(src, groups * worker / workers, groups * (worker + 1) / workers,
+        pool.run((worker, workers) -> format.repack(src, groups * worker / workers, groups * (worker + 1) / workers,
                 blocks, dst));
         p.packed = dst;
+        p.format = format;
         p.groups = groups;
         if (d.fileMapped()) {
             for (MemorySegment s : p.segments) PageRelease.release(s.address(), s.byteSize());
@@ -232,7 +235,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
     private void dequantizeRow(Prepared p, int r, float[] out, int off) {
         TensorData d = p.data;
         int in = (int) d.info().rowLength();
-        if (p.packed != null && r < Q4_0x8.ROWS * p.groups) Q4_0x8.dequantizeRow(p.packed, r, in / 32, out, off);
+        if (p.packed != null && r < Interleaved8.ROWS * p.groups) p.format.dequantizeRow(p.packed, r, in / 32, out, off);
         else p.reference.dequantize(d.buffer(r), d.rowOffset(r), out, off, in);
     }
 
@@ -271,16 +274,19 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         int batch = opBatch;
         if (batch < MATMUL_MIN_BATCH && p.packed != null) {
             int g0 = p.groups * worker / workers, g1 = p.groups * (worker + 1) / workers, blocks = in / 32;
-            long groupBytes = Q4_0x8.packedBytes(1, blocks);
+            long groupBytes = p.format.packedBytes(1, blocks);
             for (int b = 0; b < batch; b++) {
                 int oo = opOutOff + b * (int) rows;
                 for (int g = g0; g < g1; g++) {
-                    Q4_0x8.dotGroup(p.packed, g * groupBytes, blocks, quantized[b], out, oo + Q4_0x8.ROWS * g);
+                    p.format.dotGroup(p.packed, g * groupBytes, blocks, quantized[b], out, oo + Interleaved8.ROWS * g);
                 }
                 if (worker == workers - 1) { // the rows past the last full group
-                    for (int r = Q4_0x8.ROWS * p.groups; r < rows; r++) {
-                        out[oo + r] = BlockKernels.q4_0Sums(p.segments[(int) (r / p.rowsPerChunk)], d.rowOffset(r),
-                                x, opXOff + b * in, xSums, b * (in / 32), in);
+                    int xo = opXOff + b * in;
+                    for (int r = Interleaved8.ROWS * p.groups; r < rows; r++) {
+                        out[oo + r] = p.sums
+                                ? BlockKernels.q4_0Sums(p.segments[(int) (r / p.rowsPerChunk)], d.rowOffset(r), x, xo,
+                                        xSums, b * (in / 32), in)
+                                : dotRow(p, r, x, xo, in);
                     }
                 }
             }

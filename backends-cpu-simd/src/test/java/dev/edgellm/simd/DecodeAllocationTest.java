@@ -37,22 +37,19 @@ class DecodeAllocationTest {
         try (SimdBackend backend = new SimdBackend(threads, 0, 0)) {
             ForwardPass pass = new ForwardPass(c, w, backend, KvCache.allocate(kv, c.layers, WARMUP_LIMIT + 4 * ROUND, c.kvDim()), 1);
             int[] tok = {1};
-            int pos = 0, round = 0;
+            int pos = 0, zeroRounds = 0;
             long allocated = -1;
-            // warm-up until a whole round allocates nothing: before C2 compiles them, Vector API calls box
-            // their vectors (interpreter/C1); then the steady state must stay at zero for three more rounds
-            for (; pos + ROUND <= WARMUP_LIMIT && allocated != 0; round++) {
+            // Warm-up until three consecutive rounds (96 steps) allocate nothing: before C2 compiles them, Vector API
+            // calls box their vectors (interpreter/C1), and a late recompilation (seen under a loaded machine)
+            // briefly does the same; a kernel that allocates in steady state never gets three zero rounds.
+            while (zeroRounds < 3 && pos + ROUND <= WARMUP_LIMIT + 4 * ROUND) {
                 long before = mx.getCurrentThreadAllocatedBytes();
                 for (int end = pos + ROUND; pos < end; pos++) tok[0] = argmax(pass.forward(tok, 0, 1, pos));
                 allocated = mx.getCurrentThreadAllocatedBytes() - before;
+                zeroRounds = allocated == 0 ? zeroRounds + 1 : 0;
             }
-            assertEquals(0, allocated, "still allocating after " + pos + " decode steps");
-            for (int r = 0; r < 3; r++) {
-                long before = mx.getCurrentThreadAllocatedBytes();
-                for (int end = pos + ROUND; pos < end; pos++) tok[0] = argmax(pass.forward(tok, 0, 1, pos));
-                assertEquals(0, mx.getCurrentThreadAllocatedBytes() - before,
-                        "bytes allocated by " + ROUND + " decode steps after warm-up (" + threads + " threads, kv " + kv + ")");
-            }
+            assertEquals(3, zeroRounds, "bytes allocated by the last " + ROUND + " decode steps after " + pos
+                    + " steps (" + threads + " threads, kv " + kv + "): " + allocated);
         }
     }
 

@@ -37,7 +37,7 @@ public final class KernelBench {
         for (MemorySegment s : packed) {
             qi.quantize(x, 0, N);
             for (int g = 0; g < ROWS / 8; g++) {
-                Q4_0x8.dotGroup(s, (long) g * blocks * Q4_0x8.GROUP_BLOCK_BYTES, blocks, qi, out, 8 * g);
+                Q4_0x8.dot(s, (long) g * blocks * Q4_0x8.GROUP_BLOCK_BYTES, blocks, qi, out, 8 * g);
             }
         }
         return MX.getCurrentThreadCpuTime() - t0;
@@ -69,7 +69,7 @@ public final class KernelBench {
                 for (int t = 0; t < TENSORS; t++) {
                     packed[t] = Arena.global().allocate((long) ROWS / 8 * (N / 32) * Q4_0x8.GROUP_BLOCK_BYTES, 64);
                     MemorySegment seg = segs[t];
-                    Q4_0x8.repack(new Q4_0x8.Rows() {
+                    Q4_0x8.FORMAT.repack(new Interleaved8.Rows() {
                         @Override
                         public MemorySegment segment(int row) { return seg; }
 

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Every SIMD kernel against the scalar reference (the oracle): random blocks with valid fp16 scales, odd row
  * counts, row lengths of 1, 3 and many blocks, 1 and 3 threads, matVec and batched matMul (1..9 tokens, so
  * both the fused and the dequantize-once paths and the 4-token tail run). The bound is float rounding:
- * 1e-5 of Σ|w·x| per output; where the decode kernel quantizes the activations to 8 bits ({@link Q4_0x8}, rows
+ * 1e-5 of Σ|w·x| per output; where the decode kernel quantizes the activations to 8 bits ({@link Interleaved8}, rows
  * in full groups of 8), plus that rounding's worst case, Σ|w| · scale(block) / 2.
  */
 class SimdKernelsTest {
@@ -62,9 +62,10 @@ class SimdKernelsTest {
         }
     }
 
-    /** Whether decode runs the {@link Q4_0x8} kernel (8-bit activations) on this tensor. */
+    /** Whether decode runs an {@link Interleaved8} kernel (8-bit activations) on this tensor. */
     private static boolean repacked(TensorData w) {
-        return SimdBackend.REPACK && w.info().type() == GgmlType.Q4_0 && Vec.L == 8 && w.info().rows() >= Q4_0x8.ROWS;
+        return SimdBackend.REPACK && Interleaved8.forType(w.info().type()) != null && Vec.L == 8
+                && w.info().rows() >= Interleaved8.ROWS;
     }
 
     /** Worst case of quantizing x to 8 bits per 32-block: Σ |w_i| · (max|x| over i's block / 127) / 2. */

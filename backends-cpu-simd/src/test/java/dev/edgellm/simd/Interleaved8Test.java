@@ -7,6 +7,8 @@ import dev.edgellm.quant.Quants;
 import dev.edgellm.spi.ScalarKernels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -24,20 +26,23 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The repacked Q4_0 layout: lossless, read back exactly, and correct on a file mapping whose pages were released. */
-class Q4_0x8Test {
-    @Test
-    void repackedRowsDequantizeExactlyAsTheReference() {
+/** The repacked layouts (Q4_0, Q5_0): lossless, read back exactly, and correct on a file mapping whose pages were released. */
+class Interleaved8Test {
+    @ParameterizedTest
+    @EnumSource(names = {"Q4_0", "Q5_0"})
+    void repackedRowsDequantizeExactlyAsTheReference(GgmlType type) {
+        Interleaved8 format = Interleaved8.forType(type);
         int blocks = 67, rows = 24, n = 32 * blocks;
-        TensorData w = SimdKernelsTest.randomTensor(GgmlType.Q4_0, n, rows, new Random(3));
+        TensorData w = SimdKernelsTest.randomTensor(type, n, rows, new Random(3));
         MemorySegment src = MemorySegment.ofBuffer(w.buffer(0));
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment packed = arena.allocate(Q4_0x8.packedBytes(rows / 8, blocks));
-            Q4_0x8.repack(rows(src, w.rowBytes()), 0, rows / 8, blocks, packed);
+            MemorySegment packed = arena.allocate(format.packedBytes(rows / 8, blocks));
+            assertEquals(w.rowBytes() * (long) rows, packed.byteSize(), "the copy has the source's size");
+            format.repack(rows(src, w.rowBytes()), 0, rows / 8, blocks, packed);
             float[] want = new float[n], got = new float[n + 5];
             for (int r = 0; r < rows; r++) {
-                Quants.of(GgmlType.Q4_0).dequantize(w.buffer(r), w.rowOffset(r), want, 0, n);
-                Q4_0x8.dequantizeRow(packed, r, blocks, got, 5);
+                Quants.of(type).dequantize(w.buffer(r), w.rowOffset(r), want, 0, n);
+                format.dequantizeRow(packed, r, blocks, got, 5);
                 assertArrayEquals(want, java.util.Arrays.copyOfRange(got, 5, n + 5), "row " + r);
             }
         }
@@ -59,10 +64,11 @@ class Q4_0x8Test {
         assertEquals(8 * sum, q.qsum8[0]);
     }
 
-    @Test
-    void decodeOnAReleasedFileMappingMatchesTheReference(@TempDir Path dir) throws IOException {
+    @ParameterizedTest
+    @EnumSource(names = {"Q4_0", "Q5_0"})
+    void decodeOnAReleasedFileMappingMatchesTheReference(GgmlType type, @TempDir Path dir) throws IOException {
         int blocks = 64, rows = 1029, n = 32 * blocks; // 128 groups + 5 tail rows, > 1 MB so pages are released
-        TensorData heap = SimdKernelsTest.randomTensor(GgmlType.Q4_0, n, rows, new Random(5));
+        TensorData heap = SimdKernelsTest.randomTensor(type, n, rows, new Random(5));
         Path file = dir.resolve("w.bin");
         Files.write(file, heap.buffer(0).array());
         MappedByteBuffer map;
@@ -70,7 +76,7 @@ class Q4_0x8Test {
             map = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size());
         }
         map.order(ByteOrder.LITTLE_ENDIAN);
-        TensorInfo info = new TensorInfo("w", new long[] {n, rows}, GgmlType.Q4_0, 0);
+        TensorInfo info = new TensorInfo("w", new long[] {n, rows}, type, 0);
         TensorData mapped = new TensorData(info, new ByteBuffer[] {map}, rows, true);
         float[] x = SimdKernelsTest.randomFloats(new Random(6), n);
         float[] want = new float[rows], got = new float[rows];
@@ -97,11 +103,11 @@ class Q4_0x8Test {
     }
 
     private static boolean nativeAccess() {
-        return Q4_0x8Test.class.getModule().isNativeAccessEnabled();
+        return Interleaved8Test.class.getModule().isNativeAccessEnabled();
     }
 
-    private static Q4_0x8.Rows rows(MemorySegment s, long rowBytes) {
-        return new Q4_0x8.Rows() {
+    private static Interleaved8.Rows rows(MemorySegment s, long rowBytes) {
+        return new Interleaved8.Rows() {
             @Override
             public MemorySegment segment(int row) { return s; }
 

@@ -1,0 +1,111 @@
+package dev.edgellm.simd;
+
+import dev.edgellm.gguf.GgmlType;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * A 32-element block format repacked for decode with eight rows interleaved (the idea of llama.cpp's
+ * {@code block_q4_0x8}; the layouts are our own, see {@link Q4_0x8} and {@link Q5_0x8}): for every group of 8
+ * rows and every block, the 8 rows' data side by side so that one 256-bit load holds 8 rows, the kernel
+ * produces 8 outputs at once and multiplies 8-bit-quantized activations ({@link QuantizedInput}) with 16-bit
+ * integer products. The copy has the source's size; rows past the last full group stay in the source layout.
+ *
+ * <p>Nibbles are stored the same way by every format: four 32-byte vectors V0..V3 per block, where int lane r
+ * of V_m holds 8 nibbles of row r: bits 4j..4j+3 = column 8m+j and bits 16+4j.. = column 8m+4+j (j < 4). One
+ * int shift and one mask then give 16 short lanes = 8 rows × 2 columns.
+ */
+abstract class Interleaved8 {
+    static final int ROWS = 8;
+
+    /** Where a source row lives: its segment and byte offset. */
+    interface Rows {
+        MemorySegment segment(int row);
+
+        long offset(int row);
+    }
+
+    /** The repacked format for {@code type}, or null where decode keeps the row-major kernel. */
+    static Interleaved8 forType(GgmlType type) {
+        return switch (type) {
+            case Q4_0 -> Q4_0x8.FORMAT;
+            case Q5_0 -> Q5_0x8.FORMAT;
+            default -> null;
+        };
+    }
+
+    abstract int sourceBlockBytes();
+
+    abstract int groupBlockBytes();
+
+    /** 8 source blocks (row order, {@link #sourceBlockBytes} each) into one group block. */
+    abstract void packBlock(byte[] in, byte[] out);
+
+    /** out[o .. o+8) = the 8 rows of the group at byte {@code base} dotted with the quantized input. */
+    abstract void dotGroup(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o);
+
+    /** Row {@code row} (< 8 · groups) as floats, exactly as the scalar reference dequantizes it. */
+    abstract void dequantizeRow(MemorySegment w, int row, int blocks, float[] out, int off);
+
+    /** Bytes of the repacked form of {@code groups} groups of {@code blocks} blocks. */
+    final long packedBytes(int groups, int blocks) {
+        return (long) groups * blocks * groupBlockBytes();
+    }
+
+    /** Repacks groups {@code [g0, g1)} of a tensor with {@code blocks} blocks per row into {@code dst}. */
+    final void repack(Rows src, int g0, int g1, int blocks, MemorySegment dst) {
+        int sb = sourceBlockBytes(), gb = groupBlockBytes();
+        byte[] in = new byte[sb * ROWS];
+        byte[] out = new byte[gb];
+        for (int g = g0; g < g1; g++) {
+            for (int b = 0; b < blocks; b++) {
+                for (int r = 0; r < ROWS; r++) {
+                    int row = ROWS * g + r;
+                    MemorySegment.copy(src.segment(row), ValueLayout.JAVA_BYTE, src.offset(row) + (long) b * sb,
+                            in, r * sb, sb);
+                }
+                packBlock(in, out);
+                MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, ((long) g * blocks + b) * gb, gb);
+            }
+        }
+    }
+
+    /**
+     * Writes V0..V3 at {@code out[at ..]} from the 16 nibble bytes at {@code qs} of each source block (ggml's
+     * order: low nibble = element i, high nibble = element i + 16), and copies each block's f16 scale (the
+     * first 2 bytes) to {@code out[2r ..]}.
+     */
+    static void packNibblesAndScales(byte[] in, int sourceBlockBytes, int qs, byte[] out, int at) {
+        for (int r = 0; r < ROWS; r++) {
+            int src = r * sourceBlockBytes;
+            out[2 * r] = in[src];
+            out[2 * r + 1] = in[src + 1];
+            for (int m = 0; m < 4; m++) {
+                int lane = 0;
+                for (int j = 0; j < 4; j++) {
+                    lane |= nibble(in, src + qs, 8 * m + j) << (4 * j);
+                    lane |= nibble(in, src + qs, 8 * m + 4 + j) << (16 + 4 * j);
+                }
+                putInt(out, at + 32 * m + 4 * r, lane);
+            }
+        }
+    }
+
+    private static int nibble(byte[] in, int qs, int c) {
+        int q = in[qs + (c & 15)] & 0xFF;
+        return c < 16 ? q & 0xF : q >>> 4;
+    }
+
+    static void putInt(byte[] out, int o, int v) {
+        out[o] = (byte) v;
+        out[o + 1] = (byte) (v >>> 8);
+        out[o + 2] = (byte) (v >>> 16);
+        out[o + 3] = (byte) (v >>> 24);
+    }
+
+    /** Unsigned nibble of column 8m + j (half = 0) or 8m + 4 + j (half = 1) of the lane read from V_m. */
+    static int laneNibble(int lane, int j, int half) {
+        return (lane >>> (16 * half + 4 * j)) & 0xF;
+    }
+}

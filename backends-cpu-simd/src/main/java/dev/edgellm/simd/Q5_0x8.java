@@ -1,0 +1,119 @@
+package dev.edgellm.simd;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+
+import static dev.edgellm.simd.Vec.I8;
+import static dev.edgellm.simd.Vec.LE;
+
+/**
+ * Q5_0 repacked for decode ({@link Interleaved8}): per group of 8 rows and block, 176 bytes (the source's size)
+ * = the 8 rows' f16 scales, a 32-byte fifth-bit plane H, then the nibble vectors V0..V3. Int lane r of H holds
+ * row r's fifth bits in nibble order: bit k = column 8m+j and bit 16+k = column 8m+4+j for k = 4m+j, so one
+ * shift and one mask put both at bit 4 of their short lane, next to the nibble. A 5-bit quant times an 8-bit
+ * activation is below 31 · 127, so eight products fit a short lane: the block is summed in two halves of 16
+ * bits, widened once each. The -16 offset is folded out as -16 · Σq(block).
+ */
+final class Q5_0x8 extends Interleaved8 {
+    static final Q5_0x8 FORMAT = new Q5_0x8();
+    static final int GROUP_BLOCK_BYTES = 16 + 32 + 128;
+    private static final int SRC_BLOCK_BYTES = 22;
+    private static final int NIB = 0x000F000F, BIT4 = 0x00100010;
+    private static final int F16_MAG = 0x7FFF, F16_EXP = 0x7C00;
+    private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
+
+    private Q5_0x8() {}
+
+    @Override int sourceBlockBytes() { return SRC_BLOCK_BYTES; }
+
+    @Override int groupBlockBytes() { return GROUP_BLOCK_BYTES; }
+
+    @Override
+    void packBlock(byte[] in, byte[] out) {
+        packNibblesAndScales(in, SRC_BLOCK_BYTES, 6, out, 48);
+        for (int r = 0; r < ROWS; r++) {
+            int s = r * SRC_BLOCK_BYTES;
+            int qh = (in[s + 2] & 0xFF) | (in[s + 3] & 0xFF) << 8 | (in[s + 4] & 0xFF) << 16 | (in[s + 5] & 0xFF) << 24;
+            int lane = 0;
+            for (int m = 0; m < 4; m++) {
+                for (int j = 0; j < 4; j++) {
+                    lane |= ((qh >>> (8 * m + j)) & 1) << (4 * m + j);
+                    lane |= ((qh >>> (8 * m + 4 + j)) & 1) << (16 + 4 * m + j);
+                }
+            }
+            putInt(out, 16 + 4 * r, lane);
+        }
+    }
+
+    @Override
+    void dequantizeRow(MemorySegment w, int row, int blocks, float[] out, int off) {
+        int r = row % ROWS;
+        long base = (long) (row / ROWS) * blocks * GROUP_BLOCK_BYTES;
+        for (int b = 0; b < blocks; b++) {
+            long p = base + (long) b * GROUP_BLOCK_BYTES;
+            float d = Vec.f16(w, p + 2L * r);
+            int h = w.get(Vec.INT, p + 16 + 4L * r);
+            int o = off + 32 * b;
+            for (int m = 0; m < 4; m++) {
+                int lane = w.get(Vec.INT, p + 48 + 32L * m + 4L * r);
+                for (int j = 0; j < 4; j++) {
+                    int k = 4 * m + j;
+                    out[o + 8 * m + j] = ((laneNibble(lane, j, 0) | ((h >>> k) & 1) << 4) - 16) * d;
+                    out[o + 8 * m + 4 + j] = ((laneNibble(lane, j, 1) | ((h >>> 16 + k) & 1) << 4) - 16) * d;
+                }
+            }
+        }
+    }
+
+    @Override
+    void dotGroup(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+        short[] pairs = x.pairs;
+        FloatVector acc = FloatVector.zero(Vec.F);
+        // Unrolled by hand with no method of ours in the body, as Q4_0x8 (C2's inlining cutoff).
+        for (int b = 0; b < blocks; b++) {
+            long p = base + (long) b * GROUP_BLOCK_BYTES;
+            int xp = 256 * b;
+            IntVector hb = IntVector.fromMemorySegment(I8, w, p + 16, LE);
+            IntVector v0 = IntVector.fromMemorySegment(I8, w, p + 48, LE);
+            ShortVector sa = v0.and(NIB).or(hb.lanewise(VectorOperators.LSHL, 4).and(BIT4)).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp));
+            sa = sa.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).or(hb.lanewise(VectorOperators.LSHL, 3).and(BIT4)).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 16)));
+            sa = sa.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).or(hb.lanewise(VectorOperators.LSHL, 2).and(BIT4)).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 32)));
+            sa = sa.add(v0.lanewise(VectorOperators.LSHR, 12).and(NIB).or(hb.lanewise(VectorOperators.LSHL, 1).and(BIT4)).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 48)));
+            IntVector v1 = IntVector.fromMemorySegment(I8, w, p + 80, LE);
+            sa = sa.add(v1.and(NIB).or(hb.and(BIT4)).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 64)));
+            sa = sa.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).or(hb.lanewise(VectorOperators.LSHR, 1).and(BIT4)).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 80)));
+            sa = sa.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).or(hb.lanewise(VectorOperators.LSHR, 2).and(BIT4)).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 96)));
+            sa = sa.add(v1.lanewise(VectorOperators.LSHR, 12).and(NIB).or(hb.lanewise(VectorOperators.LSHR, 3).and(BIT4)).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 112)));
+            IntVector v2 = IntVector.fromMemorySegment(I8, w, p + 112, LE);
+            ShortVector sb = v2.and(NIB).or(hb.lanewise(VectorOperators.LSHR, 4).and(BIT4)).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 128));
+            sb = sb.add(v2.lanewise(VectorOperators.LSHR, 4).and(NIB).or(hb.lanewise(VectorOperators.LSHR, 5).and(BIT4)).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 144)));
+            sb = sb.add(v2.lanewise(VectorOperators.LSHR, 8).and(NIB).or(hb.lanewise(VectorOperators.LSHR, 6).and(BIT4)).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 160)));
+            sb = sb.add(v2.lanewise(VectorOperators.LSHR, 12).and(NIB).or(hb.lanewise(VectorOperators.LSHR, 7).and(BIT4)).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 176)));
+            IntVector v3 = IntVector.fromMemorySegment(I8, w, p + 144, LE);
+            sb = sb.add(v3.and(NIB).or(hb.lanewise(VectorOperators.LSHR, 8).and(BIT4)).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 192)));
+            sb = sb.add(v3.lanewise(VectorOperators.LSHR, 4).and(NIB).or(hb.lanewise(VectorOperators.LSHR, 9).and(BIT4)).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 208)));
+            sb = sb.add(v3.lanewise(VectorOperators.LSHR, 8).and(NIB).or(hb.lanewise(VectorOperators.LSHR, 10).and(BIT4)).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 224)));
+            sb = sb.add(v3.lanewise(VectorOperators.LSHR, 12).and(NIB).or(hb.lanewise(VectorOperators.LSHR, 11).and(BIT4)).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 240)));
+            IntVector ia = sa.reinterpretAsInts(), ib = sb.reinterpretAsInts();
+            IntVector dot = ia.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(ia.lanewise(VectorOperators.ASHR, 16))
+                    .add(ib.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
+                    .add(ib.lanewise(VectorOperators.ASHR, 16))
+                    .sub(2 * x.qsum8[b]);
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p, LE)
+                    .convertShape(VectorOperators.S2I, I8, 0);
+            IntVector scaleBits = h.and(F16_MAG).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts()
+                    .or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                    .lanewise(VectorOperators.OR, 0x7F800000, h.and(F16_EXP).compare(VectorOperators.EQ, F16_EXP));
+            acc = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(scaleBits.reinterpretAsFloats())
+                    .fma(FloatVector.broadcast(Vec.F, x.scale[b]), acc);
+        }
+        acc.intoArray(out, o);
+    }
+}
