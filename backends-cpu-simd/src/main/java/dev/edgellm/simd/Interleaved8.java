@@ -31,9 +31,13 @@ abstract class Interleaved8 {
         return switch (type) {
             case Q4_0 -> Q4_0x8.FORMAT;
             case Q5_0 -> Q5_0x8.FORMAT;
+            case Q4_K -> Q4_Kx8.FORMAT;
             default -> null;
         };
     }
+
+    /** Elements per source block: 32, or 256 for K-quant super-blocks. */
+    int blockElements() { return 32; }
 
     abstract int sourceBlockBytes();
 
@@ -78,23 +82,27 @@ abstract class Interleaved8 {
      */
     static void packNibblesAndScales(byte[] in, int sourceBlockBytes, int qs, byte[] out, int at) {
         for (int r = 0; r < ROWS; r++) {
-            int src = r * sourceBlockBytes;
-            out[2 * r] = in[src];
-            out[2 * r + 1] = in[src + 1];
+            out[2 * r] = in[r * sourceBlockBytes];
+            out[2 * r + 1] = in[r * sourceBlockBytes + 1];
+        }
+        packNibbles((r, c) -> {
+            int q = in[r * sourceBlockBytes + qs + (c & 15)] & 0xFF;
+            return c < 16 ? q & 0xF : q >>> 4;
+        }, out, at);
+    }
+
+    /** Writes V0..V3 at {@code out[at ..]} for 32 columns; {@code nibble(r, c)} is the 4-bit quant of row r, column c. */
+    static void packNibbles(java.util.function.IntBinaryOperator nibble, byte[] out, int at) {
+        for (int r = 0; r < ROWS; r++) {
             for (int m = 0; m < 4; m++) {
                 int lane = 0;
                 for (int j = 0; j < 4; j++) {
-                    lane |= nibble(in, src + qs, 8 * m + j) << (4 * j);
-                    lane |= nibble(in, src + qs, 8 * m + 4 + j) << (16 + 4 * j);
+                    lane |= nibble.applyAsInt(r, 8 * m + j) << (4 * j);
+                    lane |= nibble.applyAsInt(r, 8 * m + 4 + j) << (16 + 4 * j);
                 }
                 putInt(out, at + 32 * m + 4 * r, lane);
             }
         }
-    }
-
-    private static int nibble(byte[] in, int qs, int c) {
-        int q = in[qs + (c & 15)] & 0xFF;
-        return c < 16 ? q & 0xF : q >>> 4;
     }
 
     static void putInt(byte[] out, int o, int v) {

@@ -11,6 +11,8 @@ final class QuantizedInput {
     short[] pairs = new short[0];
     int[] qsum8 = new int[0];
     float[] scale = new float[0];
+    /** scale[b] · Σ q over block b: the block's sum as the kernels see it (K-quant min terms). */
+    float[] sum = new float[0];
     private final int[] q = new int[32];
 
     /** Quantizes x[off .. off+n), n a multiple of 32. */
@@ -20,6 +22,7 @@ final class QuantizedInput {
             pairs = new short[16 * 16 * blocks];
             qsum8 = new int[blocks];
             scale = new float[blocks];
+            sum = new float[blocks];
         }
         for (int b = 0; b < blocks; b++) {
             int o = off + 32 * b;
@@ -27,10 +30,10 @@ final class QuantizedInput {
             for (int i = 0; i < 32; i++) amax = Math.max(amax, Math.abs(x[o + i]));
             float d = amax / 127f;
             float id = d == 0f ? 0f : 1f / d;
-            int sum = 0;
+            int qs = 0;
             for (int i = 0; i < 32; i++) {
                 q[i] = Math.round(x[o + i] * id);
-                sum += q[i];
+                qs += q[i];
             }
             for (int m = 0; m < 4; m++) {
                 for (int j = 0; j < 4; j++) {
@@ -41,8 +44,9 @@ final class QuantizedInput {
                     }
                 }
             }
-            qsum8[b] = 8 * sum;
+            qsum8[b] = 8 * qs;
             scale[b] = d;
+            sum[b] = d * qs;
         }
     }
 }

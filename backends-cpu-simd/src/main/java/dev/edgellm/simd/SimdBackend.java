@@ -86,7 +86,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
     }
 
     /**
-     * Q4_0 and Q5_0 tensors are repacked ({@link Interleaved8}) on first use (off-heap, the mapped pages released after);
+     * Q4_0, Q5_0 and Q4_K tensors are repacked ({@link Interleaved8}) on first use (off-heap, the mapped pages released after);
      * {@code -Dedgellm.simd.repack=false} keeps the row-major kernel (for A/B measurements).
      */
     static final boolean REPACK = Boolean.parseBoolean(System.getProperty("edgellm.simd.repack", "true"));
@@ -212,7 +212,8 @@ final class SimdBackend implements Backend, WorkerPool.Task {
     /** Builds {@code p.packed} on all threads, then releases the mapped pages it replaces. */
     private void repack(Prepared p, Interleaved8 format) {
         TensorData d = p.data;
-        int groups = (int) (d.info().rows() / Interleaved8.ROWS), blocks = (int) (d.info().rowLength() / 32);
+        int groups = (int) (d.info().rows() / Interleaved8.ROWS);
+        int blocks = (int) (d.info().rowLength() / format.blockElements());
         MemorySegment dst = arena.allocate(format.packedBytes(groups, blocks), 64);
         Interleaved8.Rows src = new Interleaved8.Rows() {
             @Override
@@ -235,7 +236,9 @@ final class SimdBackend implements Backend, WorkerPool.Task {
     private void dequantizeRow(Prepared p, int r, float[] out, int off) {
         TensorData d = p.data;
         int in = (int) d.info().rowLength();
-        if (p.packed != null && r < Interleaved8.ROWS * p.groups) p.format.dequantizeRow(p.packed, r, in / 32, out, off);
+        if (p.packed != null && r < Interleaved8.ROWS * p.groups) {
+            p.format.dequantizeRow(p.packed, r, in / p.format.blockElements(), out, off);
+        }
         else p.reference.dequantize(d.buffer(r), d.rowOffset(r), out, off, in);
     }
 
@@ -273,7 +276,8 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         float[] x = opX, out = opOut;
         int batch = opBatch;
         if (batch < MATMUL_MIN_BATCH && p.packed != null) {
-            int g0 = p.groups * worker / workers, g1 = p.groups * (worker + 1) / workers, blocks = in / 32;
+            int g0 = p.groups * worker / workers, g1 = p.groups * (worker + 1) / workers;
+            int blocks = in / p.format.blockElements();
             long groupBytes = p.format.packedBytes(1, blocks);
             for (int b = 0; b < batch; b++) {
                 int oo = opOutOff + b * (int) rows;

@@ -1,0 +1,152 @@
+package dev.edgellm.simd;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+
+import static dev.edgellm.simd.Vec.I8;
+import static dev.edgellm.simd.Vec.LE;
+
+/**
+ * Q4_K repacked for decode ({@link Interleaved8}), per group of 8 rows and 256-element super-block, 1184 bytes
+ * (2.8% more than the source's 1152: the 6-bit scales and mins are unpacked to bytes): the 8 rows' f16 d, then
+ * their f16 dmin, then per 32-element sub-block s a 144-byte record = 8 scale bytes, 8 min bytes and the
+ * nibble vectors V0..V3. Sub-blocks are 32 wide like the 8-bit activation blocks, so each is one 16-bit
+ * integer sum (nibble · q < 15 · 127 · 16 < 2^15), then d·sc·dx·Σnq - dmin·m·dx·Σq in floats.
+ */
+final class Q4_Kx8 extends Interleaved8 {
+    static final Q4_Kx8 FORMAT = new Q4_Kx8();
+    private static final int SUB = 144, HEAD = 32;
+    static final int GROUP_BLOCK_BYTES = HEAD + 8 * SUB;
+    private static final int SRC_BLOCK_BYTES = 144;
+    private static final int NIB = 0x000F000F;
+    private static final int F16_MAG = 0x7FFF, F16_EXP = 0x7C00;
+    private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
+
+    private Q4_Kx8() {}
+
+    @Override int blockElements() { return 256; }
+
+    @Override int sourceBlockBytes() { return SRC_BLOCK_BYTES; }
+
+    @Override int groupBlockBytes() { return GROUP_BLOCK_BYTES; }
+
+    @Override
+    void packBlock(byte[] in, byte[] out) {
+        for (int r = 0; r < ROWS; r++) {
+            int src = r * SRC_BLOCK_BYTES;
+            out[2 * r] = in[src];
+            out[2 * r + 1] = in[src + 1];
+            out[16 + 2 * r] = in[src + 2];
+            out[16 + 2 * r + 1] = in[src + 3];
+            for (int s = 0; s < 8; s++) {
+                int scMin = scaleMin(in, src + 4, s);
+                out[HEAD + SUB * s + r] = (byte) (scMin & 0xFF);
+                out[HEAD + SUB * s + 8 + r] = (byte) (scMin >>> 8);
+            }
+        }
+        for (int s = 0; s < 8; s++) {
+            int sub = s;
+            // sub-block s = the low (even s) or high (odd s) nibbles of qs[32 (s/2) .. + 32)
+            packNibbles((r, c) -> ((in[r * SRC_BLOCK_BYTES + 16 + 32 * (sub >>> 1) + c] & 0xFF) >>> 4 * (sub & 1)) & 0xF,
+                    out, HEAD + SUB * sub + 16);
+        }
+    }
+
+    /** ggml's get_scale_min_k4: 6-bit scale and min of sub-block j from the 12 scale bytes at p; scale | min << 8. */
+    private static int scaleMin(byte[] in, int p, int j) {
+        if (j < 4) return (in[p + j] & 63) | (in[p + j + 4] & 63) << 8;
+        int low = in[p + j + 4] & 0xFF;
+        int sc = (low & 0xF) | ((in[p + j - 4] & 0xFF) >>> 6) << 4;
+        int m = (low >>> 4) | ((in[p + j] & 0xFF) >>> 6) << 4;
+        return sc | m << 8;
+    }
+
+    @Override
+    void dequantizeRow(MemorySegment w, int row, int blocks, float[] out, int off) {
+        int r = row % ROWS;
+        long base = (long) (row / ROWS) * blocks * GROUP_BLOCK_BYTES;
+        for (int b = 0; b < blocks; b++) {
+            long p = base + (long) b * GROUP_BLOCK_BYTES;
+            float d = Vec.f16(w, p + 2L * r), dmin = Vec.f16(w, p + 16 + 2L * r);
+            for (int s = 0; s < 8; s++) {
+                long q = p + HEAD + (long) SUB * s;
+                float d1 = d * Vec.u8(w, q + r), m1 = dmin * Vec.u8(w, q + 8 + r);
+                int o = off + 256 * b + 32 * s;
+                for (int m = 0; m < 4; m++) {
+                    int lane = w.get(Vec.INT, q + 16 + 32L * m + 4L * r);
+                    for (int j = 0; j < 4; j++) {
+                        out[o + 8 * m + j] = d1 * laneNibble(lane, j, 0) - m1;
+                        out[o + 8 * m + 4 + j] = d1 * laneNibble(lane, j, 1) - m1;
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    void dotGroup(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+        short[] pairs = x.pairs;
+        FloatVector acc = FloatVector.zero(Vec.F);
+        // Unrolled by hand with no method of ours in the body, as Q4_0x8 (C2's inlining cutoff).
+        for (int b = 0; b < blocks; b++) {
+            long p = base + (long) b * GROUP_BLOCK_BYTES;
+            FloatVector accD = FloatVector.zero(Vec.F), accM = accD;
+            for (int sb = 0; sb < 8; sb++) {
+                long q = p + HEAD + (long) SUB * sb;
+                int xb = 8 * b + sb, xp = 256 * xb;
+                IntVector v0 = IntVector.fromMemorySegment(I8, w, q + 16, LE);
+                ShortVector s = v0.and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp));
+                s = s.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 16)));
+                s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 32)));
+                s = s.add(v0.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 48)));
+                IntVector v1 = IntVector.fromMemorySegment(I8, w, q + 48, LE);
+                s = s.add(v1.and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 64)));
+                s = s.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 80)));
+                s = s.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 96)));
+                s = s.add(v1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 112)));
+                IntVector v2 = IntVector.fromMemorySegment(I8, w, q + 80, LE);
+                s = s.add(v2.and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 128)));
+                s = s.add(v2.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 144)));
+                s = s.add(v2.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 160)));
+                s = s.add(v2.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 176)));
+                IntVector v3 = IntVector.fromMemorySegment(I8, w, q + 112, LE);
+                s = s.add(v3.and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 192)));
+                s = s.add(v3.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 208)));
+                s = s.add(v3.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 224)));
+                s = s.add(v3.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 240)));
+                IntVector si = s.reinterpretAsInts();
+                IntVector dot = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(si.lanewise(VectorOperators.ASHR, 16));
+                FloatVector sc = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q, LE)
+                        .convertShape(VectorOperators.B2F, Vec.F, 0);
+                FloatVector mn = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q + 8, LE)
+                        .convertShape(VectorOperators.B2F, Vec.F, 0);
+                accD = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(sc)
+                        .fma(FloatVector.broadcast(Vec.F, x.scale[xb]), accD);
+                accM = mn.fma(FloatVector.broadcast(Vec.F, x.sum[xb]), accM);
+            }
+            IntVector hd = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p, LE)
+                    .convertShape(VectorOperators.S2I, I8, 0);
+            IntVector hm = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p + 16, LE)
+                    .convertShape(VectorOperators.S2I, I8, 0);
+            FloatVector d = hd.and(F16_MAG).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts()
+                    .or(hd.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                    .lanewise(VectorOperators.OR, 0x7F800000, hd.and(F16_EXP).compare(VectorOperators.EQ, F16_EXP))
+                    .reinterpretAsFloats();
+            FloatVector dmin = hm.and(F16_MAG).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts()
+                    .or(hm.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                    .lanewise(VectorOperators.OR, 0x7F800000, hm.and(F16_EXP).compare(VectorOperators.EQ, F16_EXP))
+                    .reinterpretAsFloats();
+            acc = accD.fma(d, acc).sub(accM.mul(dmin));
+        }
+        acc.intoArray(out, o);
+    }
+}
