@@ -53,14 +53,15 @@ final class Attention {
     /**
      * {@link #attend} for an f16 cache read directly: each key and value row of a KV head is converted to floats
      * once (8 lanes at a time, {@link #halfToFloat}) and reused by every query head of the group, instead of one
-     * software f16 conversion per element and head through the cache interface. {@code kf}, {@code vf}: scratch of
-     * {@code headDim} floats.
+     * software f16 conversion per element and head through the cache interface. Only KV heads
+     * {@code [kh0, kh1)} (and their query heads) are computed, so that threads can split the heads.
+     * {@code kf}, {@code vf}: scratch of {@code headDim} floats.
      */
     static void attendHalf(short[] keys, short[] values, int kvDim, int pos, float[] q, int qOff, int heads,
-                           int kvHeads, int headDim, float scale, float[] out, int outOff, float[] m, float[] l,
-                           float[] kf, float[] vf) {
+                           int kvHeads, int kh0, int kh1, int headDim, float scale, float[] out, int outOff, float[] m,
+                           float[] l, float[] kf, float[] vf) {
         int group = heads / kvHeads;
-        for (int kh = 0; kh < kvHeads; kh++) {
+        for (int kh = kh0; kh < kh1; kh++) {
             int h0 = kh * group;
             for (int g = 0; g < group; g++) {
                 m[g] = Float.NEGATIVE_INFINITY;

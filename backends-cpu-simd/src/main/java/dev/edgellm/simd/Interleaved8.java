@@ -59,19 +59,22 @@ abstract class Interleaved8 {
 
     /** Repacks groups {@code [g0, g1)} of a tensor with {@code blocks} blocks per row into {@code dst}. */
     final void repack(Rows src, int g0, int g1, int blocks, MemorySegment dst) {
-        int sb = sourceBlockBytes(), gb = groupBlockBytes();
+        int sb = sourceBlockBytes(), gb = groupBlockBytes(), rowBytes = sb * blocks;
+        byte[] rows = new byte[ROWS * rowBytes]; // one group's source rows, read with one copy per row
+        byte[] packed = new byte[gb * blocks];
         byte[] in = new byte[sb * ROWS];
         byte[] out = new byte[gb];
         for (int g = g0; g < g1; g++) {
-            for (int b = 0; b < blocks; b++) {
-                for (int r = 0; r < ROWS; r++) {
-                    int row = ROWS * g + r;
-                    MemorySegment.copy(src.segment(row), ValueLayout.JAVA_BYTE, src.offset(row) + (long) b * sb,
-                            in, r * sb, sb);
-                }
-                packBlock(in, out);
-                MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, ((long) g * blocks + b) * gb, gb);
+            for (int r = 0; r < ROWS; r++) {
+                int row = ROWS * g + r;
+                MemorySegment.copy(src.segment(row), ValueLayout.JAVA_BYTE, src.offset(row), rows, r * rowBytes, rowBytes);
             }
+            for (int b = 0; b < blocks; b++) {
+                for (int r = 0; r < ROWS; r++) System.arraycopy(rows, r * rowBytes + b * sb, in, r * sb, sb);
+                packBlock(in, out);
+                System.arraycopy(out, 0, packed, b * gb, gb);
+            }
+            MemorySegment.copy(packed, 0, dst, ValueLayout.JAVA_BYTE, (long) g * blocks * gb, packed.length);
         }
     }
 
@@ -85,10 +88,19 @@ abstract class Interleaved8 {
             out[2 * r] = in[r * sourceBlockBytes];
             out[2 * r + 1] = in[r * sourceBlockBytes + 1];
         }
-        packNibbles((r, c) -> {
-            int q = in[r * sourceBlockBytes + qs + (c & 15)] & 0xFF;
-            return c < 16 ? q & 0xF : q >>> 4;
-        }, out, at);
+        for (int r = 0; r < ROWS; r++) { // the same as packNibbles, without a call per nibble (repacking is load time)
+            int base = r * sourceBlockBytes + qs;
+            for (int m = 0; m < 4; m++) {
+                int lane = 0;
+                for (int j = 0; j < 4; j++) {
+                    int lo = 8 * m + j, hi = 8 * m + 4 + j; // columns < 16: low nibble of byte c; else high of c - 16
+                    int a = in[base + (lo & 15)] & 0xFF, c = in[base + (hi & 15)] & 0xFF;
+                    lane |= (lo < 16 ? a & 0xF : a >>> 4) << (4 * j);
+                    lane |= (hi < 16 ? c & 0xF : c >>> 4) << (16 + 4 * j);
+                }
+                putInt(out, at + 32 * m + 4 * r, lane);
+            }
+        }
     }
 
     /** Writes V0..V3 at {@code out[at ..]} for 32 columns; {@code nibble(r, c)} is the 4-bit quant of row r, column c. */

@@ -120,6 +120,10 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         this.parallelMinWork = parallelMinWork;
         this.pool = new WorkerPool(threads);
         this.rowScratch = new float[threads][];
+        this.attM = new float[threads][];
+        this.attL = new float[threads][];
+        this.attK = new float[threads][];
+        this.attV = new float[threads][];
     }
 
     @Override
@@ -381,27 +385,68 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         for (; i < n; i++) out[outOff + i] = weight[i] * (scale * x[xOff + i]);
     }
 
-    private float[] attMax = new float[0], attSum = new float[0], attK = new float[0], attV = new float[0];
+    /** Below this many query-key products (positions × heads × head size) one thread does the attention. */
+    static final int ATTENTION_PARALLEL_MIN = 1 << 16;
+
+    private float[] attMax = new float[0], attSum = new float[0];
+    // per worker scratch of the f16 path: running max, sum (group floats), key and value row (headDim floats)
+    private final float[][] attM, attL, attK, attV;
+    // the f16 attention in flight, read by the workers (published by WorkerPool's volatile generation)
+    private short[] attKeys, attValues;
+    private float[] attQ, attOut;
+    private int attKvDim, attPos, attQOff, attHeads, attKvHeads, attHeadDim, attOutOff;
+    private float attScale;
+    private final WorkerPool.Task attentionTask = this::attendHalfPart;
 
     @Override
     public void attention(KvCache cache, int layer, int pos, float[] q, int qOff, int heads, int kvHeads,
                           int headDim, float scale, float[] att, float[] out, int outOff) {
         int group = heads / kvHeads;
-        if (attMax.length < group) {
-            attMax = new float[group];
-            attSum = new float[group];
-        }
         short[] keys = cache.halfKeys(layer);
-        if (keys != null) {
-            if (attK.length < headDim) {
-                attK = new float[headDim];
-                attV = new float[headDim];
+        if (keys == null) {
+            if (attMax.length < group) {
+                attMax = new float[group];
+                attSum = new float[group];
             }
-            Attention.attendHalf(keys, cache.halfValues(layer), cache.kvDim(), pos, q, qOff, heads, kvHeads, headDim,
-                    scale, out, outOff, attMax, attSum, attK, attV);
+            Attention.attend(cache, layer, pos, q, qOff, heads, kvHeads, headDim, scale, out, outOff, attMax, attSum);
             return;
         }
-        Attention.attend(cache, layer, pos, q, qOff, heads, kvHeads, headDim, scale, out, outOff, attMax, attSum);
+        attKeys = keys;
+        attValues = cache.halfValues(layer);
+        attKvDim = cache.kvDim();
+        attPos = pos;
+        attQ = q;
+        attQOff = qOff;
+        attHeads = heads;
+        attKvHeads = kvHeads;
+        attHeadDim = headDim;
+        attScale = scale;
+        attOut = out;
+        attOutOff = outOff;
+        try {
+            long work = (long) (pos + 1) * heads * headDim;
+            if (kvHeads > 1 && work >= Math.min(ATTENTION_PARALLEL_MIN, parallelMinWork)) pool.run(attentionTask);
+            else attendHalfPart(0, 1);
+        } finally {
+            attKeys = attValues = null;
+            attQ = attOut = null;
+        }
+    }
+
+    /** Worker {@code worker}'s share of the KV heads of the f16 attention in flight. */
+    private void attendHalfPart(int worker, int workers) {
+        int group = attHeads / attKvHeads;
+        if (attM[worker] == null || attM[worker].length < group) {
+            attM[worker] = new float[group];
+            attL[worker] = new float[group];
+        }
+        if (attK[worker] == null || attK[worker].length < attHeadDim) {
+            attK[worker] = new float[attHeadDim];
+            attV[worker] = new float[attHeadDim];
+        }
+        Attention.attendHalf(attKeys, attValues, attKvDim, attPos, attQ, attQOff, attHeads, attKvHeads,
+                attKvHeads * worker / workers, attKvHeads * (worker + 1) / workers, attHeadDim, attScale, attOut,
+                attOutOff, attM[worker], attL[worker], attK[worker], attV[worker]);
     }
 
     @Override

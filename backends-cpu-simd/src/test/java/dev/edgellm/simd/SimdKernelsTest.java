@@ -185,7 +185,7 @@ class SimdKernelsTest {
     @EnumSource(dev.edgellm.kv.KvCacheType.class)
     void attentionMatchesTheReference(dev.edgellm.kv.KvCacheType type) {
         Random rnd = new Random(11 + type.ordinal());
-        try (SimdBackend b = new SimdBackend(1, 0, 0)) {
+        for (int threads : THREADS) try (SimdBackend b = new SimdBackend(threads, 0, 0)) { // 3: heads split
             // {heads, kvHeads, headDim}: MHA, GQA 4:1 and 7:1 (qwen2-0.5b), odd head size
             for (int[] shape : new int[][] {{4, 4, 32}, {8, 2, 64}, {14, 2, 64}, {3, 1, 36}, {6, 2, 48}}) {
                 if (type.name().startsWith("Q") && shape[1] * shape[2] % 32 != 0) continue; // block caches need kvDim % 32 == 0
