@@ -61,7 +61,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  *
  * <p>Per file: llama.cpp ({@code src/test/node/greedy.mjs}: CPU, F32 KV cache, flash attention off) tokenizes
  * {@value #PROMPT} and takes {@value #STEPS} greedy steps, reporting its top-{@value #TOP} logits per step and
- * the whole logit vector of the first and the last step. EdgeLLM ({@code scalar} backend, F32 KV cache) must
+ * the whole logit vector of the first and the last step. EdgeLLM ({@code scalar} backend, or the one named by
+ * the system property {@code edgellm.backend}; F32 KV cache) must
  * produce the same prompt ids, is then teacher-forced with llama.cpp's tokens (so one near-tie cannot derail
  * the rest), and per step, with std = the standard deviation of our logit vector at that step:
  * <ul>
@@ -112,6 +113,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * llama and linear RoPE scaling.
  */
 class LlamaCppParityTest {
+    static final String BACKEND = System.getProperty("edgellm.backend", "scalar");
+
     static final String PROMPT = "Once upon a time";
     static final int STEPS = 16;
     static final int TOP = 8;
@@ -228,7 +231,7 @@ class LlamaCppParityTest {
         double maxRel = 0, maxAbs = 0, maxRelFull = 0, maxRms = 0, maxMarginErr = 0, maxStdDev = 0, sumStd = 0;
         double[] margins = new double[STEPS];
         long tEval;
-        try (Model model = Engine.builder().backend("scalar").build().load(file);
+        try (Model model = Engine.builder().backend(BACKEND).build().load(file);
              Session s = model.newSession(SessionOptions.builder().contextLength(64).kvType(KvCacheType.F32).build())) {
             long tLoad = System.nanoTime();
             int[] ours = s.promptTokens(GenerationRequest.builder().prompt(PROMPT).build());
