@@ -86,8 +86,8 @@ final class SimdBackend implements Backend, WorkerPool.Task {
     }
 
     /**
-     * Q4_0, Q5_0 and Q4_K tensors are repacked ({@link Interleaved8}) on first use (off-heap, the mapped pages released after);
-     * {@code -Dedgellm.simd.repack=false} keeps the row-major kernel (for A/B measurements).
+     * Q4_0, Q5_0 and Q4_K tensors are repacked ({@link Interleaved8}) on first use (off-heap, the mapped pages
+     * released after); {@code -Dedgellm.simd.repack=false} keeps the row-major kernels (for A/B measurements).
      */
     static final boolean REPACK = Boolean.parseBoolean(System.getProperty("edgellm.simd.repack", "true"));
 
@@ -242,8 +242,9 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         int in = (int) d.info().rowLength();
         if (p.packed != null && r < Interleaved8.ROWS * p.groups) {
             p.format.dequantizeRow(p.packed, r, in / p.format.blockElements(), out, off);
+        } else {
+            p.reference.dequantize(d.buffer(r), d.rowOffset(r), out, off, in);
         }
-        else p.reference.dequantize(d.buffer(r), d.rowOffset(r), out, off, in);
     }
 
     // BlasGemm's tile fill, split across the workers (single-threaded it held back 2-thread prefill)
