@@ -2,6 +2,10 @@ package dev.edgellm.simd;
 
 import dev.edgellm.kv.KvCache;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import static dev.edgellm.simd.Vec.F;
 import static dev.edgellm.simd.Vec.L;
@@ -22,32 +26,47 @@ final class Attention {
         for (int kh = 0; kh < kvHeads; kh++) {
             int kvOff = kh * headDim;
             int h0 = kh * group;
-            for (int g = 0; g < group; g++) {
-                m[g] = Float.NEGATIVE_INFINITY;
-                l[g] = 0f;
-                java.util.Arrays.fill(out, outOff + (h0 + g) * headDim, outOff + (h0 + g + 1) * headDim, 0f);
-            }
+            begin(group, out, outOff + h0 * headDim, headDim, m, l);
             for (int t = 0; t <= pos; t++) {
                 for (int g = 0; g < group; g++) {
-                    int h = h0 + g;
-                    float s = cache.dotKey(layer, t, kvOff, q, qOff + h * headDim, headDim) * scale;
-                    int o = outOff + h * headDim;
-                    float w;
-                    if (s > m[g]) {
-                        float c = (float) Math.exp(m[g] - s); // 0 on the first position (m = -inf)
-                        if (t > 0) scaleInPlace(out, o, headDim, c);
-                        l[g] *= c;
-                        m[g] = s;
-                        w = 1f;
-                    } else {
-                        w = (float) Math.exp(s - m[g]);
-                    }
-                    l[g] += w;
-                    cache.addValue(layer, t, kvOff, w, out, o, headDim);
+                    int o = outOff + (h0 + g) * headDim;
+                    float s = cache.dotKey(layer, t, kvOff, q, qOff + (h0 + g) * headDim, headDim) * scale;
+                    cache.addValue(layer, t, kvOff, weigh(s, g, t, out, o, headDim, m, l), out, o, headDim);
                 }
             }
-            for (int g = 0; g < group; g++) scaleInPlace(out, outOff + (h0 + g) * headDim, headDim, 1f / l[g]);
+            end(group, out, outOff + h0 * headDim, headDim, l);
         }
+    }
+
+    /** Resets the running max, sum and output of the {@code group} heads whose outputs start at {@code o}. */
+    private static void begin(int group, float[] out, int o, int headDim, float[] m, float[] l) {
+        java.util.Arrays.fill(m, 0, group, Float.NEGATIVE_INFINITY);
+        java.util.Arrays.fill(l, 0, group, 0f);
+        java.util.Arrays.fill(out, o, o + group * headDim, 0f);
+    }
+
+    /**
+     * The online-softmax step of head g for score s at position t: rescales its output (at {@code o}) and sum
+     * when s is a new max, and returns the weight of this position's value.
+     */
+    private static float weigh(float s, int g, int t, float[] out, int o, int headDim, float[] m, float[] l) {
+        float w;
+        if (s > m[g]) {
+            float c = (float) Math.exp(m[g] - s); // 0 on the first position (m = -inf)
+            if (t > 0) scaleInPlace(out, o, headDim, c);
+            l[g] *= c;
+            m[g] = s;
+            w = 1f;
+        } else {
+            w = (float) Math.exp(s - m[g]);
+        }
+        l[g] += w;
+        return w;
+    }
+
+    /** Divides each of the group's outputs by its softmax sum. */
+    private static void end(int group, float[] out, int o, int headDim, float[] l) {
+        for (int g = 0; g < group; g++) scaleInPlace(out, o + g * headDim, headDim, 1f / l[g]);
     }
 
     /**
@@ -63,38 +82,22 @@ final class Attention {
         int group = heads / kvHeads;
         for (int kh = kh0; kh < kh1; kh++) {
             int h0 = kh * group;
-            for (int g = 0; g < group; g++) {
-                m[g] = Float.NEGATIVE_INFINITY;
-                l[g] = 0f;
-                java.util.Arrays.fill(out, outOff + (h0 + g) * headDim, outOff + (h0 + g + 1) * headDim, 0f);
-            }
+            begin(group, out, outOff + h0 * headDim, headDim, m, l);
             for (int t = 0; t <= pos; t++) {
                 int base = t * kvDim + kh * headDim;
                 halfToFloat(keys, base, kf, headDim);
                 halfToFloat(values, base, vf, headDim);
                 for (int g = 0; g < group; g++) {
-                    int h = h0 + g;
-                    float s = Vec.dot(kf, 0, q, qOff + h * headDim, headDim) * scale;
-                    int o = outOff + h * headDim;
-                    float w;
-                    if (s > m[g]) {
-                        float c = (float) Math.exp(m[g] - s); // 0 on the first position (m = -inf)
-                        if (t > 0) scaleInPlace(out, o, headDim, c);
-                        l[g] *= c;
-                        m[g] = s;
-                        w = 1f;
-                    } else {
-                        w = (float) Math.exp(s - m[g]);
-                    }
-                    l[g] += w;
-                    axpy(w, vf, out, o, headDim);
+                    int o = outOff + (h0 + g) * headDim;
+                    float s = Vec.dot(kf, 0, q, qOff + (h0 + g) * headDim, headDim) * scale;
+                    axpy(weigh(s, g, t, out, o, headDim, m, l), vf, out, o, headDim);
                 }
             }
-            for (int g = 0; g < group; g++) scaleInPlace(out, outOff + (h0 + g) * headDim, headDim, 1f / l[g]);
+            end(group, out, outOff + h0 * headDim, headDim, l);
         }
     }
 
-    private static final jdk.incubator.vector.VectorSpecies<Short> H = jdk.incubator.vector.ShortVector.SPECIES_128;
+    private static final VectorSpecies<Short> H = ShortVector.SPECIES_128;
 
     /**
      * dst[0 .. n) = the halfs at src[off ..] as floats: magnitude bits moved into a float and rescaled by 2^112
@@ -104,13 +107,12 @@ final class Attention {
         int i = 0;
         if (L == 8) {
             for (; i + 8 <= n; i += 8) {
-                jdk.incubator.vector.IntVector h = (jdk.incubator.vector.IntVector) jdk.incubator.vector.ShortVector
-                        .fromArray(H, src, off + i).convertShape(jdk.incubator.vector.VectorOperators.S2I, Vec.I8, 0);
-                h.and(0x7FFF).lanewise(jdk.incubator.vector.VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                IntVector h = (IntVector) ShortVector.fromArray(H, src, off + i)
+                        .convertShape(VectorOperators.S2I, Vec.I8, 0);
+                h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
                         .reinterpretAsInts()
-                        .or(h.and(0x8000).lanewise(jdk.incubator.vector.VectorOperators.LSHL, 16))
-                        .lanewise(jdk.incubator.vector.VectorOperators.OR, 0x7F800000,
-                                h.and(0x7C00).compare(jdk.incubator.vector.VectorOperators.EQ, 0x7C00))
+                        .or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                        .lanewise(VectorOperators.OR, 0x7F800000, h.and(0x7C00).compare(VectorOperators.EQ, 0x7C00))
                         .reinterpretAsFloats().intoArray(dst, i);
             }
         }

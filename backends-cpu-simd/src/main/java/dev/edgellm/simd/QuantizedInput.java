@@ -2,10 +2,10 @@ package dev.edgellm.simd;
 
 /**
  * An activation vector quantized to 8 bits per 32-element block (as ggml's Q8_0: scale = max|x| / 127,
- * q = round(x / scale)), laid out for {@link Q4_0x8}: pair p = 16b + 4m + j holds q[32b + 8m + j] in its
- * low and q[32b + 8m + 4 + j] in its high 16 bits, repeated in 8 consecutive ints ({@code pairs[8p .. 8p+8)}) so that
- * the kernel loads it as a ready broadcast vector; {@code qsum8[b]} = 8 · Σ q over block b (the Q4_0 offset
- * term). Buffers grow to the largest input and are reused, so quantizing allocates nothing in steady state.
+ * q = round(x / scale)), laid out for the {@link Interleaved8} kernels: pair p = 16b + 4m + j is the two shorts
+ * q[32b + 8m + j], q[32b + 8m + 4 + j], repeated 8 times ({@code pairs[16p .. 16p+16)}) so that the kernel loads
+ * it as a ready broadcast vector; {@code qsum8[b]} = 8 · Σ q over block b (the offset terms), {@code sum[b]} as
+ * below. Buffers grow to the largest input and are reused, so quantizing allocates nothing in steady state.
  */
 final class QuantizedInput {
     short[] pairs = new short[0];

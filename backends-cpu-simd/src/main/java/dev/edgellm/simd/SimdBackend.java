@@ -168,7 +168,8 @@ final class SimdBackend implements Backend, WorkerPool.Task {
             int in = (int) w.info().rowLength();
             for (int b = 0; b < batch; b++) quantized[b].quantize(x, xOff + b * in, in);
         }
-        if (op.sums && batch < MATMUL_MIN_BATCH) {
+        // per-block sums for the Q4_0 row kernel, which a repacked tensor uses only for rows outside full groups
+        if (op.sums && batch < MATMUL_MIN_BATCH && (op.packed == null || w.info().rows() % Interleaved8.ROWS != 0)) {
             int in = (int) w.info().rowLength(), nb = in / 32;
             if (xSums.length < batch * nb) xSums = new float[batch * nb];
             for (int b = 0; b < batch; b++) BlockKernels.blockSums(x, xOff + b * in, xSums, b * nb, in);
