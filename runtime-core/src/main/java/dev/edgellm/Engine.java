@@ -40,11 +40,16 @@ public final class Engine {
 
     private final String backend;
     private final int threads;
+    private final int gpuLayers;
 
     private Engine(Builder b) {
         this.backend = b.backend;
         this.threads = b.threads;
+        this.gpuLayers = b.gpuLayers;
     }
+
+    /** Blocks each session runs on the GPU: 0 none (default), -1 all. */
+    public int gpuLayers() { return gpuLayers; }
 
     public static Builder builder() { return new Builder(); }
 
@@ -104,6 +109,31 @@ public final class Engine {
     }
 
     /**
+     * The backend that keeps the first {@link #gpuLayers} blocks on a device, or null when none are asked
+     * for: {@code main} itself when it can, else the first available provider that
+     * {@linkplain BackendProvider#offloadsLayers offloads layers}. Asking for GPU layers with no such backend
+     * available is an error that says why each candidate is unusable (never a silent CPU run).
+     */
+    Backend openOffloadBackend(Backend main) {
+        if (gpuLayers == 0) return null;
+        StringBuilder why = new StringBuilder();
+        for (BackendProvider p : providers()) {
+            if (!p.offloadsLayers()) continue;
+            if (p.name().equals(main.name())) return main;
+            Availability a = safeProbe(p);
+            if (!a.isAvailable()) {
+                why.append("; ").append(p.name()).append(" unavailable: ").append(a.reason());
+                continue;
+            }
+            Backend b = p.open(new BackendOptions(threads));
+            LOG.info("gpu layers " + (gpuLayers < 0 ? "all" : gpuLayers) + " on " + p.name() + " (" + a.reason() + ")");
+            return b;
+        }
+        throw new IllegalStateException("GPU layers requested (" + (gpuLayers < 0 ? "all" : gpuLayers)
+                + ") but no GPU backend is available" + (why.length() == 0 ? " (none on the class path)" : why.toString()));
+    }
+
+    /**
      * Every provider that loads. One that cannot (e.g. the Java 25 SIMD jar on a Java 17 VM: its classes have
      * a newer class-file version) is skipped with a log line instead of breaking backend selection.
      */
@@ -133,10 +163,21 @@ public final class Engine {
     public static final class Builder {
         private String backend = "auto";
         private int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        private int gpuLayers;
 
         /** {@code auto} (default) or a provider name such as {@code scalar}. */
         public Builder backend(String name) {
             this.backend = name.toLowerCase(Locale.ROOT);
+            return this;
+        }
+
+        /**
+         * Transformer blocks to run on the GPU (llama.cpp's {@code --n-gpu-layers}): 0 (default) none, -1 all;
+         * the rest run on the CPU backend. Needs a backend that offloads layers (vulkan) to be available.
+         */
+        public Builder gpuLayers(int n) {
+            if (n < -1) throw new IllegalArgumentException("gpu layers must be >= 0 (or -1 for all), got " + n);
+            this.gpuLayers = n;
             return this;
         }
 

@@ -28,16 +28,21 @@ public final class Model implements AutoCloseable {
     private final Tokenizer tokenizer;
     private final ChatTemplate chatTemplate;
     private final Backend backend;
+    /** Runs the first {@link #gpuLayers} blocks of each session; null when none; may be {@link #backend}. */
+    private final Backend offloadBackend;
+    private final int gpuLayers;
     private final double loadMs;
 
     private Model(GgufFile gguf, ModelConfig config, LlamaWeights weights, Tokenizer tokenizer,
-                  ChatTemplate chatTemplate, Backend backend, double loadMs) {
+                  ChatTemplate chatTemplate, Backend backend, Backend offloadBackend, int gpuLayers, double loadMs) {
         this.gguf = gguf;
         this.config = config;
         this.weights = weights;
         this.tokenizer = tokenizer;
         this.chatTemplate = chatTemplate;
         this.backend = backend;
+        this.offloadBackend = offloadBackend;
+        this.gpuLayers = gpuLayers;
         this.loadMs = loadMs;
     }
 
@@ -65,9 +70,17 @@ public final class Model implements AutoCloseable {
             template = ChatTemplate.builtin("chatml");
         }
         Backend backend = engine.openBackend();
+        Backend offload;
+        try {
+            offload = engine.openOffloadBackend(backend);
+        } catch (RuntimeException | Error e) {
+            backend.close();
+            throw e;
+        }
+        int gpuLayers = engine.gpuLayers() < 0 ? config.layers : Math.min(engine.gpuLayers(), config.layers);
         double ms = (System.nanoTime() - t0) / 1e6;
         LOG.fine(() -> "loaded " + path + ": " + config);
-        return new Model(gguf, config, weights, tokenizer, template, backend, ms);
+        return new Model(gguf, config, weights, tokenizer, template, backend, offload, offload == null ? 0 : gpuLayers, ms);
     }
 
     public GgufFile gguf() { return gguf; }
@@ -83,12 +96,30 @@ public final class Model implements AutoCloseable {
 
     public String backendDescription() { return backend.description(); }
 
+    /** Name of the backend holding GPU layers, or null when none were asked for. */
+    public String gpuBackendName() { return offloadBackend == null ? null : offloadBackend.name(); }
+
+    /**
+     * Device memory of the GPU backend now, in bytes per kind ({@code weights}, {@code norm_weights},
+     * {@code kv_cache}, {@code scratch}, {@code activations}, ...), summed over this model's sessions; empty when
+     * no GPU layers were asked for.
+     */
+    public java.util.Map<String, Long> gpuMemory() {
+        return offloadBackend == null ? java.util.Map.of() : offloadBackend.deviceMemory();
+    }
+
     /** Wall time of {@link Engine#load}: header, mapping, tokenizer, template. */
     public double loadMillis() { return loadMs; }
 
     LlamaWeights weights() { return weights; }
 
     Backend backend() { return backend; }
+
+    /** The backend holding GPU layers, or null. */
+    Backend offloadBackend() { return offloadBackend; }
+
+    /** Blocks each new session asks its {@link #offloadBackend} to run (the session may get fewer). */
+    int gpuLayers() { return gpuLayers; }
 
     /** Renders messages with the model's chat template, ending with the assistant prompt. */
     public String renderChat(List<Message> messages) {
@@ -103,6 +134,7 @@ public final class Model implements AutoCloseable {
 
     @Override
     public void close() {
+        if (offloadBackend != null && offloadBackend != backend) offloadBackend.close();
         backend.close();
     }
 }

@@ -4,6 +4,7 @@ import dev.edgellm.kv.KvCache;
 import dev.edgellm.model.ForwardPass;
 import dev.edgellm.model.ModelConfig;
 import dev.edgellm.sampling.Sampler;
+import dev.edgellm.spi.LayerOffload;
 import dev.edgellm.sampling.StopStrings;
 import dev.edgellm.tokenizer.Tokenizer;
 import dev.edgellm.tokenizer.Utf8StreamDecoder;
@@ -40,14 +41,36 @@ public final class Session implements AutoCloseable {
         this.contextLength = ctx;
         this.contextShift = options.contextShift();
         this.keepTokens = options.keepTokens();
-        KvCache cache = KvCache.allocate(options.kvType(), config.layers, ctx, config.kvDim());
-        this.forward = new ForwardPass(config, model.weights(), model.backend(), cache, Math.min(options.batchSize(), ctx));
+        int batch = Math.min(options.batchSize(), ctx);
+        LayerOffload offload = null;
+        if (model.gpuLayers() > 0) {
+            offload = model.offloadBackend().offloadLayers(config, model.weights(), model.gpuLayers(), options.kvType(), ctx, batch);
+            // null: nothing could go to the GPU (the backend logged why); the session runs on the CPU
+        }
+        try {
+            KvCache cache = KvCache.allocate(options.kvType(), config.layers, offload == null ? 0 : offload.layers(), ctx,
+                    config.kvDim());
+            this.forward = new ForwardPass(config, model.weights(), model.backend(), cache, batch, offload);
+        } catch (RuntimeException | Error e) {
+            if (offload != null) offload.close();
+            throw e;
+        }
         this.history = new int[ctx];
     }
 
     public int contextLength() { return contextLength; }
 
+    /** The host KV cache: every block's, or only those not on the GPU ({@link #gpuLayers()}). */
     public KvCache kvCache() { return forward.cache(); }
+
+    /** Blocks this session runs on the GPU (0 when none). */
+    public int gpuLayers() { return forward.offload() == null ? 0 : forward.offload().layers(); }
+
+    /** Device memory of this session's GPU blocks (KV cache and scratch), 0 when none. */
+    public long gpuBytes() { return forward.offload() == null ? 0 : forward.offload().deviceBytes(); }
+
+    /** Where this session's GPU blocks run, or null when none. */
+    public String gpuDescription() { return forward.offload() == null ? null : forward.offload().description(); }
 
     /** Context shifts done by this session so far (see {@link SessionOptions.Builder#contextShift}). */
     public synchronized int contextShifts() { return contextShifts; }
@@ -230,5 +253,10 @@ public final class Session implements AutoCloseable {
     public void close() {
         cancel();
         closed = true;
+        if (forward.offload() != null) {
+            synchronized (this) { // after a running generation has seen the cancel
+                forward.offload().close();
+            }
+        }
     }
 }

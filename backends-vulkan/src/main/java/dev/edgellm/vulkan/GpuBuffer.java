@@ -8,7 +8,7 @@ import java.nio.ByteBuffer;
  */
 final class GpuBuffer {
     /** What a buffer holds, for the allocation report. */
-    enum Kind { WEIGHTS, NORM_WEIGHTS, ACTIVATIONS, STAGING }
+    enum Kind { WEIGHTS, NORM_WEIGHTS, ACTIVATIONS, STAGING, KV_CACHE, SCRATCH }
 
     final long buffer;
     final long memory;

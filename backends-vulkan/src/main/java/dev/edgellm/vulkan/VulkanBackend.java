@@ -2,7 +2,11 @@ package dev.edgellm.vulkan;
 
 import dev.edgellm.gguf.GgmlType;
 import dev.edgellm.gguf.TensorData;
+import dev.edgellm.kv.KvCacheType;
+import dev.edgellm.model.LlamaWeights;
+import dev.edgellm.model.ModelConfig;
 import dev.edgellm.spi.Backend;
+import dev.edgellm.spi.LayerOffload;
 import dev.edgellm.spi.ScalarKernels;
 import org.lwjgl.system.MemoryStack;
 import org.lwjgl.system.MemoryUtil;
@@ -16,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.ToLongFunction;
 import java.util.logging.Logger;
 
 /**
@@ -38,7 +43,7 @@ public final class VulkanBackend implements Backend {
             GgmlType.Q4_0, "matvec_q4_0", GgmlType.Q4_K, "matvec_q4_k", GgmlType.Q6_K, "matvec_q6_k");
 
     /** Row range of a tensor in one device buffer; its descriptor set is valid for one IO generation. */
-    private static final class Chunk {
+    static final class Chunk {
         final GpuBuffer buffer;
         final int firstRow, rows;
         long set;
@@ -52,7 +57,7 @@ public final class VulkanBackend implements Backend {
     }
 
     /** A weight tensor as the kernels see it; {@code kernel == null}: CPU fallback. */
-    private static final class Prepared {
+    static final class Prepared {
         final String kernel;
         final List<Chunk> chunks;
 
@@ -67,7 +72,10 @@ public final class VulkanBackend implements Backend {
     /** Cap on one activation buffer: the device's limit (the test cap applies to weights only). */
     private final long ioLimit;
     private final Map<TensorData, Prepared> weights = new IdentityHashMap<>();
-    private final Map<float[], Chunk> norms = new IdentityHashMap<>();
+    private final Map<float[], Chunk> vectors = new IdentityHashMap<>();
+    /** Sessions' resident layers, closed with this backend if their sessions were not. */
+    private final List<VulkanLayerOffload> offloads = new ArrayList<>();
+    private DescriptorPools ioSets;
     private GpuBuffer xBuf, yBuf;
     private FloatBuffer xFloats, yFloats;
     private int ioGeneration;
@@ -99,8 +107,9 @@ public final class VulkanBackend implements Backend {
     /** The device this backend runs on. */
     public VulkanDeviceInfo device() { return ctx.info; }
 
-    /** Device memory allocated now, in bytes per kind (weights, norm_weights, activations, staging). */
-    public synchronized Map<String, Long> allocatedBytes() {
+    /** Device memory allocated now, in bytes per kind (weights, norm_weights, activations, staging, kv_cache, scratch). */
+    @Override
+    public synchronized Map<String, Long> deviceMemory() {
         Map<String, Long> m = new LinkedHashMap<>();
         ctx.allocatedBytes().forEach((k, v) -> m.put(k.name().toLowerCase(Locale.ROOT), v));
         return m;
@@ -151,20 +160,7 @@ public final class VulkanBackend implements Backend {
             ScalarKernels.rmsNorm(out, outOff, x, xOff, weight, eps, n);
             return;
         }
-        ensureOpen();
-        Chunk wc = norms.get(weight);
-        if (wc == null) {
-            GpuBuffer g = ctx.allocate(weight.length * 4L, GpuBuffer.Kind.NORM_WEIGHTS);
-            ByteBuffer tmp = MemoryUtil.memAlloc(weight.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-            try {
-                tmp.asFloatBuffer().put(weight);
-                ctx.upload(g, 0, tmp);
-            } finally {
-                MemoryUtil.memFree(tmp);
-            }
-            wc = new Chunk(g, 0, 1);
-            norms.put(weight, wc);
-        }
+        Chunk wc = vector(weight);
         ensureIo(n * 4L, n * 4L);
         xFloats.put(0, x, xOff, n);
         long set = setFor(wc);
@@ -178,32 +174,100 @@ public final class VulkanBackend implements Backend {
         yFloats.get(0, out, outOff, n);
     }
 
+    // ---- resident layers ---------------------------------------------------------------------------------
+
+    @Override
+    public synchronized LayerOffload offloadLayers(ModelConfig config, LlamaWeights weights, int layers, KvCacheType kvType,
+                                                   int contextLength, int maxBatch) {
+        ensureOpen();
+        if (layers < 1) throw new IllegalArgumentException("layers to offload must be >= 1, got " + layers);
+        String why = VulkanLayerOffload.unsupported(config, kvType);
+        if (why != null) {
+            LOG.warning("vulkan: no layers offloaded: " + why);
+            return null;
+        }
+        int n = Math.min(layers, config.layers);
+        for (int l = 0; l < n; l++) {
+            String missing = VulkanLayerOffload.firstUnsupportedTensor(weights.layers[l], this::supports);
+            if (missing != null) {
+                LOG.warning("vulkan: layers " + l + ".." + (n - 1) + " run on the CPU: " + missing);
+                n = l;
+                break;
+            }
+        }
+        if (n == 0) return null;
+        VulkanLayerOffload o = new VulkanLayerOffload(this, ctx, config, weights, n, kvType, contextLength, maxBatch, ioLimit);
+        offloads.add(o);
+        return o;
+    }
+
+    synchronized void closed(VulkanLayerOffload o) {
+        offloads.remove(o);
+    }
+
     // ---- internals ---------------------------------------------------------------------------------------
 
     private void run(TensorData w, Prepared p, float[] x, int xOff, float[] out, int outOff, int batch) {
         int n = (int) w.info().rowLength(), rows = rows(w);
         ensureIo((long) batch * n * 4, (long) batch * rows * 4);
         xFloats.put(0, x, xOff, batch * n);
-        long pipeline = ctx.pipeline(p.kernel);
         try (MemoryStack st = MemoryStack.stackPush()) {
             ByteBuffer push = st.calloc(VulkanContext.PUSH_BYTES).order(ByteOrder.nativeOrder());
             ctx.begin();
-            for (Chunk c : p.chunks) {
-                long set = setFor(c);
-                for (int r0 = 0; r0 < c.rows; r0 += MAX_GROUPS) {
-                    int count = Math.min(MAX_GROUPS, c.rows - r0);
-                    push.putInt(0, n).putInt(4, w.rowBytes()).putInt(8, r0).putInt(12, c.firstRow + r0)
-                            .putInt(16, 0).putInt(20, n).putInt(24, 0).putInt(28, rows);
-                    ctx.dispatch(pipeline, set, push, count, batch);
-                }
-            }
+            recordMatVec(w, p, this::setFor, push, 0, n, 0, rows, batch);
             ctx.submitAndWait();
         }
         yFloats.get(0, out, outOff, batch * rows);
     }
 
+    /**
+     * Records {@code y[t] = w · x[t]} for {@code tokens} tokens: x and y are float offsets and strides in the
+     * buffers that {@code setOf} binds next to each weight chunk (bindings 1 and 2).
+     */
+    void recordMatVec(TensorData w, Prepared p, ToLongFunction<Chunk> setOf, ByteBuffer push, int xOff, int xStride,
+                      int yOff, int yStride, int tokens) {
+        int n = (int) w.info().rowLength();
+        long pipeline = ctx.pipeline(p.kernel);
+        for (Chunk c : p.chunks) {
+            long set = setOf.applyAsLong(c);
+            for (int r0 = 0; r0 < c.rows; r0 += MAX_GROUPS) {
+                int count = Math.min(MAX_GROUPS, c.rows - r0);
+                push.putInt(0, n).putInt(4, w.rowBytes()).putInt(8, r0).putInt(12, c.firstRow + r0)
+                        .putInt(16, xOff).putInt(20, xStride).putInt(24, yOff).putInt(28, yStride);
+                ctx.dispatch(pipeline, set, push, count, tokens);
+            }
+        }
+    }
+
+    /** Whether {@code w} gets a GPU kernel (type known, one row fits a buffer). */
+    boolean supports(TensorData w) {
+        return KERNELS.containsKey(w.info().type()) && w.rowBytes() <= maxBufferBytes;
+    }
+
+    /** A 1-D weight (norm, bias) on the device, uploaded on first use. */
+    Chunk vector(float[] weight) {
+        ensureOpen();
+        Chunk wc = vectors.get(weight);
+        if (wc == null) {
+            GpuBuffer g = ctx.allocate(weight.length * 4L, GpuBuffer.Kind.NORM_WEIGHTS);
+            ByteBuffer tmp = MemoryUtil.memAlloc(weight.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            try {
+                tmp.asFloatBuffer().put(weight);
+                ctx.upload(g, 0, tmp);
+            } catch (RuntimeException e) {
+                ctx.free(g);
+                throw e;
+            } finally {
+                MemoryUtil.memFree(tmp);
+            }
+            wc = new Chunk(g, 0, 1);
+            vectors.put(weight, wc);
+        }
+        return wc;
+    }
+
     /** Uploads {@code w} on first use: chunks of whole rows, each at most {@link #maxBufferBytes}. */
-    private Prepared prepare(TensorData w) {
+    Prepared prepare(TensorData w) {
         ensureOpen();
         Prepared p = weights.get(w);
         if (p != null) return p;
@@ -269,7 +333,8 @@ public final class VulkanBackend implements Backend {
         long xs = Math.min(ioLimit, Math.max(xBytes, xBuf == null ? 4096 : xBuf.size * 2));
         long ys = Math.min(ioLimit, Math.max(yBytes, yBuf == null ? 4096 : yBuf.size * 2));
         if (xBuf != null) { ctx.free(xBuf); ctx.free(yBuf); xBuf = yBuf = null; }
-        ctx.resetDescriptors();
+        if (ioSets != null) ioSets.close();
+        ioSets = ctx.descriptorPools();
         ioGeneration++;
         xBuf = ctx.allocate(xs, GpuBuffer.Kind.ACTIVATIONS);
         yBuf = ctx.allocate(ys, GpuBuffer.Kind.ACTIVATIONS);
@@ -279,13 +344,13 @@ public final class VulkanBackend implements Backend {
 
     private long setFor(Chunk c) {
         if (c.setGeneration != ioGeneration) {
-            c.set = ctx.descriptorSet(c.buffer, xBuf, yBuf);
+            c.set = ioSets.set(c.buffer, xBuf, yBuf);
             c.setGeneration = ioGeneration;
         }
         return c.set;
     }
 
-    private static int rows(TensorData w) {
+    static int rows(TensorData w) {
         long r = w.info().rows();
         if (r > Integer.MAX_VALUE) throw new IllegalArgumentException(w.info().name() + " has " + r + " rows");
         return (int) r;
@@ -298,7 +363,7 @@ public final class VulkanBackend implements Backend {
         }
     }
 
-    private void ensureOpen() {
+    void ensureOpen() {
         if (closed) throw new IllegalStateException("the vulkan backend is closed");
     }
 
@@ -307,9 +372,11 @@ public final class VulkanBackend implements Backend {
     public synchronized void close() {
         if (closed) return;
         closed = true;
-        Map<String, Long> bytes = allocatedBytes();
+        for (VulkanLayerOffload o : new ArrayList<>(offloads)) o.close();
+        Map<String, Long> bytes = deviceMemory();
         weights.clear();
-        norms.clear();
+        vectors.clear();
+        if (ioSets != null) ioSets.close();
         ctx.close();
         LOG.fine("vulkan backend closed; device memory released: " + bytes);
     }

@@ -6,9 +6,10 @@ import dev.edgellm.spi.BackendOptions;
 import dev.edgellm.spi.BackendProvider;
 
 /**
- * The Vulkan backend's entry point. Available on request only ({@code --backend vulkan}): with per-op
- * offload every op pays a copy and a submission, so {@code auto} keeps the CPU backends until whole-layer
- * offload lands; on a software driver (lavapipe) it is for correctness only. Never throws from
+ * The Vulkan backend's entry point. Two uses, both on request: {@code --gpu-layers N} keeps the first N blocks
+ * of each session resident on the GPU next to the CPU backend ({@link #offloadsLayers()}), and
+ * {@code --backend vulkan} runs every matvec and norm per op (a copy and a submission each: a kernel test bed,
+ * never picked by {@code auto}). On a software driver (lavapipe) both are for correctness only. Never throws from
  * {@link #probe()}: without a loader, a driver or a Vulkan 1.1 compute device it says why.
  *
  * <p>System properties: {@code edgellm.vulkan.device} (device index), {@code edgellm.vulkan.maxBufferBytes}
@@ -27,7 +28,7 @@ public final class VulkanBackendProvider implements BackendProvider {
             if (!p.available()) return Availability.unavailable(p.reason());
             VulkanDeviceInfo d = p.selected().orElseThrow();
             return Availability.onRequest(d.summary() + (d.isSoftware() ? "; software driver: correctness only" : "")
-                    + "; per-op offload, use --backend vulkan");
+                    + "; resident layers with --gpu-layers N, per-op offload with --backend vulkan");
         } catch (Throwable t) {
             return Availability.unavailable("Vulkan probe failed: " + t);
         }
@@ -37,6 +38,12 @@ public final class VulkanBackendProvider implements BackendProvider {
     @Override
     public boolean autoSelectable() {
         return false;
+    }
+
+    /** Runs the first N blocks of a session resident on the GPU ({@code --gpu-layers N}). */
+    @Override
+    public boolean offloadsLayers() {
+        return true;
     }
 
     @Override

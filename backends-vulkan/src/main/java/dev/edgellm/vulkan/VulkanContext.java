@@ -10,10 +10,6 @@ import org.lwjgl.vulkan.VkCommandBufferAllocateInfo;
 import org.lwjgl.vulkan.VkCommandBufferBeginInfo;
 import org.lwjgl.vulkan.VkCommandPoolCreateInfo;
 import org.lwjgl.vulkan.VkComputePipelineCreateInfo;
-import org.lwjgl.vulkan.VkDescriptorBufferInfo;
-import org.lwjgl.vulkan.VkDescriptorPoolCreateInfo;
-import org.lwjgl.vulkan.VkDescriptorPoolSize;
-import org.lwjgl.vulkan.VkDescriptorSetAllocateInfo;
 import org.lwjgl.vulkan.VkDescriptorSetLayoutBinding;
 import org.lwjgl.vulkan.VkDescriptorSetLayoutCreateInfo;
 import org.lwjgl.vulkan.VkDevice;
@@ -31,7 +27,6 @@ import org.lwjgl.vulkan.VkPushConstantRange;
 import org.lwjgl.vulkan.VkQueue;
 import org.lwjgl.vulkan.VkShaderModuleCreateInfo;
 import org.lwjgl.vulkan.VkSubmitInfo;
-import org.lwjgl.vulkan.VkWriteDescriptorSet;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -50,15 +45,14 @@ import static org.lwjgl.vulkan.VK11.*;
 /**
  * One logical device with everything the kernels share: a compute queue, one reusable command buffer and
  * fence (ops are submitted and waited for one at a time), one descriptor-set layout of three storage
- * buffers (weights, input, output) with a 32-byte push-constant block, the pipelines (loaded lazily from
- * the SPIR-V resources) and growable descriptor pools. Every object it creates is destroyed by
+ * buffers (weights, input, output) with a 64-byte push-constant block and the pipelines (loaded lazily from
+ * the SPIR-V resources). Descriptor sets come from {@link DescriptorPools} owned by their users. Every object it creates is destroyed by
  * {@link #close()}, which also counts them in {@link Vk#LIVE_OBJECTS} so tests can prove nothing leaks.
  * Not thread-safe: the backend serialises calls.
  */
 final class VulkanContext implements AutoCloseable {
-    static final int PUSH_BYTES = 32;
+    static final int PUSH_BYTES = 64; // Vulkan guarantees 128
     static final int BINDINGS = 3;
-    private static final int SETS_PER_POOL = 256;
     private static final long FENCE_TIMEOUT_NS = 120_000_000_000L; // lavapipe is slow; a hang must still end
 
     final VulkanDeviceInfo info;
@@ -72,7 +66,6 @@ final class VulkanContext implements AutoCloseable {
     final long setLayout;
     final long pipelineLayout;
     private final Map<String, Long> pipelines = new HashMap<>();
-    private final List<Long> descriptorPools = new ArrayList<>();
     private final List<GpuBuffer> buffers = new ArrayList<>();
     private final EnumMap<GpuBuffer.Kind, Long> bytes = new EnumMap<>(GpuBuffer.Kind.class);
     private final VkPhysicalDeviceMemoryProperties memProps;
@@ -208,7 +201,7 @@ final class VulkanContext implements AutoCloseable {
             throw new IllegalArgumentException(kind + " buffer of " + rounded + " bytes exceeds maxMemoryAllocationSize "
                     + info.maxMemoryAllocationSize());
         }
-        boolean deviceData = kind == GpuBuffer.Kind.WEIGHTS || kind == GpuBuffer.Kind.NORM_WEIGHTS;
+        boolean deviceData = kind != GpuBuffer.Kind.ACTIVATIONS && kind != GpuBuffer.Kind.STAGING;
         int usage = kind == GpuBuffer.Kind.STAGING ? VK_BUFFER_USAGE_TRANSFER_SRC_BIT
                 : VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT;
         try (MemoryStack st = MemoryStack.stackPush()) {
@@ -310,49 +303,9 @@ final class VulkanContext implements AutoCloseable {
 
     // ---- descriptor sets ---------------------------------------------------------------------------------
 
-    /** A descriptor set binding {@code b0, b1, b2} whole; lives until {@link #resetDescriptors()}. */
-    long descriptorSet(GpuBuffer b0, GpuBuffer b1, GpuBuffer b2) {
-        try (MemoryStack st = MemoryStack.stackPush()) {
-            LongBuffer lp = st.mallocLong(1);
-            int r = descriptorPools.isEmpty() ? VK_ERROR_OUT_OF_POOL_MEMORY : allocateSet(st, lp);
-            if (r == VK_ERROR_OUT_OF_POOL_MEMORY || r == VK_ERROR_FRAGMENTED_POOL) {
-                newDescriptorPool(st);
-                r = allocateSet(st, lp);
-            }
-            Vk.check(r, "vkAllocateDescriptorSets");
-            long set = lp.get(0);
-            VkWriteDescriptorSet.Buffer w = VkWriteDescriptorSet.calloc(BINDINGS, st);
-            GpuBuffer[] bs = {b0, b1, b2};
-            for (int i = 0; i < BINDINGS; i++) {
-                VkDescriptorBufferInfo.Buffer bi = VkDescriptorBufferInfo.calloc(1, st).buffer(bs[i].buffer).offset(0).range(VK_WHOLE_SIZE);
-                w.get(i).sType$Default().dstSet(set).dstBinding(i).descriptorCount(1)
-                        .descriptorType(VK_DESCRIPTOR_TYPE_STORAGE_BUFFER).pBufferInfo(bi);
-            }
-            vkUpdateDescriptorSets(device, w, null);
-            return set;
-        }
-    }
-
-    private int allocateSet(MemoryStack st, LongBuffer out) {
-        long pool = descriptorPools.get(descriptorPools.size() - 1);
-        return vkAllocateDescriptorSets(device, VkDescriptorSetAllocateInfo.calloc(st).sType$Default()
-                .descriptorPool(pool).pSetLayouts(st.longs(setLayout)), out);
-    }
-
-    private void newDescriptorPool(MemoryStack st) {
-        VkDescriptorPoolSize.Buffer sizes = VkDescriptorPoolSize.calloc(1, st)
-                .type(VK_DESCRIPTOR_TYPE_STORAGE_BUFFER).descriptorCount(SETS_PER_POOL * BINDINGS);
-        LongBuffer lp = st.mallocLong(1);
-        Vk.check(vkCreateDescriptorPool(device, VkDescriptorPoolCreateInfo.calloc(st).sType$Default()
-                .maxSets(SETS_PER_POOL).pPoolSizes(sizes), null, lp), "vkCreateDescriptorPool");
-        Vk.LIVE_OBJECTS.incrementAndGet();
-        descriptorPools.add(lp.get(0));
-    }
-
-    /** Frees every descriptor set, pools included (callers drop their cached set handles). */
-    void resetDescriptors() {
-        for (long p : descriptorPools) { vkDestroyDescriptorPool(device, p, null); Vk.LIVE_OBJECTS.decrementAndGet(); }
-        descriptorPools.clear();
+    /** A new set of growable descriptor pools for this device's layout; close it to free every set. */
+    DescriptorPools descriptorPools() {
+        return new DescriptorPools(device, setLayout);
     }
 
     // ---- command recording -------------------------------------------------------------------------------
@@ -376,6 +329,25 @@ final class VulkanContext implements AutoCloseable {
         }
         vkCmdPushConstants(cmd, pipelineLayout, VK_SHADER_STAGE_COMPUTE_BIT, 0, push);
         vkCmdDispatch(cmd, groupsX, groupsY, 1);
+    }
+
+    /** Records a copy of {@code size} bytes between buffers. */
+    void copy(GpuBuffer src, long srcOff, GpuBuffer dst, long dstOff, long size) {
+        try (MemoryStack st = MemoryStack.stackPush()) {
+            vkCmdCopyBuffer(cmd, src.buffer, dst.buffer, VkBufferCopy.calloc(1, st).srcOffset(srcOff).dstOffset(dstOff).size(size));
+        }
+    }
+
+    /** Makes copies recorded so far visible to the next dispatches. */
+    void transferToComputeBarrier() {
+        barrier(VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
+                VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
+    }
+
+    /** Makes shader writes so far visible to the next copies. */
+    void computeToTransferBarrier() {
+        barrier(VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+                VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT);
     }
 
     /** Makes shader writes so far visible to the next dispatch (a dependent op in the same submission). */
@@ -416,8 +388,6 @@ final class VulkanContext implements AutoCloseable {
         for (GpuBuffer g : new ArrayList<>(buffers)) free(g);
         for (long p : pipelines.values()) { vkDestroyPipeline(device, p, null); Vk.LIVE_OBJECTS.decrementAndGet(); }
         pipelines.clear();
-        for (long p : descriptorPools) { vkDestroyDescriptorPool(device, p, null); Vk.LIVE_OBJECTS.decrementAndGet(); }
-        descriptorPools.clear();
         vkDestroyPipelineLayout(device, pipelineLayout, null);
         vkDestroyDescriptorSetLayout(device, setLayout, null);
         vkDestroyFence(device, fence, null);

@@ -48,7 +48,7 @@ public final class LavapipeTimings {
                 System.out.printf("matVec 4096x4096 %-5s: %.1f ms (%.2f GFLOP/s); scalar CPU reference %.1f ms%n",
                         type, gpu, 2.0 * n * rows / gpu / 1e6, cpu);
             }
-            System.out.println("device memory: " + b.allocatedBytes());
+            System.out.println("device memory: " + b.deviceMemory());
         }
     }
 

@@ -76,13 +76,13 @@ class VulkanKernelsTest {
             Random rnd = new Random(2);
             TensorData w = randomTensor(GgmlType.Q4_0, 64, 10, rnd);
             checkMatVec(b, w, 64, 10, rnd);
-            long weights = b.allocatedBytes().get("weights");
+            long weights = b.deviceMemory().get("weights");
             assertEquals((10 * 36 + 3) & ~3, weights, "one padded buffer of 10 Q4_0 rows");
             checkMatVec(b, w, 64, 10, rnd);
             checkMatMul(b, w, 64, 10, 4, rnd);
-            assertEquals(weights, b.allocatedBytes().get("weights"), "no second upload");
-            assertTrue(b.allocatedBytes().get("activations") > 0);
-            assertEquals(0L, b.allocatedBytes().get("staging"), "staging buffers are temporary");
+            assertEquals(weights, b.deviceMemory().get("weights"), "no second upload");
+            assertTrue(b.deviceMemory().get("activations") > 0);
+            assertEquals(0L, b.deviceMemory().get("staging"), "staging buffers are temporary");
         }
     }
 
@@ -127,7 +127,7 @@ class VulkanKernelsTest {
         try (VulkanBackend b = new VulkanBackend(device, 256, false)) {
             TensorData w = randomTensor(GgmlType.F32, 100, 3, rnd); // 400-byte rows > 256-byte cap
             checkMatVec(b, w, 100, 3, rnd);
-            assertEquals(0L, b.allocatedBytes().get("weights"));
+            assertEquals(0L, b.deviceMemory().get("weights"));
         }
     }
 

@@ -4,22 +4,28 @@ import dev.edgellm.quant.Float16;
 
 /** KV cache in IEEE half precision (as llama.cpp's default): values are rounded when stored. */
 final class F16KvCache implements KvCache {
-    private final int layers, ctx, kvDim;
+    private final int layers, firstLayer, ctx, kvDim;
     private final short[][] keys, values;
 
-    F16KvCache(int layers, int ctx, int kvDim) {
+    /** Layers below {@code firstLayer} are held elsewhere (GPU) and get no storage here. */
+    F16KvCache(int layers, int firstLayer, int ctx, int kvDim) {
         this.layers = layers;
+        this.firstLayer = firstLayer;
         this.ctx = ctx;
         this.kvDim = kvDim;
-        keys = new short[layers][ctx * kvDim];
-        values = new short[layers][ctx * kvDim];
+        keys = new short[layers][];
+        values = new short[layers][];
+        for (int l = 0; l < layers; l++) {
+            keys[l] = new short[l < firstLayer ? 0 : ctx * kvDim];
+            values[l] = new short[l < firstLayer ? 0 : ctx * kvDim];
+        }
     }
 
     @Override public KvCacheType type() { return KvCacheType.F16; }
     @Override public int layers() { return layers; }
     @Override public int contextLength() { return ctx; }
     @Override public int kvDim() { return kvDim; }
-    @Override public long bytes() { return 2L * layers * ctx * kvDim * 2; }
+    @Override public long bytes() { return 2L * (layers - firstLayer) * ctx * kvDim * 2; }
     @Override public short[] halfKeys(int layer) { return keys[layer]; }
     @Override public short[] halfValues(int layer) { return values[layer]; }
 

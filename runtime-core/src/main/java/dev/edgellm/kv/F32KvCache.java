@@ -2,22 +2,28 @@ package dev.edgellm.kv;
 
 /** KV cache in float32: exact, 4 bytes per element. */
 final class F32KvCache implements KvCache {
-    private final int layers, ctx, kvDim;
+    private final int layers, firstLayer, ctx, kvDim;
     private final float[][] keys, values;
 
-    F32KvCache(int layers, int ctx, int kvDim) {
+    /** Layers below {@code firstLayer} are held elsewhere (GPU) and get no storage here. */
+    F32KvCache(int layers, int firstLayer, int ctx, int kvDim) {
         this.layers = layers;
+        this.firstLayer = firstLayer;
         this.ctx = ctx;
         this.kvDim = kvDim;
-        keys = new float[layers][ctx * kvDim];
-        values = new float[layers][ctx * kvDim];
+        keys = new float[layers][];
+        values = new float[layers][];
+        for (int l = 0; l < layers; l++) {
+            keys[l] = new float[l < firstLayer ? 0 : ctx * kvDim];
+            values[l] = new float[l < firstLayer ? 0 : ctx * kvDim];
+        }
     }
 
     @Override public KvCacheType type() { return KvCacheType.F32; }
     @Override public int layers() { return layers; }
     @Override public int contextLength() { return ctx; }
     @Override public int kvDim() { return kvDim; }
-    @Override public long bytes() { return 2L * layers * ctx * kvDim * 4; }
+    @Override public long bytes() { return 2L * (layers - firstLayer) * ctx * kvDim * 4; }
 
     @Override
     public void store(int layer, int pos, float[] k, int kOff, float[] v, int vOff) {

@@ -43,16 +43,27 @@ public interface KvCache {
     default short[] halfValues(int layer) { return null; }
 
     static KvCache allocate(KvCacheType type, int layers, int contextLength, int kvDim) {
+        return allocate(type, layers, 0, contextLength, kvDim);
+    }
+
+    /**
+     * A cache holding layers {@code [firstLayer, layers)} only: the ones below are kept by a GPU
+     * ({@link dev.edgellm.spi.LayerOffload}) and must not be stored to or read here.
+     */
+    static KvCache allocate(KvCacheType type, int layers, int firstLayer, int contextLength, int kvDim) {
+        if (firstLayer < 0 || firstLayer > layers) {
+            throw new IllegalArgumentException("first host layer " + firstLayer + " outside 0.." + layers);
+        }
         if (contextLength < 1) throw new IllegalArgumentException("context length must be >= 1, got " + contextLength);
         long perLayer = (long) contextLength * kvDim;
         if (perLayer > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("context " + contextLength + " × kv dim " + kvDim + " is too large for one layer");
         }
         switch (type) {
-            case F32: return new F32KvCache(layers, contextLength, kvDim);
-            case F16: return new F16KvCache(layers, contextLength, kvDim);
+            case F32: return new F32KvCache(layers, firstLayer, contextLength, kvDim);
+            case F16: return new F16KvCache(layers, firstLayer, contextLength, kvDim);
             case Q8_0:
-            case Q4_0: return new QuantKvCache(type, layers, contextLength, kvDim);
+            case Q4_0: return new QuantKvCache(type, layers, firstLayer, contextLength, kvDim);
             default: throw new AssertionError(type);
         }
     }

@@ -16,17 +16,19 @@ import java.nio.ByteOrder;
 final class QuantKvCache implements KvCache {
     private final KvCacheType type;
     private final boolean q4;
-    private final int layers, ctx, kvDim, blockBytes, rowBytes;
+    private final int layers, firstLayer, ctx, kvDim, blockBytes, rowBytes;
     private final byte[][] keys, values;
     private final ByteBuffer[] keyBufs, valueBufs;
 
-    QuantKvCache(KvCacheType type, int layers, int ctx, int kvDim) {
+    /** Layers below {@code firstLayer} are held elsewhere (GPU) and get no storage here. */
+    QuantKvCache(KvCacheType type, int layers, int firstLayer, int ctx, int kvDim) {
         if (kvDim % 32 != 0) {
             throw new IllegalArgumentException(type.id() + " KV cache needs kv dim to be a multiple of 32, got " + kvDim);
         }
         this.type = type;
         this.q4 = type == KvCacheType.Q4_0;
         this.layers = layers;
+        this.firstLayer = firstLayer;
         this.ctx = ctx;
         this.kvDim = kvDim;
         this.blockBytes = type.blockBytes;
@@ -35,11 +37,13 @@ final class QuantKvCache implements KvCache {
         if (perLayer > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("context " + ctx + " is too large for one " + type.id() + " cache layer");
         }
-        keys = new byte[layers][(int) perLayer];
-        values = new byte[layers][(int) perLayer];
+        keys = new byte[layers][];
+        values = new byte[layers][];
         keyBufs = new ByteBuffer[layers];
         valueBufs = new ByteBuffer[layers];
         for (int l = 0; l < layers; l++) {
+            keys[l] = new byte[l < firstLayer ? 0 : (int) perLayer];
+            values[l] = new byte[l < firstLayer ? 0 : (int) perLayer];
             keyBufs[l] = ByteBuffer.wrap(keys[l]).order(ByteOrder.LITTLE_ENDIAN);
             valueBufs[l] = ByteBuffer.wrap(values[l]).order(ByteOrder.LITTLE_ENDIAN);
         }
@@ -49,7 +53,7 @@ final class QuantKvCache implements KvCache {
     @Override public int layers() { return layers; }
     @Override public int contextLength() { return ctx; }
     @Override public int kvDim() { return kvDim; }
-    @Override public long bytes() { return 2L * layers * ctx * rowBytes; }
+    @Override public long bytes() { return 2L * (layers - firstLayer) * ctx * rowBytes; }
 
     @Override
     public void store(int layer, int pos, float[] k, int kOff, float[] v, int vOff) {

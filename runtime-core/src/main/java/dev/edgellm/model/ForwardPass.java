@@ -3,12 +3,16 @@ package dev.edgellm.model;
 import dev.edgellm.kv.KvCache;
 import dev.edgellm.model.LlamaWeights.Layer;
 import dev.edgellm.spi.Backend;
+import dev.edgellm.spi.LayerOffload;
 
 /**
  * The llama-family forward pass (llama, mistral, qwen2, qwen3) over a batch of consecutive tokens, written
  * to be read top to bottom: embeddings, then per layer RMSNorm → q/k/v (+bias) → (q/k norm) → RoPE → KV
  * cache → causal attention → output projection → residual, RMSNorm → SwiGLU FFN → residual, then the
  * final norm and the vocabulary projection. Every numeric operation goes through the {@link Backend}.
+ *
+ * <p>With a {@link LayerOffload}, the first {@code offload.layers()} blocks run on its device (their keys and
+ * values live there) and this code runs the rest; the residual stream crosses once each way per batch.
  *
  * <p>Scratch buffers are allocated once, sized for {@link #maxBatch} tokens, so the decode loop allocates
  * nothing. One instance per session; not thread-safe.
@@ -19,7 +23,10 @@ public final class ForwardPass {
     private final Backend backend;
     private final KvCache cache;
     private final int maxBatch;
-    private final double[] invFreq;
+    private final Rope rope;
+    private final LayerOffload offload;
+    /** First block run here: 0, or the blocks the offload owns. */
+    private final int firstLayer;
 
     // activations for up to maxBatch tokens, token i at offset i * (width)
     private final float[] x, xb, xb2, q, k, v, attOut, hb, hb2;
@@ -27,6 +34,11 @@ public final class ForwardPass {
     private final float[] logits;
 
     public ForwardPass(ModelConfig c, LlamaWeights w, Backend backend, KvCache cache, int maxBatch) {
+        this(c, w, backend, cache, maxBatch, null);
+    }
+
+    /** @param offload runs the first {@code offload.layers()} blocks, or null for none */
+    public ForwardPass(ModelConfig c, LlamaWeights w, Backend backend, KvCache cache, int maxBatch, LayerOffload offload) {
         this.c = c;
         this.w = w;
         this.backend = backend;
@@ -43,12 +55,17 @@ public final class ForwardPass {
         hb2 = new float[maxBatch * c.hiddenDim];
         att = new float[cache.contextLength()];
         logits = new float[c.vocabSize];
-        invFreq = ropeInverseFrequencies(c, w.ropeFreqFactors);
+        rope = new Rope(c, w.ropeFreqFactors);
+        this.offload = offload;
+        this.firstLayer = offload == null ? 0 : offload.layers();
     }
 
     public int maxBatch() { return maxBatch; }
 
     public KvCache cache() { return cache; }
+
+    /** The blocks run on a device, or null. */
+    public LayerOffload offload() { return offload; }
 
     /**
      * Runs {@code n} tokens ({@code tokens[off ..]}) at positions {@code startPos ..}, splitting into batches
@@ -76,8 +93,9 @@ public final class ForwardPass {
             if (t < 0 || t >= c.vocabSize) throw new IllegalArgumentException("token id " + t + " outside vocabulary of " + c.vocabSize);
             backend.getRow(w.tokenEmbedding, t, x, i * dim);
         }
+        if (offload != null) offload.forward(x, n, startPos);
         float scale = (float) (1.0 / Math.sqrt(c.headDim));
-        for (int l = 0; l < c.layers; l++) {
+        for (int l = firstLayer; l < c.layers; l++) {
             Layer y = w.layers[l];
             // attention block
             for (int i = 0; i < n; i++) backend.rmsNorm(xb, i * dim, x, i * dim, y.attnNorm, c.rmsEps, dim);
@@ -101,8 +119,8 @@ public final class ForwardPass {
                         backend.rmsNorm(k, o, k, o, y.kNorm, c.rmsEps, c.headDim);
                     }
                 }
-                rope(q, i * qDim, c.heads, pos);
-                rope(k, i * kvDim, c.kvHeads, pos);
+                rope.rotate(q, i * qDim, c.heads, pos);
+                rope.rotate(k, i * kvDim, c.kvHeads, pos);
                 cache.store(l, pos, k, i * kvDim, v, i * kvDim);
             }
             for (int i = 0; i < n; i++) {
@@ -141,40 +159,13 @@ public final class ForwardPass {
         if (keep < 0 || discard < 1 || keep + discard > cached || cached > cache.contextLength()) {
             throw new IllegalArgumentException("bad context shift: keep " + keep + ", discard " + discard + ", cached " + cached);
         }
-        for (int l = 0; l < c.layers; l++) {
+        if (offload != null) offload.shiftCache(keep, discard, cached);
+        for (int l = firstLayer; l < c.layers; l++) {
             for (int pos = keep + discard; pos < cached; pos++) {
                 cache.load(l, pos, k, 0, v, 0);
-                rope(k, 0, c.kvHeads, -discard);
+                rope.rotate(k, 0, c.kvHeads, -discard);
                 cache.store(l, pos - discard, k, 0, v, 0);
             }
         }
-    }
-
-    /** Rotates the first ropeDim dimensions of each of {@code heads} heads at {@code off} for position pos. */
-    private void rope(float[] vec, int off, int heads, int pos) {
-        int half = c.ropeDim / 2;
-        boolean neox = c.arch.ropeType == Architecture.RopeType.NEOX;
-        for (int i = 0; i < half; i++) {
-            double angle = pos * invFreq[i];
-            float cos = (float) Math.cos(angle), sin = (float) Math.sin(angle);
-            for (int h = 0; h < heads; h++) {
-                int base = off + h * c.headDim;
-                int a = neox ? base + i : base + 2 * i;
-                int b = neox ? base + i + half : base + 2 * i + 1;
-                float x0 = vec[a], x1 = vec[b];
-                vec[a] = x0 * cos - x1 * sin;
-                vec[b] = x0 * sin + x1 * cos;
-            }
-        }
-    }
-
-    /** θ_i = scale · base^(−2i/ropeDim) / factor_i (factor from rope_freqs, Llama 3.1 scaling). */
-    static double[] ropeInverseFrequencies(ModelConfig c, float[] factors) {
-        double[] f = new double[c.ropeDim / 2];
-        for (int i = 0; i < f.length; i++) {
-            f[i] = c.ropeFreqScale * Math.pow(c.ropeBase, -2.0 * i / c.ropeDim);
-            if (factors != null) f[i] /= factors[i];
-        }
-        return f;
     }
 }

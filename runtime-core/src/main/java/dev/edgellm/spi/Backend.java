@@ -2,6 +2,9 @@ package dev.edgellm.spi;
 
 import dev.edgellm.gguf.TensorData;
 import dev.edgellm.kv.KvCache;
+import dev.edgellm.kv.KvCacheType;
+import dev.edgellm.model.LlamaWeights;
+import dev.edgellm.model.ModelConfig;
 
 /**
  * The operations a model's forward pass needs, in the spirit of ggml-backend: a small set of kernels
@@ -59,6 +62,25 @@ public interface Backend extends AutoCloseable {
     default void attention(KvCache cache, int layer, int pos, float[] q, int qOff, int heads, int kvHeads,
                            int headDim, float scale, float[] att, float[] out, int outOff) {
         ScalarKernels.attention(cache, layer, pos, q, qOff, heads, kvHeads, headDim, scale, att, out, outOff);
+    }
+
+    /**
+     * Keeps the first {@code layers} blocks of a model resident on this backend's device for one session
+     * (see {@link LayerOffload}), or returns null when this backend cannot (CPU backends). It may run fewer
+     * blocks than asked, e.g. up to the first block with a tensor type it has no kernel for; the result says
+     * how many. Weights are uploaded once per backend and shared by its sessions.
+     *
+     * @param contextLength positions of the session's device KV cache
+     * @param maxBatch      most tokens per {@link LayerOffload#forward} call
+     */
+    default LayerOffload offloadLayers(ModelConfig config, LlamaWeights weights, int layers, KvCacheType kvType,
+                                       int contextLength, int maxBatch) {
+        return null;
+    }
+
+    /** Device memory held now, in bytes per kind (e.g. {@code weights}, {@code kv_cache}); empty for CPU backends. */
+    default java.util.Map<String, Long> deviceMemory() {
+        return java.util.Map.of();
     }
 
     @Override

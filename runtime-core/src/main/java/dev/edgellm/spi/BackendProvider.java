@@ -22,6 +22,14 @@ public interface BackendProvider {
         return true;
     }
 
+    /**
+     * Whether this provider's backends can keep layers resident on a device ({@link Backend#offloadLayers}):
+     * the engine opens such a provider next to the CPU backend when GPU layers are requested.
+     */
+    default boolean offloadsLayers() {
+        return false;
+    }
+
     /** Opens a backend; only called when {@link #probe()} said it is available. */
     Backend open(BackendOptions options);
 }
