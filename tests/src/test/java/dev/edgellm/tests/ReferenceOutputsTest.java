@@ -38,12 +38,14 @@ import static org.junit.jupiter.api.Assertions.fail;
  * With the default F16 cache: ids may diverge only after a step whose reference top1–top2 margin is < 0.1.
  *
  * <p>The backend is {@code scalar} unless the system property {@code edgellm.backend} names another, so
- * the same suite gates every backend.
+ * the same suite gates every backend; {@code edgellm.gpuLayers} puts that many blocks on the GPU (-1: all).
  */
 class ReferenceOutputsTest {
     static final double LOGIT_TOLERANCE = 1e-3;
     static final double NEAR_TIE_MARGIN = 0.1;
     static final String BACKEND = System.getProperty("edgellm.backend", "scalar");
+    /** Blocks on the GPU ({@code -Dedgellm.gpuLayers}, -1 = all): the same suite gates resident layers. */
+    static final int GPU_LAYERS = Integer.getInteger("edgellm.gpuLayers", 0);
     static final ObjectMapper JSON = new ObjectMapper();
     static final Map<String, Model> MODELS = new HashMap<>();
 
@@ -56,11 +58,12 @@ class ReferenceOutputsTest {
         Model m = MODELS.get(file);
         if (m == null) {
             if (Boolean.getBoolean("edgellm.skipUnavailableBackend")) { // optional device backends (vulkan) only
-                Availability a = Engine.backends().get(BACKEND);
-                Assumptions.assumeTrue(a != null && a.isAvailable(), "skipped: backend " + BACKEND
+                String needed = GPU_LAYERS != 0 ? "vulkan" : BACKEND;
+                Availability a = Engine.backends().get(needed);
+                Assumptions.assumeTrue(a != null && a.isAvailable(), "skipped: backend " + needed
                         + " is unavailable on this machine (" + a + ")");
             }
-            m = Engine.builder().backend(BACKEND).build().load(TestData.model(file));
+            m = Engine.builder().backend(BACKEND).gpuLayers(GPU_LAYERS).build().load(TestData.model(file));
             MODELS.put(file, m);
         }
         return m;
