@@ -8,6 +8,11 @@ import dev.edgellm.Session;
 import dev.edgellm.SessionOptions;
 import dev.edgellm.TestData;
 import dev.edgellm.kv.KvCacheType;
+import dev.edgellm.planner.MemoryPlanner;
+import dev.edgellm.planner.ModelSizes;
+import dev.edgellm.planner.Plan;
+import dev.edgellm.planner.PlanRequest;
+import dev.edgellm.profiles.ProfileCatalog;
 import dev.edgellm.sampling.SamplerSpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -122,6 +127,24 @@ class VulkanLayerOffloadTest {
             assertEquals(0L, after.get("kv_cache"));
             assertEquals(0L, after.get("scratch"));
             assertEquals(0L, after.get("activations"));
+        }
+    }
+
+    /** The planner's GPU memory (weights of the blocks, KV, scratch) against what the backend allocated: ±5%. */
+    @ParameterizedTest(name = "{0}, {1} blocks, ctx {2}, kv {3}")
+    @CsvSource({"stories260K.gguf, 5, 512, F16", "stories260K-q8_0.gguf, 3, 2048, F16", "stories260K-q4_0.gguf, 2, 256, F32"})
+    void plannerPredictsTheGpuMemory(String file, int layers, int ctx, KvCacheType kv) throws IOException {
+        try (Model gpu = gpuModel(file, layers);
+             Session s = gpu.newSession(SessionOptions.builder().contextLength(ctx).kvType(kv).build())) {
+            s.evaluate(new int[] {1, 403, 407});
+            long actual = gpu.gpuMemory().values().stream().mapToLong(Long::longValue).sum();
+            Plan plan = MemoryPlanner.plan(ModelSizes.of(gpu.gguf()), ProfileCatalog.builtin().get("x86-laptop-16gb", false),
+                    new PlanRequest(ctx, kv, SessionOptions.DEFAULT_BATCH_SIZE, 0, layers));
+            assertEquals(layers, plan.gpuLayers);
+            double err = (plan.gpuBytes - actual) / (double) actual;
+            System.out.printf("[gpu memory] %s, %d blocks, ctx %d, %s: planned %d, allocated %d (%s), error %+.2f%%%n",
+                    file, layers, ctx, kv, plan.gpuBytes, actual, gpu.gpuMemory(), 100 * err);
+            assertTrue(Math.abs(err) <= 0.05, "planned " + plan.gpuBytes + " vs allocated " + actual);
         }
     }
 

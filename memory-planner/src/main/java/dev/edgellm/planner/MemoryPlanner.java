@@ -36,8 +36,34 @@ public final class MemoryPlanner {
 
     /** KV cache bytes as the runtime allocates them (array headers included for the heap types). */
     public static long kvBytes(ModelConfig c, int ctx, KvCacheType t) {
+        return kvBytes(c, ctx, t, 0);
+    }
+
+    /** Host KV cache bytes when the first {@code gpuLayers} blocks keep theirs on the GPU (empty arrays here). */
+    public static long kvBytes(ModelConfig c, int ctx, KvCacheType t, int gpuLayers) {
         long perLayerBytes = (long) ctx * t.bytes(c.kvDim());
-        return 2 * (JavaHeap.array(c.layers, JavaHeap.REFERENCE) + c.layers * JavaHeap.array(perLayerBytes, 1));
+        return 2 * (JavaHeap.array(c.layers, JavaHeap.REFERENCE) + (c.layers - gpuLayers) * JavaHeap.array(perLayerBytes, 1)
+                + gpuLayers * JavaHeap.array(0, 1));
+    }
+
+    /**
+     * Device memory of {@code layers} resident GPU blocks, as the Vulkan backend allocates it: the blocks' tensors
+     * (matrices in their stored format, norms and biases as f32: the file's bytes, each buffer padded to 4), and
+     * per session a KV buffer per block (K and V, ctx × kvDim × 2 or 4 bytes), a device-local scratch of one
+     * batch's activations (x, xb, xb2: dim; q, attention out: qDim; k, v: kvDim; gate, up: hidden; RoPE cos/sin:
+     * ropeDim floats per token) and a host-visible buffer for the residual stream and cos/sin. The batch is
+     * min(batch, ctx); a device whose buffer limit holds fewer tokens of scratch gets a smaller one.
+     */
+    public static long gpuBytes(ModelSizes m, int layers, int ctx, KvCacheType t, int batch) {
+        if (layers <= 0) return 0;
+        ModelConfig c = m.config;
+        long weights = 0;
+        for (int l = 0; l < layers; l++) weights += m.layerBytes[l];
+        long kv = (long) layers * 2 * ctx * c.kvDim() * (t == KvCacheType.F32 ? 4 : 2);
+        long b = Math.min(batch, ctx);
+        long scratch = b * (3L * c.dim + c.ropeDim + 2L * c.qDim() + 2L * c.kvDim() + 2L * c.hiddenDim) * 4;
+        long io = b * ((long) c.dim + c.ropeDim) * 4;
+        return weights + kv + scratch + io;
     }
 
     /** KV payload per token: layers × 2 (K and V) × kvDim values of the type. */
@@ -61,7 +87,17 @@ public final class MemoryPlanner {
         ModelConfig c = m.config;
         List<String> why = new ArrayList<>();
         Sizer s = new Sizer(m, p, req.batch);
-        KvCacheType kv = req.kvType != null ? req.kvType : chooseAuto(s, c, req.ctx, Math.min(MIN_USEFUL_CTX, c.trainedContext));
+        int gpu = req.gpuLayers == PlanRequest.GPU_AUTO ? (p.gpu() != null && p.gpu().offloadPays ? c.layers : 0)
+                : req.gpuLayers < 0 ? c.layers : Math.min(req.gpuLayers, c.layers);
+        s.gpuLayers = gpu;
+        // on unified memory (phones, boards, software drivers) the GPU's buffers come out of the same RAM
+        boolean gpuInRam = p.gpu() == null || p.gpu().unifiedMemory;
+        s.gpuInRam = gpuInRam;
+        KvCacheType kv = req.kvType != null ? req.kvType : gpu > 0 ? KvCacheType.F16
+                : chooseAuto(s, c, req.ctx, Math.min(MIN_USEFUL_CTX, c.trainedContext));
+        if (gpu > 0 && kv != KvCacheType.F16 && kv != KvCacheType.F32) {
+            throw new IllegalArgumentException("GPU layers keep an f16 or f32 KV cache; " + kv.id() + " has no GPU kernel yet");
+        }
         if (kv.blockSize > 1 && c.kvDim() % kv.blockSize != 0) {
             throw new IllegalArgumentException("KV type " + kv.id() + " needs the KV dimension (" + c.kvDim()
                     + ") to be a multiple of " + kv.blockSize);
@@ -94,10 +130,11 @@ public final class MemoryPlanner {
         } else {
             why.add("kv_type: " + kv.id() + " as requested");
         }
-        long kvBytes = kvBytes(c, ctx, kv);
+        long kvBytes = kvBytes(c, ctx, kv, gpu);
         long compute = computeBytes(c, ctx, req.batch);
         long overhead = JavaHeap.JVM_BASELINE_BYTES + m.modelHeapBytes;
-        long peak = m.residentWeightBytes + kvBytes + compute + overhead;
+        long gpuBytes = gpuBytes(m, gpu, ctx, kv, req.batch);
+        long peak = m.residentWeightBytes + kvBytes + compute + overhead + (gpuInRam ? gpuBytes : 0);
         long heap = kvBytes + compute + m.modelHeapBytes;
 
         why.add(String.format(Locale.ROOT, "weights: %s = %d layers x ~%s + %s outside the layers (embedding, output, "
@@ -116,17 +153,21 @@ public final class MemoryPlanner {
         why.add("threads: " + threads + (req.threads > 0 ? " as requested" : p.littleCores() > 0
                 ? " (the big cores; decode is memory-bound and little cores would hold the big ones back at each barrier)"
                 : " (all cores)"));
-        why.add("gpu_layers: 0 (no GPU backend in this build" + (p.gpu() == null ? "" : p.gpu().offloadPays
-                ? "; offload should pay here once the Vulkan backend exists" : "; offload does not pay on this device anyway: "
-                + p.gpu().offloadEvidence) + ")");
+        String gpuWhy = req.gpuLayers == PlanRequest.GPU_AUTO
+                ? (p.gpu() == null ? "auto: the profile has no GPU" : p.gpu().offloadPays ? "auto: offload pays on " + p.gpu().name
+                        : "auto: offload does not pay on this device: " + p.gpu().offloadEvidence)
+                : "as requested";
+        why.add("gpu_layers: " + gpu + " of " + c.layers + " (" + gpuWhy + ")" + (gpu == 0 ? "" : "; GPU memory "
+                + mib(gpuBytes) + " (weights of those blocks, their KV cache and one batch of scratch)"
+                + (gpuInRam ? ", counted in the peak: unified memory" : ", in the GPU's own memory")));
         double perToken = m.streamedBytesPerToken + kvBytes / 2.0;
         double tokS = p.bandwidthEffectiveGBs() * 1e9 / perToken;
         why.add(String.format(Locale.ROOT, "decode: ~%.1f tok/s = %.1f GB/s effective bandwidth / %.1f MB read per token "
                 + "(weights + half the KV cache); a memory-bound ceiling, compute-bound backends run below it",
                 tokS, p.bandwidthEffectiveGBs(), perToken / 1e6));
         if (!fits) suggest(why, s, m, p, req, kv, ctx, peak, heap);
-        return new Plan(fits, p.id(), ctx, kv, 0, threads, m.weightsBytes, m.residentWeightBytes, kvBytes, compute,
-                overhead, peak, heap, p.ramUsableBytes(), tokS, why);
+        return new Plan(fits, p.id(), ctx, kv, gpu, threads, m.weightsBytes, m.residentWeightBytes, kvBytes, compute,
+                overhead, peak, heap, p.ramUsableBytes(), tokS, gpuBytes, why);
     }
 
     /** f16 when it fits, else the largest type that does (q8_0, then q4_0); f16 when none does. */
@@ -176,6 +217,8 @@ public final class MemoryPlanner {
         final ModelSizes m;
         final DeviceProfile p;
         final int batch;
+        int gpuLayers;
+        boolean gpuInRam;
 
         Sizer(ModelSizes m, DeviceProfile p, int batch) {
             this.m = m;
@@ -188,8 +231,9 @@ public final class MemoryPlanner {
             // one K or V layer array: ctx × kvDim floats/shorts, or ctx × row bytes for the block types
             long arrayLength = (long) ctx * (kv.blockSize == 1 ? c.kvDim() : kv.bytes(c.kvDim()));
             if (arrayLength > MAX_ARRAY) return false;
-            long kvb = kvBytes(c, ctx, kv), compute = computeBytes(c, ctx, batch);
-            long peak = m.residentWeightBytes + kvb + compute + JavaHeap.JVM_BASELINE_BYTES + m.modelHeapBytes;
+            long kvb = kvBytes(c, ctx, kv, gpuLayers), compute = computeBytes(c, ctx, batch);
+            long peak = m.residentWeightBytes + kvb + compute + JavaHeap.JVM_BASELINE_BYTES + m.modelHeapBytes
+                    + (gpuInRam ? gpuBytes(m, gpuLayers, ctx, kv, batch) : 0);
             long heap = kvb + compute + m.modelHeapBytes;
             return peak <= p.ramUsableBytes() && (p.heapLimitBytes() <= 0 || heap <= p.heapLimitBytes());
         }

@@ -29,12 +29,17 @@ public final class Plan {
     /** The device budget the peak was checked against. */
     public final long budgetBytes;
     public final double predictedDecodeTokS;
+    /**
+     * Device memory of the GPU layers: their weights (uploaded once per model) and one session's GPU KV cache and
+     * scratch ({@link MemoryPlanner#gpuBytes}); 0 without GPU layers. Included in the peak on unified memory.
+     */
+    public final long gpuBytes;
     /** What was chosen and why; when it does not fit, what would. */
     public final List<String> reasons;
 
     Plan(boolean fits, String profile, int ctx, KvCacheType kvType, int gpuLayers, int threads, long weightsBytes,
          long residentWeightsBytes, long kvBytes, long computeBytes, long overheadBytes, long predictedPeakBytes,
-         long heapBytes, long budgetBytes, double predictedDecodeTokS, List<String> reasons) {
+         long heapBytes, long budgetBytes, double predictedDecodeTokS, long gpuBytes, List<String> reasons) {
         this.fits = fits;
         this.profile = profile;
         this.ctx = ctx;
@@ -50,6 +55,7 @@ public final class Plan {
         this.heapBytes = heapBytes;
         this.budgetBytes = budgetBytes;
         this.predictedDecodeTokS = predictedDecodeTokS;
+        this.gpuBytes = gpuBytes;
         this.reasons = List.copyOf(reasons);
     }
 

@@ -12,15 +12,24 @@ public final class PlanRequest {
     public final KvCacheType kvType;
     public final int batch;
     public final int threads;
+    /** Blocks on the GPU: {@link #GPU_AUTO} (the planner decides), -1 all, 0 none (default), or a count. */
+    public final int gpuLayers;
+    public static final int GPU_AUTO = -2;
 
     public PlanRequest(int ctx, KvCacheType kvType, int batch, int threads) {
+        this(ctx, kvType, batch, threads, 0);
+    }
+
+    public PlanRequest(int ctx, KvCacheType kvType, int batch, int threads, int gpuLayers) {
         if (ctx < 0) throw new IllegalArgumentException("context length must be > 0, got " + ctx);
         if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
         if (threads < 0) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         this.ctx = ctx;
         this.kvType = kvType;
         this.batch = batch;
+        if (gpuLayers < GPU_AUTO) throw new IllegalArgumentException("gpu layers must be >= 0, -1 (all) or auto, got " + gpuLayers);
         this.threads = threads;
+        this.gpuLayers = gpuLayers;
     }
 
     /** Largest context, automatic KV type, default batch and threads. */

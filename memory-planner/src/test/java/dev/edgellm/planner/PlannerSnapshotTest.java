@@ -32,7 +32,8 @@ class PlannerSnapshotTest {
         Object[][] models = {{TestHeaders.LLAMA_1B, TestHeaders.Q4_0, "q4_0"}, {TestHeaders.QWEN2_05B, TestHeaders.Q8_0, "q8_0"},
                 {TestHeaders.LLAMA_110M, TestHeaders.Q4_0, "q4_0"}};
         PlanRequest[] requests = {PlanRequest.auto(), PlanRequest.of(4096, null), PlanRequest.of(16384, null),
-                PlanRequest.of(16384, KvCacheType.Q4_0)};
+                PlanRequest.of(16384, KvCacheType.Q4_0),
+                new PlanRequest(4096, null, PlanRequest.DEFAULT_BATCH, 0, PlanRequest.GPU_AUTO)};
         StringBuilder sb = new StringBuilder("# model profile request -> fits ctx kv threads gpu peak_bytes tok_s\n");
         for (Object[] mo : models) {
             TestHeaders.Preset preset = (TestHeaders.Preset) mo[0];
@@ -47,8 +48,14 @@ class PlannerSnapshotTest {
                     } else {
                         assertTrue(plan.predictedPeakBytes <= p.ramUsableBytes());
                     }
-                    sb.append(String.format(Locale.ROOT, "%s %s ctx=%s,kv=%s -> %s %d %s %d %d %d %.2f%n", name, p.id(),
-                            r.ctx == 0 ? "auto" : r.ctx, r.kvType == null ? "auto" : r.kvType.id(), plan.fits ? "fits" : "refused",
+                    if (r.gpuLayers == PlanRequest.GPU_AUTO) {
+                        boolean pays = p.gpu() != null && p.gpu().offloadPays;
+                        assertEquals(pays ? m.config.layers : 0, plan.gpuLayers, p.id() + ": auto offloads all blocks where it pays");
+                        assertEquals(pays, plan.gpuBytes > 0);
+                    }
+                    sb.append(String.format(Locale.ROOT, "%s %s ctx=%s,kv=%s%s -> %s %d %s %d %d %d %.2f%n", name, p.id(),
+                            r.ctx == 0 ? "auto" : r.ctx, r.kvType == null ? "auto" : r.kvType.id(),
+                            r.gpuLayers == PlanRequest.GPU_AUTO ? ",gpu=auto" : "", plan.fits ? "fits" : "refused",
                             plan.ctx, plan.kvType.id(), plan.threads, plan.gpuLayers, plan.predictedPeakBytes, plan.predictedDecodeTokS));
                 }
             }

@@ -6,6 +6,11 @@ import dev.edgellm.Model;
 import dev.edgellm.Session;
 import dev.edgellm.SessionOptions;
 import dev.edgellm.gguf.GgmlType;
+import dev.edgellm.planner.MemoryPlanner;
+import dev.edgellm.planner.ModelSizes;
+import dev.edgellm.planner.Plan;
+import dev.edgellm.planner.PlanRequest;
+import dev.edgellm.profiles.ProfileCatalog;
 import dev.edgellm.sampling.SamplerSpec;
 import dev.edgellm.spi.Availability;
 import org.junit.jupiter.api.Assumptions;
@@ -101,8 +106,15 @@ class VulkanOffloadParityTest {
                 }
             }
             assertTrue(ties <= STEPS / 4, name + ": " + ties + " near-tie steps");
-            System.out.printf("[vulkan parity] %s %s, gpu layers %d: max |Δlogit|/std %.2e, near-ties %d of %d%n",
-                    name, types, s.gpuLayers(), worst, ties, STEPS);
+            // the planner's GPU memory for this session against what the backend allocated (issue: ±5%)
+            long allocated = gpu.gpuMemory().values().stream().mapToLong(Long::longValue).sum();
+            Plan plan = MemoryPlanner.plan(ModelSizes.of(gpu.gguf()), ProfileCatalog.builtin().get("x86-laptop-16gb", false),
+                    new PlanRequest(64, opts.kvType(), opts.batchSize(), 0, s.gpuLayers()));
+            double err = (plan.gpuBytes - allocated) / (double) allocated;
+            assertTrue(Math.abs(err) <= 0.05, name + ": planned GPU memory " + plan.gpuBytes + " vs allocated " + allocated);
+            System.out.printf("[vulkan parity] %s %s, gpu layers %d: max |Δlogit|/std %.2e, near-ties %d of %d; GPU memory "
+                    + "planned %d, allocated %d (%+.2f%%)%n", name, types, s.gpuLayers(), worst, ties, STEPS, plan.gpuBytes,
+                    allocated, 100 * err);
         }
     }
 

@@ -77,6 +77,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--backend", paramLabel = "B", description = "auto (default) or a backend name, e.g. scalar or simd")
     String backend = "auto";
 
+    @Option(names = "--gpu-layers", paramLabel = "N", description = "Transformer blocks resident on the GPU (Vulkan): a count, all or all (default: ${DEFAULT-VALUE}); llama-bench -ngl")
+    String gpuLayers = "0";
+
     @Option(names = "--kv-type", paramLabel = "T", description = "KV cache type: f32, f16, q8_0 or q4_0 (default: ${DEFAULT-VALUE}, llama.cpp's)")
     String kvType = "f16";
 
@@ -108,6 +111,8 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         int[] threadCounts = parseThreads(threads);
+        int gpu = GenerationPlan.gpuLayers(gpuLayers);
+        if (gpu == dev.edgellm.planner.PlanRequest.GPU_AUTO) throw new Main.UsageException("bench takes --gpu-layers as a count or all, not auto");
         if (promptTokens < 1) throw new Main.UsageException("-p must be >= 1, got " + promptTokens);
         if (genTokens < 1) throw new Main.UsageException("-n must be >= 1, got " + genTokens);
         if (repetitions < 1) throw new Main.UsageException("-r must be >= 1, got " + repetitions);
@@ -143,13 +148,14 @@ final class BenchCommand implements Callable<Integer> {
             int t = threadCounts[ti];
             Model m;
             try {
-                m = Engine.builder().backend(backend).threads(t).build().load(gguf);
-            } catch (IllegalArgumentException e) {
+                m = Engine.builder().backend(backend).threads(t).gpuLayers(gpu).build().load(gguf);
+            } catch (IllegalArgumentException | IllegalStateException e) {
                 throw new Main.UsageException(e.getMessage()); // unknown backend
             }
             try (m; Session session = m.newSession(options)) {
                 int[] ids = benchTokens(m, ctx);
-                String runs = "threads " + t + ", backend " + m.backendName();
+                String runs = "threads " + t + ", backend " + m.backendName()
+                        + (session.gpuLayers() > 0 ? ", gpu layers " + session.gpuLayers() + " (" + session.gpuDescription() + ")" : "");
                 for (int w = 0; w < warmup; w++) {
                     err.printf("[bench] %s: warm-up %d/%d%n", runs, w + 1, warmup);
                     err.flush();
@@ -164,8 +170,10 @@ final class BenchCommand implements Callable<Integer> {
                             repetitions, promptTokens, pp[r], genTokens, tg[r]);
                     err.flush();
                 }
-                rows.add(new Row(t, "pp" + promptTokens, promptTokens, pp, m.backendName()));
-                rows.add(new Row(t, "tg" + genTokens, genTokens, tg, m.backendName()));
+                // llama-bench's -ngl shows in the backend column: "simd+vulkan ngl 16"
+                String label = m.backendName() + (session.gpuLayers() > 0 ? "+" + m.gpuBackendName() + " ngl " + session.gpuLayers() : "");
+                rows.add(new Row(t, "pp" + promptTokens, promptTokens, pp, label));
+                rows.add(new Row(t, "tg" + genTokens, genTokens, tg, label));
             }
             // drop this load's mappings before the next thread count maps the file again, so a threads list
             // does not count the weights twice in the resident set

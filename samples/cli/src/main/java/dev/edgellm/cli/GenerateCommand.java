@@ -68,6 +68,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--backend", paramLabel = "B", description = "auto (default) or a backend name, e.g. scalar")
     String backend = "auto";
 
+    @Option(names = "--gpu-layers", paramLabel = "N", description = "Transformer blocks resident on the GPU (Vulkan): a count, all, or auto (the plan decides from the profile; default: ${DEFAULT-VALUE})")
+    String gpuLayers = "0";
+
     @Option(names = "--ctx", paramLabel = "N", description = "Context length in tokens (default: min(model's, 4096), or the largest that fits the profile)")
     int ctx = 0;
 
@@ -101,9 +104,9 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Path modelPath = modelOptions.resolve();
         GgufFile gguf = GgufFile.open(modelPath); // read once: planned, then loaded
-        Plan plan = GenerationPlan.require(gguf, profile, ctx, kvType, batchSize, err);
+        Plan plan = GenerationPlan.require(gguf, profile, ctx, kvType, batchSize, gpuLayers, err);
         KvCacheType kv = plan.kvType;
-        Engine.Builder eb = Engine.builder().backend(backend);
+        Engine.Builder eb = Engine.builder().backend(backend).gpuLayers(plan.gpuLayers);
         if (threads != null) {
             if (threads < 1) throw new Main.UsageException("-t must be >= 1, got " + threads);
             eb.threads(threads);
@@ -111,6 +114,7 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (Model model = eb.build().load(gguf);
              Session session = model.newSession(SessionOptions.builder().contextLength(plan.ctx).kvType(kv).contextShift(!noContextShift).batchSize(batchSize).build())) {
+            if (session.gpuLayers() > 0) err.println("[gpu] " + session.gpuDescription());
             GenerationRequest.Builder rb = GenerationRequest.builder()
                     .maxTokens(maxTokens > 0 ? maxTokens : session.contextLength())
                     .sampler(sampler).stop(stop);
@@ -137,6 +141,7 @@ final class GenerateCommand implements Callable<Integer> {
                 o.put("prompt_tok_s", round(t.promptTokensPerSecond()));
                 o.put("decode_tok_s", round(t.decodeTokensPerSecond()));
                 o.put("backend", model.backendName());
+                o.put("gpu_layers", session.gpuLayers());
                 out.println(om.writeValueAsString(o));
             } else {
                 out.println();
@@ -146,8 +151,8 @@ final class GenerateCommand implements Callable<Integer> {
                     model.backendName(), model.loadMillis(), r.promptTokens(), t.promptTokensPerSecond(), t.ttftMs,
                     r.completionTokens(), t.decodeTokensPerSecond(), r.finishReason().wireName());
             return Main.EXIT_OK;
-        } catch (IllegalArgumentException e) {
-            // e.g. prompt longer than the context, unknown backend
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            // e.g. prompt longer than the context, unknown backend, GPU layers without a GPU backend
             throw new Main.UsageException(e.getMessage());
         }
     }

@@ -31,6 +31,19 @@ final class GenerationPlan {
         }
     }
 
+    /** {@code --gpu-layers}: {@code auto} (the plan decides), {@code all}, or a count >= 0; usage error otherwise. */
+    static int gpuLayers(String value) {
+        if (value.equalsIgnoreCase("auto")) return PlanRequest.GPU_AUTO;
+        if (value.equalsIgnoreCase("all")) return -1;
+        try {
+            int n = Integer.parseInt(value);
+            if (n >= 0) return n;
+        } catch (NumberFormatException ignored) {
+            // the message below
+        }
+        throw new Main.UsageException("--gpu-layers must be a count >= 0, all or auto, got '" + value + "'");
+    }
+
     /**
      * A catalogue profile or {@code local}; usage error listing the known ones. Only {@code plan} measures
      * this machine's bandwidth (for its tok/s estimate): a run's fit does not need it.
@@ -47,16 +60,17 @@ final class GenerationPlan {
      * {@link #plan} that must fit: prints the one-line plan summary on {@code err}, or throws
      * {@link Main.DoesNotFitException} (exit 4) with the planner's reasons.
      */
-    static Plan require(GgufFile model, String profileName, int ctx, String kvTypeName, int batch, PrintWriter err)
-            throws ModelFormatException {
+    static Plan require(GgufFile model, String profileName, int ctx, String kvTypeName, int batch, String gpuLayers,
+                        PrintWriter err) throws ModelFormatException {
         ModelSizes sizes = ModelSizes.of(model);
-        Plan plan = plan(sizes, profileName, ctx, kvTypeName, batch);
+        Plan plan = plan(sizes, profileName, ctx, kvTypeName, batch, gpuLayers(gpuLayers));
         if (!plan.fits) {
             throw new Main.DoesNotFitException(model.path().getFileName() + " does not fit profile " + plan.profile + ":"
                     + System.lineSeparator() + "  " + String.join(System.lineSeparator() + "  ", plan.reasons));
         }
-        err.printf("[plan] profile %s | ctx %d | kv %s | predicted peak %.0f MiB%n", plan.profile, plan.ctx,
-                plan.kvType.id(), plan.predictedPeakBytes / 1048576.0);
+        err.printf("[plan] profile %s | ctx %d | kv %s | predicted peak %.0f MiB%s%n", plan.profile, plan.ctx,
+                plan.kvType.id(), plan.predictedPeakBytes / 1048576.0, plan.gpuLayers == 0 ? ""
+                        : String.format(java.util.Locale.ROOT, " | gpu layers %d, %.0f MiB on the GPU", plan.gpuLayers, plan.gpuBytes / 1048576.0));
         int trained = sizes.config.trainedContext;
         if (plan.ctx > trained) {
             err.printf("[warn] ctx %d is beyond the %d tokens the model was trained on: expect degraded text past %d%n",
@@ -65,14 +79,14 @@ final class GenerationPlan {
         return plan;
     }
 
-    private static Plan plan(ModelSizes sizes, String profileName, int ctx, String kvTypeName, int batch) {
+    private static Plan plan(ModelSizes sizes, String profileName, int ctx, String kvTypeName, int batch, int gpu) {
         KvCacheType kv = kvType(kvTypeName);
         DeviceProfile profile = profile(profileName, false);
         try {
-            if (ctx > 0) return MemoryPlanner.plan(sizes, profile, new PlanRequest(ctx, kv, batch, 0));
+            if (ctx > 0) return MemoryPlanner.plan(sizes, profile, new PlanRequest(ctx, kv, batch, 0, gpu));
             ModelConfig c = sizes.config;
-            Plan preferred = MemoryPlanner.plan(sizes, profile, new PlanRequest(Math.min(c.trainedContext, 4096), kv, batch, 0));
-            return preferred.fits ? preferred : MemoryPlanner.plan(sizes, profile, new PlanRequest(0, kv, batch, 0));
+            Plan preferred = MemoryPlanner.plan(sizes, profile, new PlanRequest(Math.min(c.trainedContext, 4096), kv, batch, 0, gpu));
+            return preferred.fits ? preferred : MemoryPlanner.plan(sizes, profile, new PlanRequest(0, kv, batch, 0, gpu));
         } catch (IllegalArgumentException e) {
             throw new Main.UsageException(e.getMessage()); // e.g. a quantized KV type the model's shape cannot take
         }

@@ -40,6 +40,9 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--kv-type", paramLabel = "T", defaultValue = "auto", description = "auto, f32, f16, q8_0 or q4_0")
     String kvType;
 
+    @Option(names = "--gpu-layers", paramLabel = "N", description = "Transformer blocks to plan on the GPU: a count, all, or auto (the plan decides from the profile; default: ${DEFAULT-VALUE})")
+    String gpuLayers = "0";
+
     @Option(names = "--json", description = "Print JSON (DESIGN.md §2 field names)")
     boolean json;
 
@@ -51,7 +54,8 @@ final class PlanCommand implements Callable<Integer> {
         ModelSizes sizes = ModelSizes.of(GgufFile.open(model));
         Plan plan;
         try {
-            plan = MemoryPlanner.plan(sizes, p, new PlanRequest(ctx == null ? 0 : ctx, kv, PlanRequest.DEFAULT_BATCH, 0));
+            plan = MemoryPlanner.plan(sizes, p, new PlanRequest(ctx == null ? 0 : ctx, kv, PlanRequest.DEFAULT_BATCH, 0,
+                    GenerationPlan.gpuLayers(gpuLayers)));
         } catch (IllegalArgumentException e) {
             throw new Main.UsageException(e.getMessage()); // e.g. a quantized KV type the model's shape cannot take
         }
@@ -87,6 +91,7 @@ final class PlanCommand implements Callable<Integer> {
         // extra fields (allowed by the contract)
         o.put("resident_weights_bytes", plan.residentWeightsBytes);
         o.put("heap_bytes", plan.heapBytes);
+        o.put("gpu_bytes", plan.gpuBytes);
         o.put("budget_bytes", plan.budgetBytes);
         o.put("kv_bytes_per_token", MemoryPlanner.kvBytesPerToken(sizes.config, plan.kvType));
         ArrayNode layers = o.putArray("weights_by_layer_bytes");
@@ -104,6 +109,7 @@ final class PlanCommand implements Callable<Integer> {
         row(out, "kv cache", plan.kvBytes);
         row(out, "compute", plan.computeBytes);
         row(out, "overhead", plan.overheadBytes);
+        if (plan.gpuLayers > 0) row(out, "gpu memory", plan.gpuBytes);
         row(out, "predicted peak", plan.predictedPeakBytes);
         row(out, "usable on device", plan.budgetBytes);
         out.println("why:");

@@ -61,6 +61,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Threads (default: all cores)")
     Integer threads;
 
+    @Option(names = "--gpu-layers", paramLabel = "N", description = "Transformer blocks resident on the GPU (Vulkan): a count, all, or auto (the plan decides from the profile; default: ${DEFAULT-VALUE})")
+    String gpuLayers = "0";
+
     @Override
     public Integer call() throws Exception {
         if (ctx < 0) throw new Main.UsageException("--ctx must be > 0, got " + ctx);
@@ -72,7 +75,9 @@ final class ServeCommand implements Callable<Integer> {
         }
         var path = modelOptions.resolve();
         GgufFile gguf = GgufFile.open(path); // read once: planned, then loaded
-        Plan plan = GenerationPlan.require(gguf, profile, ctx, kvType, SessionOptions.DEFAULT_BATCH_SIZE, spec.commandLine().getErr());
+        Plan plan = GenerationPlan.require(gguf, profile, ctx, kvType, SessionOptions.DEFAULT_BATCH_SIZE, gpuLayers,
+                spec.commandLine().getErr());
+        eb.gpuLayers(plan.gpuLayers);
         ServiceConfig cfg;
         try {
             cfg = ServiceConfig.builder(node != null ? node : MqttOptions.defaultNode()).prefix(mqtt.prefix).pool(pool)
