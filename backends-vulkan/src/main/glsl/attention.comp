@@ -8,7 +8,6 @@ layout(local_size_x = WG) in;
 
 layout(std430, binding = 0) readonly buffer KV { uint kv[]; };
 layout(std430, binding = 2) buffer Act { float a[]; };
-#include "kv.glsl"
 
 layout(push_constant) uniform Params {
     uint qOff;      // float offset of token 0's queries
@@ -17,10 +16,13 @@ layout(push_constant) uniform Params {
     uint headDim;
     uint group;     // query heads per KV head
     uint kvDim;
-    uint vBase;     // element index of the values in the KV buffer
+    uint ctx;       // positions of the cache
     uint startPos;
     float scale;
 } p;
+
+#define KV_READONLY
+#include "kv.glsl"
 
 const float NEG = -3.0e38;
 shared float qs[4 * WG];
@@ -40,9 +42,8 @@ void main() {
         uint pos = p0 + tid;
         float s = NEG;
         if (pos <= last) {
-            uint kb = pos * p.kvDim + hoff;
             float d = 0.0;
-            for (uint i = 0u; i < p.headDim; i++) d += qs[i] * kvRead(kb + i);
+            for (uint i = 0u; i < p.headDim; i++) d += qs[i] * kvLoad(0u, pos, hoff + i);
             s = d * p.scale;
         }
         red[tid] = s;
@@ -68,8 +69,7 @@ void main() {
             uint dim = tid + j * WG;
             if (dim < p.headDim) {
                 float v = acc[j] * corr;
-                uint vb = p.vBase + p0 * p.kvDim + hoff + dim;
-                for (uint i = 0u; i < n; i++) v += wts[i] * kvRead(vb + i * p.kvDim);
+                for (uint i = 0u; i < n; i++) v += wts[i] * kvLoad(1u, p0 + i, hoff + dim);
                 acc[j] = v;
             }
         }

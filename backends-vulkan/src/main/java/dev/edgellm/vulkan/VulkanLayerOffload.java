@@ -23,7 +23,7 @@ import java.util.function.Predicate;
  * RMSNorm → q/k/v matvec (+ bias, + q/k norm) → RoPE → KV store → attention → o-proj + residual → RMSNorm →
  * gate/up matvec → SwiGLU → down matvec + residual — and submitted once per batch.
  *
- * <p>Device memory of the session: a KV cache buffer per layer (keys, then values; f32 or f16), a device-local
+ * <p>Device memory of the session: a KV cache buffer per layer (keys, then values; f32, f16 or q8_0), a device-local
  * scratch buffer with every activation of a batch, and a small host-visible buffer through which the residual
  * stream and the RoPE cos/sin of the batch's positions (computed on the host in double, as {@link Rope} does
  * for the CPU) cross once each way. Weights and norm vectors are the backend's, uploaded once per model.
@@ -52,11 +52,26 @@ final class VulkanLayerOffload implements LayerOffload {
     private final String kvSuffix;
     private boolean closed;
 
+    /**
+     * One layer's GPU KV buffer: K and V of ctx positions; q8_0 as ggml's blocks split into int8 quants and fp16
+     * scales padded to whole words per position (kv.glsl), the same bytes as the CPU's rows when kvDim % 64 == 0.
+     */
+    static long kvBytesPerLayer(KvCacheType t, int ctx, int kvDim) {
+        long perPosition = switch (t) {
+            case F32 -> 4L * kvDim;
+            case F16 -> 2L * kvDim;
+            case Q8_0 -> kvDim + 4L * ((kvDim + 63) / 64);
+            default -> throw new IllegalArgumentException("no GPU KV cache of type " + t.id());
+        };
+        return 2 * ctx * perPosition;
+    }
+
     /** Why this model or KV type cannot run on the GPU at all, or null. */
     static String unsupported(ModelConfig c, KvCacheType kvType) {
-        if (kvType != KvCacheType.F16 && kvType != KvCacheType.F32) {
-            return "KV cache type " + kvType.id() + " has no GPU kernel (use f16 or f32)";
+        if (kvType != KvCacheType.F16 && kvType != KvCacheType.F32 && kvType != KvCacheType.Q8_0) {
+            return "KV cache type " + kvType.id() + " has no GPU kernel (use f16, q8_0 or f32)";
         }
+        if (kvType == KvCacheType.Q8_0 && c.kvDim() % 32 != 0) return "q8_0 KV needs a KV dimension divisible by 32";
         if (c.headDim > MAX_HEAD_DIM) return "head size " + c.headDim + " > " + MAX_HEAD_DIM;
         if (c.kvDim() % 2 != 0) return "odd KV dimension " + c.kvDim();
         return null;
@@ -81,7 +96,7 @@ final class VulkanLayerOffload implements LayerOffload {
         this.contextLength = contextLength;
         this.rope = new Rope(c, w.ropeFreqFactors);
         this.pairs = rope.pairs();
-        this.kvSuffix = kvType == KvCacheType.F16 ? "_f16" : "_f32";
+        this.kvSuffix = "_" + kvType.id();
         int dim = c.dim, qDim = c.qDim(), kvDim = c.kvDim(), hidden = c.hiddenDim;
         long perToken = 3L * dim + 2L * pairs + 2L * qDim + 2L * kvDim + 2L * hidden;
         // tokens per submission: the scratch of a batch must fit one storage buffer
@@ -101,7 +116,7 @@ final class VulkanLayerOffload implements LayerOffload {
         oAtt = oV + b * kvDim;
         oHb = oAtt + b * qDim;
         oHb2 = oHb + b * hidden;
-        long kvBytes = 2L * contextLength * kvDim * (kvType == KvCacheType.F16 ? 2 : 4);
+        long kvBytes = kvBytesPerLayer(kvType, contextLength, kvDim);
         if (kvBytes > bufferLimit) {
             throw new IllegalArgumentException("the GPU KV cache of one layer (" + kvBytes + " bytes for context "
                     + contextLength + ", " + kvType.id() + ") exceeds the " + bufferLimit + "-byte buffer limit of "
@@ -212,12 +227,11 @@ final class VulkanLayerOffload implements LayerOffload {
         rope(oQ, qDim, c.heads, n, push);
         rope(oK, kvDim, c.kvHeads, n, push);
         ctx.computeBarrier();
-        push.putInt(0, oK).putInt(4, oV).putInt(8, kvDim).putInt(12, kvDim).putInt(16, vBase()).putInt(20, startPos);
-        int lanes = kvType == KvCacheType.F16 ? kvDim / 2 : kvDim;
-        ctx.dispatch(ctx.pipeline("kv_store" + kvSuffix), kvSets[l], push, groups(lanes, 64), n);
+        push.putInt(0, oK).putInt(4, oV).putInt(8, kvDim).putInt(12, kvDim).putInt(16, contextLength).putInt(20, startPos);
+        ctx.dispatch(ctx.pipeline("kv_store" + kvSuffix), kvSets[l], push, groups(kvLanes(), 64), n);
         ctx.computeBarrier();
         push.putInt(0, oQ).putInt(4, qDim).putInt(8, oAtt).putInt(12, hd).putInt(16, c.heads / c.kvHeads)
-                .putInt(20, kvDim).putInt(24, vBase()).putInt(28, startPos).putFloat(32, (float) (1.0 / Math.sqrt(hd)));
+                .putInt(20, kvDim).putInt(24, contextLength).putInt(28, startPos).putFloat(32, (float) (1.0 / Math.sqrt(hd)));
         ctx.dispatch(ctx.pipeline("attention" + kvSuffix), kvSets[l], push, c.heads, n);
         ctx.computeBarrier();
         matVec(y.wo, oAtt, qDim, oXb2, dim, n, push);
@@ -274,7 +288,6 @@ final class VulkanLayerOffload implements LayerOffload {
             rope.cosSin(-discard, cosSin, 0);
             ioFloats.put(batch * c.dim, cosSin, 0, 2 * pairs);
             int kvDim = c.kvDim();
-            int lanes = kvType == KvCacheType.F16 ? kvDim / 2 : kvDim;
             try (MemoryStack st = MemoryStack.stackPush()) {
                 ByteBuffer push = st.calloc(VulkanContext.PUSH_BYTES).order(ByteOrder.nativeOrder());
                 ctx.begin();
@@ -284,10 +297,10 @@ final class VulkanLayerOffload implements LayerOffload {
                 // each chunk's writes after the previous chunk's reads of the same positions
                 for (int src0 = keep + discard; src0 < cached; src0 += discard) {
                     int count = Math.min(discard, cached - src0);
-                    push.putInt(0, kvDim).putInt(4, vBase()).putInt(8, c.headDim).putInt(12, pairs)
+                    push.putInt(0, kvDim).putInt(4, contextLength).putInt(8, c.headDim).putInt(12, pairs)
                             .putInt(16, rope.neox() ? 1 : 0).putInt(20, src0).putInt(24, discard).putInt(28, oCs);
                     for (int l = 0; l < layers; l++) {
-                        ctx.dispatch(ctx.pipeline("kv_shift" + kvSuffix), kvSets[l], push, groups(lanes, 64), count);
+                        ctx.dispatch(ctx.pipeline("kv_shift" + kvSuffix), kvSets[l], push, groups(kvLanes(), 64), count);
                     }
                     ctx.computeBarrier();
                 }
@@ -296,8 +309,14 @@ final class VulkanLayerOffload implements LayerOffload {
         }
     }
 
-    /** Element index of the values in a layer's KV buffer. */
-    private int vBase() { return contextLength * c.kvDim(); }
+    /** Threads per position of the store and shift kernels: each writes whole words (kv.glsl). */
+    private int kvLanes() {
+        return switch (kvType) {
+            case F16 -> c.kvDim() / 2;
+            case Q8_0 -> (c.kvDim() / 32 + 1) / 2;
+            default -> c.kvDim();
+        };
+    }
 
     private long set(Chunk ch) {
         return weightSets.computeIfAbsent(ch.buffer, g -> sets.set(g, scratch, scratch));

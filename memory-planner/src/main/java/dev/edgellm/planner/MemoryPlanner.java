@@ -49,7 +49,8 @@ public final class MemoryPlanner {
     /**
      * Device memory of {@code layers} resident GPU blocks, as the Vulkan backend allocates it: the blocks' tensors
      * (matrices in their stored format, norms and biases as f32: the file's bytes, each buffer padded to 4), and
-     * per session a KV buffer per block (K and V, ctx × kvDim × 2 or 4 bytes), a device-local scratch of one
+     * per session a KV buffer per block (K and V of ctx positions: kvDim × 4 or 2 bytes, or for q8_0 kvDim int8
+     * quants plus the fp16 scales padded to whole words), a device-local scratch of one
      * batch's activations (x, xb, xb2: dim; q, attention out: qDim; k, v: kvDim; gate, up: hidden; RoPE cos/sin:
      * ropeDim floats per token) and a host-visible buffer for the residual stream and cos/sin. The batch is
      * min(batch, ctx); a device whose buffer limit holds fewer tokens of scratch gets a smaller one.
@@ -59,7 +60,10 @@ public final class MemoryPlanner {
         ModelConfig c = m.config;
         long weights = 0;
         for (int l = 0; l < layers; l++) weights += m.layerBytes[l];
-        long kv = (long) layers * 2 * ctx * c.kvDim() * (t == KvCacheType.F32 ? 4 : 2);
+        int kvDim = c.kvDim();
+        // q8_0: int8 quants, then fp16 scales padded to whole words per position (the GPU cache layout)
+        long perPosition = t == KvCacheType.F32 ? 4L * kvDim : t == KvCacheType.F16 ? 2L * kvDim : kvDim + 4L * ((kvDim + 63) / 64);
+        long kv = (long) layers * 2 * ctx * perPosition;
         long b = Math.min(batch, ctx);
         long scratch = b * (3L * c.dim + c.ropeDim + 2L * c.qDim() + 2L * c.kvDim() + 2L * c.hiddenDim) * 4;
         long io = b * ((long) c.dim + c.ropeDim) * 4;
@@ -95,8 +99,8 @@ public final class MemoryPlanner {
         s.gpuInRam = gpuInRam;
         KvCacheType kv = req.kvType != null ? req.kvType : gpu > 0 ? KvCacheType.F16
                 : chooseAuto(s, c, req.ctx, Math.min(MIN_USEFUL_CTX, c.trainedContext));
-        if (gpu > 0 && kv != KvCacheType.F16 && kv != KvCacheType.F32) {
-            throw new IllegalArgumentException("GPU layers keep an f16 or f32 KV cache; " + kv.id() + " has no GPU kernel yet");
+        if (gpu > 0 && kv == KvCacheType.Q4_0) {
+            throw new IllegalArgumentException("GPU layers keep an f16, q8_0 or f32 KV cache; q4_0 has no GPU kernel yet");
         }
         if (kv.blockSize > 1 && c.kvDim() % kv.blockSize != 0) {
             throw new IllegalArgumentException("KV type " + kv.id() + " needs the KV dimension (" + c.kvDim()
