@@ -9,7 +9,6 @@ import dev.edgellm.SessionOptions;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
-import org.eclipse.paho.mqttv5.client.MqttClientException;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
@@ -20,7 +19,6 @@ import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 
 import java.io.IOException;
 import java.security.GeneralSecurityException;
-import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,13 +37,12 @@ import java.util.logging.Logger;
  * {@code reply_to} for v3.1.1 clients. Every accepted request gets exactly one terminal message.
  *
  * <p>The broker session survives outages (clean start off, session expiry), so QoS 1 requests published
- * while the node is away are delivered when it returns. While the connection is down the worker waits in
- * {@link #publish} (generation pauses) and goes on after the automatic reconnect; unacknowledged QoS 1
- * replies are resent by Paho from its in-memory persistence.
+ * while the node is away are delivered when it returns. Replies go out through a {@link PublishWindow}: while
+ * the connection is down the worker waits there (generation pauses) and goes on after {@link #reconnect},
+ * which resends the replies the lost connection left unacknowledged.
  */
 public final class MqttService implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger("dev.edgellm.mqtt");
-    private static final int WINDOW = 16; // QoS 1 publishes in flight before the worker waits for PUBACKs
 
     private final Model model;
     private final String modelName;
@@ -67,24 +64,8 @@ public final class MqttService implements AutoCloseable {
     private final java.util.concurrent.ExecutorService replier;
     private final Thread worker;
     private final Object runLock = new Object();
-    /** Our QoS 1 publishes not yet acknowledged; resent on a new connection after an outage. */
-    private final ArrayDeque<Pending> inflight = new ArrayDeque<>();
-
-    private static final class Pending {
-        final String topic;
-        final MqttMessage message;
-        IMqttToken token;
-
-        Pending(String topic, MqttMessage message, IMqttToken token) {
-            this.topic = topic;
-            this.message = message;
-            this.token = token;
-        }
-
-        boolean acknowledged() {
-            return token.isComplete() && token.getException() == null;
-        }
-    }
+    /** Every reply (chunks, terminal messages) is published through it, on the current {@link #client}. */
+    private final PublishWindow window;
     /** Client-given ids already accepted (bounded): a QoS 1 redelivery is not run twice. */
     private final Map<String, Boolean> seen = new LinkedHashMap<>(256, 0.75f, false) {
         private static final long serialVersionUID = 1L;
@@ -147,6 +128,7 @@ public final class MqttService implements AutoCloseable {
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "edgellm-mqtt-timer"));
         this.replier = Executors.newSingleThreadExecutor(r -> daemon(r, "edgellm-mqtt-replier"));
         this.worker = daemon(this::workLoop, "edgellm-mqtt-worker");
+        this.window = new PublishWindow(() -> client, () -> closed, stats);
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -196,12 +178,7 @@ public final class MqttService implements AutoCloseable {
             }
             throw e;
         }
-        synchronized (inflight) {
-            for (Pending p : inflight) {
-                if (!p.acknowledged()) p.token = c.publish(p.topic, p.message);
-            }
-            inflight.notifyAll();
-        }
+        window.resendOn(c);
     }
 
     /** Reconnects with backoff (0.5 s doubling to 30 s) until connected or closed. */
@@ -312,7 +289,7 @@ public final class MqttService implements AutoCloseable {
             stats.errors.incrementAndGet();
             LOG.fine(() -> "rejected request " + id + ": " + e.getMessage());
             byte[] reply = Replies.bytes(Replies.error(id, 0, cfg.nodeId, e.code(), e.getMessage()));
-            offReplierThread(() -> publish(to, corr, reply, true));
+            offReplierThread(() -> window.publish(to, corr, reply, true));
             return;
         }
         String to = responseTopic != null ? responseTopic : req.replyTo();
@@ -336,7 +313,7 @@ public final class MqttService implements AutoCloseable {
             stats.busy.incrementAndGet();
             String why = closed ? "node is shutting down" : "queue is full (" + cfg.queueCapacity + " waiting); retry later";
             byte[] reply = Replies.bytes(Replies.error(id, 0, cfg.nodeId, "busy", why));
-            offReplierThread(() -> publish(to, corr, reply, true));
+            offReplierThread(() -> window.publish(to, corr, reply, true));
             return;
         }
         statusDirty = true;
@@ -408,7 +385,7 @@ public final class MqttService implements AutoCloseable {
             GenerationResult r = session.generate(j.request.generation(), (delta, token) -> {
                 // generate() clears the session's cancel flag when it starts, so re-assert ours per token
                 if (j.cancelRequested || j.timedOut || j.shutdown) session.cancel();
-                if (stream && !delta.isEmpty()) publish(j.replyTopic, j.correlation, Replies.chunk(j.id, j.seq++, delta), false);
+                if (stream && !delta.isEmpty()) window.publish(j.replyTopic, j.correlation, Replies.chunk(j.id, j.seq++, delta), false);
             });
             long end = System.nanoTime();
             ObjectNode t;
@@ -426,16 +403,16 @@ public final class MqttService implements AutoCloseable {
             Replies.timings(t, queueMs, queueMs + r.timings().ttftMs, r.timings().decodeTokensPerSecond(), totalMs);
             stats.served.incrementAndGet();
             stats.recordLatency(totalMs);
-            publish(j.replyTopic, j.correlation, Replies.bytes(t), true);
+            window.publish(j.replyTopic, j.correlation, Replies.bytes(t), true);
         } catch (IllegalArgumentException e) {
             // the prompt does not fit the node's planned context (or is empty): the request's fault, not the node's
             stats.errors.incrementAndGet();
             String code = e.getMessage() != null && e.getMessage().contains("context") ? "does_not_fit" : "bad_request";
-            publish(j.replyTopic, j.correlation, Replies.bytes(Replies.error(j.id, j.seq, cfg.nodeId, code, e.getMessage())), true);
+            window.publish(j.replyTopic, j.correlation, Replies.bytes(Replies.error(j.id, j.seq, cfg.nodeId, code, e.getMessage())), true);
         } catch (RuntimeException | Error e) {
             stats.errors.incrementAndGet();
             LOG.log(Level.SEVERE, "request " + j.id + " failed", e);
-            publish(j.replyTopic, j.correlation, Replies.bytes(Replies.error(j.id, j.seq, cfg.nodeId, "internal",
+            window.publish(j.replyTopic, j.correlation, Replies.bytes(Replies.error(j.id, j.seq, cfg.nodeId, "internal",
                     e.getClass().getSimpleName() + (e.getMessage() != null ? ": " + e.getMessage() : ""))), true);
             if (e instanceof Error && !(e instanceof OutOfMemoryError)) throw (Error) e;
         } finally {
@@ -456,67 +433,7 @@ public final class MqttService implements AutoCloseable {
         Replies.timings(t, waited, 0, 0, waited);
         if (j.shutdown) stats.errors.incrementAndGet();
         else stats.served.incrementAndGet();
-        publish(j.replyTopic, j.correlation, Replies.bytes(t), true);
-    }
-
-    /**
-     * Publishes at QoS 1. Paho refuses more publishes than the broker's Receive Maximum in flight, so the
-     * publisher waits for the oldest PUBACK past {@link #WINDOW}. While disconnected it retries until the
-     * reconnect (chunks for up to a minute, terminal messages ({@code essential}) for ten), so no reply is
-     * lost to a broker restart.
-     */
-    private void publish(String topic, byte[] correlation, byte[] payload, boolean essential) {
-        MqttMessage m = new MqttMessage(payload);
-        m.setQos(1);
-        if (correlation != null) {
-            MqttProperties p = new MqttProperties();
-            p.setCorrelationData(correlation);
-            m.setProperties(p);
-        }
-        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(essential ? 600 : 60);
-        synchronized (inflight) {
-            while (true) {
-                MqttAsyncClient c = client;
-                try {
-                    while (!inflight.isEmpty() && inflight.peekFirst().acknowledged()) inflight.pollFirst();
-                    if (inflight.size() >= WINDOW) {
-                        if (System.nanoTime() > giveUp || (closed && !c.isConnected())) throw new MqttException(MqttClientException.REASON_CODE_CLIENT_TIMEOUT);
-                        Pending first = inflight.peekFirst();
-                        if (c.isConnected() && first.token.isComplete()) {
-                            first.token = c.publish(first.topic, first.message); // failed with a lost connection
-                        } else if (c.isConnected()) {
-                            inflight.wait(1); // not waitForCompletion: let other publishers have the lock meanwhile
-                        } else {
-                            inflight.wait(50); // disconnected: connectNew() resends and wakes us
-                        }
-                        continue;
-                    }
-                    inflight.addLast(new Pending(topic, m, c.publish(topic, m)));
-                    return;
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return;
-                } catch (MqttException e) {
-                    int rc = e.getReasonCode();
-                    boolean retry = rc == MqttClientException.REASON_CODE_MAX_INFLIGHT
-                            || rc == MqttClientException.REASON_CODE_CLIENT_NOT_CONNECTED
-                            || rc == MqttClientException.REASON_CODE_DISCONNECTED_BUFFER_FULL
-                            || rc == MqttClientException.REASON_CODE_CONNECT_IN_PROGRESS
-                            || rc == MqttClientException.REASON_CODE_CLIENT_TIMEOUT;
-                    if (!retry || System.nanoTime() > giveUp || (closed && !client.isConnected())) {
-                        stats.publishFailures.incrementAndGet();
-                        LOG.warning("could not publish to " + topic + ": " + e);
-                        return;
-                    }
-                    try {
-                        inflight.wait(rc == MqttClientException.REASON_CODE_MAX_INFLIGHT ? 1 : 50);
-                    } catch (InterruptedException ie) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    }
-                }
-            }
-        }
+        window.publish(j.replyTopic, j.correlation, Replies.bytes(t), true);
     }
 
     private ObjectNode offlineStatus() {
