@@ -37,6 +37,10 @@ public final class VulkanBackend implements Backend {
     private static final Logger LOG = Logger.getLogger(VulkanBackend.class.getName());
     /** Workgroups per dispatch dimension every device supports (maxComputeWorkGroupCount >= 65535). */
     static final int MAX_GROUPS = 65535;
+    /** Tile of matmul.comp: rows × tokens per work group. */
+    static final int MATMUL_ROWS = 16, MATMUL_TOKENS = 8;
+    /** Batches of at least this many tokens use the tiled kernel. */
+    static final int MATMUL_MIN_TOKENS = 2;
 
     private static final Map<GgmlType, String> KERNELS = Map.of(
             GgmlType.F32, "matvec_f32", GgmlType.F16, "matvec_f16", GgmlType.Q8_0, "matvec_q8_0",
@@ -222,19 +226,29 @@ public final class VulkanBackend implements Backend {
 
     /**
      * Records {@code y[t] = w · x[t]} for {@code tokens} tokens: x and y are float offsets and strides in the
-     * buffers that {@code setOf} binds next to each weight chunk (bindings 1 and 2).
+     * buffers that {@code setOf} binds next to each weight chunk (bindings 1 and 2). One token runs the matvec
+     * kernel (a work group per row); more run the tiled matmul kernel (16 rows × 8 tokens per work group, each
+     * weight dequantized once per tile).
      */
     void recordMatVec(TensorData w, Prepared p, ToLongFunction<Chunk> setOf, ByteBuffer push, int xOff, int xStride,
                       int yOff, int yStride, int tokens) {
         int n = (int) w.info().rowLength();
-        long pipeline = ctx.pipeline(p.kernel);
+        boolean tiled = tokens >= MATMUL_MIN_TOKENS;
+        long pipeline = ctx.pipeline(tiled ? p.kernel.replace("matvec_", "matmul_") : p.kernel);
+        int rowsPerDispatch = tiled ? MAX_GROUPS * MATMUL_ROWS : MAX_GROUPS;
         for (Chunk c : p.chunks) {
             long set = setOf.applyAsLong(c);
-            for (int r0 = 0; r0 < c.rows; r0 += MAX_GROUPS) {
-                int count = Math.min(MAX_GROUPS, c.rows - r0);
+            for (int r0 = 0; r0 < c.rows; r0 += rowsPerDispatch) {
+                int count = Math.min(rowsPerDispatch, c.rows - r0);
                 push.putInt(0, n).putInt(4, w.rowBytes()).putInt(8, r0).putInt(12, c.firstRow + r0)
-                        .putInt(16, xOff).putInt(20, xStride).putInt(24, yOff).putInt(28, yStride);
-                ctx.dispatch(pipeline, set, push, count, tokens);
+                        .putInt(16, xOff).putInt(20, xStride).putInt(24, yOff).putInt(28, yStride)
+                        .putInt(32, count).putInt(36, tokens);
+                if (tiled) {
+                    ctx.dispatch(pipeline, set, push, (count + MATMUL_ROWS - 1) / MATMUL_ROWS,
+                            (tokens + MATMUL_TOKENS - 1) / MATMUL_TOKENS);
+                } else {
+                    ctx.dispatch(pipeline, set, push, count, tokens);
+                }
             }
         }
     }
