@@ -43,6 +43,32 @@ class PlanCommandTest {
         assertEquals(474848, sum);
     }
 
+    /** GPU layers: the planned device memory, host KV only for the CPU blocks, auto from the profile, bad values. */
+    @Test
+    void gpuLayersArePlanned() throws Exception {
+        ObjectMapper om = new ObjectMapper();
+        JsonNode cpu = om.readTree(run(0, "plan", "-m", MODEL, "--profile", "rpi5-4gb", "--ctx", "512", "--json")[0]);
+        JsonNode gpu = om.readTree(run(0, "plan", "-m", MODEL, "--profile", "rpi5-4gb", "--ctx", "512", "--gpu-layers", "3", "--json")[0]);
+        assertEquals(3, gpu.get("gpu_layers").asInt());
+        assertEquals(0, cpu.get("gpu_bytes").asLong());
+        // host KV keeps 2 of 5 blocks: 2 x (512 x 32 x 2 + 16) x 2 + 3 empty arrays x 2 x 16 + 2 x 40 (outer arrays)
+        assertEquals(2 * 2 * (512 * 32 * 2 + 16) + 3 * 2 * 16 + 2 * 40, gpu.get("kv_bytes").asLong());
+        long layers = 0;
+        for (int l = 0; l < 3; l++) layers += gpu.get("weights_by_layer_bytes").get(l).asLong();
+        long kv = 3L * 2 * 512 * 32 * 2;
+        long scratch = 256L * (3 * 64 + 8 + 2 * 64 + 2 * 32 + 2 * 172) * 4, io = 256L * (64 + 8) * 4;
+        assertEquals(layers + kv + scratch + io, gpu.get("gpu_bytes").asLong(), "weights of 3 blocks + their f16 KV + scratch + io");
+        // the Pi's profile has a GPU on unified memory: the GPU memory is part of the peak
+        assertEquals(gpu.get("resident_weights_bytes").asLong() + gpu.get("kv_bytes").asLong() + gpu.get("compute_bytes").asLong()
+                + gpu.get("overhead_bytes").asLong() + gpu.get("gpu_bytes").asLong(), gpu.get("predicted_peak_bytes").asLong());
+        JsonNode all = om.readTree(run(0, "plan", "-m", MODEL, "--profile", "jetson-orin-nano-8gb", "--gpu-layers", "auto", "--json")[0]);
+        assertEquals(5, all.get("gpu_layers").asInt(), "auto: offload pays on the Orin profile");
+        JsonNode none = om.readTree(run(0, "plan", "-m", MODEL, "--profile", "rpi5-4gb", "--gpu-layers", "auto", "--json")[0]);
+        assertEquals(0, none.get("gpu_layers").asInt(), "auto: it does not on a Pi 5");
+        assertTrue(run(2, "plan", "-m", MODEL, "--gpu-layers", "-3")[1].contains("--gpu-layers must be a count >= 0, all or auto"));
+        assertTrue(run(2, "plan", "-m", MODEL, "--gpu-layers", "2", "--kv-type", "q4_0")[1].contains("q4_0 has no GPU kernel"));
+    }
+
     @Test
     void tableExplainsTheChoices() {
         String out = run(0, "plan", "-m", MODEL, "--profile", "android-midrange-6gb")[0];
