@@ -42,6 +42,43 @@ float wAt(uint row, uint i) {
     int q = int(lo | (hi << 4)) - 32;
     return f16(p0 + 208u) * float(s8(p0 + 192u + 2u * j + (l >> 4))) * float(q);
 }
+#elif defined(TYPE_Q4_1)
+float wAt(uint row, uint i) {
+    uint p0 = row + (i >> 5) * 20u, j = i & 31u;
+    uint q = j < 16u ? u8(p0 + 4u + j) & 15u : u8(p0 + 4u + j - 16u) >> 4;
+    return f16(p0) * float(q) + f16(p0 + 2u);
+}
+#elif defined(TYPE_Q5_0) || defined(TYPE_Q5_1)
+float wAt(uint row, uint i) {
+#if defined(TYPE_Q5_0)
+    uint p0 = row + (i >> 5) * 22u, qh = p0 + 2u;
+#else
+    uint p0 = row + (i >> 5) * 24u, qh = p0 + 4u;
+#endif
+    uint j = i & 31u;
+    uint q = j < 16u ? u8(qh + 4u + j) & 15u : u8(qh + 4u + j - 16u) >> 4;
+    q |= ((u8(qh + (j >> 3)) >> (j & 7u)) & 1u) << 4;
+#if defined(TYPE_Q5_0)
+    return f16(p0) * float(int(q) - 16);
+#else
+    return f16(p0) * float(q) + f16(p0 + 2u);
+#endif
+}
+#elif defined(TYPE_Q5_K)
+float wAt(uint row, uint i) {
+    uint p0 = row + (i >> 8) * 176u, r = i & 255u, s = r >> 5, l = r & 31u;
+    uint sc, mn;
+    if (s < 4u) {
+        sc = u8(p0 + 4u + s) & 63u;
+        mn = u8(p0 + 8u + s) & 63u;
+    } else {
+        uint lo = u8(p0 + 8u + s);
+        sc = (lo & 15u) | ((u8(p0 + s) >> 6) << 4);
+        mn = (lo >> 4) | ((u8(p0 + 4u + s) >> 6) << 4);
+    }
+    uint q = ((u8(p0 + 48u + 32u * (s >> 1) + l) >> (4u * (s & 1u))) & 15u) | (((u8(p0 + 16u + l) >> s) & 1u) << 4);
+    return f16(p0) * float(sc) * float(q) - f16(p0 + 2u) * float(mn);
+}
 #else
 #error "define one TYPE_*"
 #endif

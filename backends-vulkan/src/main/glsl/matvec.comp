@@ -107,6 +107,76 @@ float unitDot(uint row, uint u, uint xb) {
     float d = f16(p0 + 208u);
     return d * float(s8(p0 + 192u + 2u * j)) * s0 + d * float(s8(p0 + 193u + 2u * j)) * s1;
 }
+#elif defined(TYPE_Q4_1)
+// block: fp16 d, fp16 m, u8 qs[16] (nibbles as Q4_0); x = d * q + m
+const uint UNIT = 32u;
+float unitDot(uint row, uint u, uint xb) {
+    uint p0 = row + u * 20u;
+    uint o = xb + u * 32u;
+    float sqx = 0.0, sx = 0.0;
+    for (uint j = 0u; j < 16u; j++) {
+        uint q = u8(p0 + 4u + j);
+        float a = x[o + j], b = x[o + j + 16u];
+        sqx += float(q & 15u) * a + float(q >> 4) * b;
+        sx += a + b;
+    }
+    return f16(p0) * sqx + f16(p0 + 2u) * sx;
+}
+#elif defined(TYPE_Q5_0) || defined(TYPE_Q5_1)
+// Q5_0 block (22 bytes): fp16 d, u32 qh, u8 qs[16]; x = d * (q - 16).
+// Q5_1 block (24 bytes): fp16 d, fp16 m, u32 qh, u8 qs[16]; x = d * q + m.
+// Nibbles as Q4_0; the 5th bit of element j is bit j of qh (read bytewise: qh is not word aligned).
+#if defined(TYPE_Q5_0)
+const uint BLOCK = 22u, QH = 2u;
+#else
+const uint BLOCK = 24u, QH = 4u;
+#endif
+const uint UNIT = 32u;
+float unitDot(uint row, uint u, uint xb) {
+    uint p0 = row + u * BLOCK;
+    uint qh = u8(p0 + QH) | (u8(p0 + QH + 1u) << 8) | (u8(p0 + QH + 2u) << 16) | (u8(p0 + QH + 3u) << 24);
+    uint o = xb + u * 32u;
+    float sqx = 0.0, sx = 0.0;
+    for (uint j = 0u; j < 16u; j++) {
+        uint q = u8(p0 + QH + 4u + j);
+        float a = x[o + j], b = x[o + j + 16u];
+        sqx += float((q & 15u) | (((qh >> j) & 1u) << 4)) * a + float((q >> 4) | (((qh >> (j + 16u)) & 1u) << 4)) * b;
+        sx += a + b;
+    }
+#if defined(TYPE_Q5_0)
+    return f16(p0) * (sqx - 16.0 * sx);
+#else
+    return f16(p0) * sqx + f16(p0 + 2u) * sx;
+#endif
+}
+#elif defined(TYPE_Q5_K)
+// super-block of 256 in 176 bytes: as Q4_K (fp16 d, fp16 dmin, u8 scales[12], then u8 qh[32], u8 qs[128]) plus a
+// 5th bit per element: element 32 s + l has bit s of qh[l], worth 16
+const uint UNIT = 32u;
+float unitDot(uint row, uint u, uint xb) {
+    uint blk = u >> 3, s = u & 7u;
+    uint p0 = row + blk * 176u;
+    uint sc, mn;
+    if (s < 4u) {
+        sc = u8(p0 + 4u + s) & 63u;
+        mn = u8(p0 + 8u + s) & 63u;
+    } else {
+        uint lo = u8(p0 + 8u + s);
+        sc = (lo & 15u) | ((u8(p0 + s) >> 6) << 4);
+        mn = (lo >> 4) | ((u8(p0 + 4u + s) >> 6) << 4);
+    }
+    uint q = p0 + 48u + 32u * (s >> 1);
+    uint shift = 4u * (s & 1u);
+    uint o = xb + u * 32u;
+    float sqx = 0.0, sx = 0.0;
+    for (uint l = 0u; l < 32u; l++) {
+        float xv = x[o + l];
+        uint v = ((u8(q + l) >> shift) & 15u) | (((u8(p0 + 16u + l) >> s) & 1u) << 4);
+        sqx += float(v) * xv;
+        sx += xv;
+    }
+    return f16(p0) * float(sc) * sqx - f16(p0 + 2u) * float(mn) * sx;
+}
 #else
 #error "define one TYPE_*"
 #endif

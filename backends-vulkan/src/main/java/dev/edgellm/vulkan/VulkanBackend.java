@@ -28,7 +28,7 @@ import java.util.logging.Logger;
  * copies its activations into a host-visible buffer, runs one submission and copies the result back;
  * weights are uploaded once per tensor on first use and stay on the device. Tensors larger than
  * {@code maxStorageBufferRange} are split into chunks of whole rows (one buffer and one descriptor set
- * each). Types without a kernel (anything but F32, F16, Q8_0, Q4_0, Q4_K, Q6_K) run the scalar reference on
+ * each). Types without a kernel (BF16, Q2_K, Q3_K) run the scalar reference on
  * the CPU for that tensor, with one log line. Attention, RoPE and embeddings stay on the CPU.
  *
  * <p>Calls are serialised ({@code synchronized}): one submission in flight at a time.
@@ -44,7 +44,9 @@ public final class VulkanBackend implements Backend {
 
     private static final Map<GgmlType, String> KERNELS = Map.of(
             GgmlType.F32, "matvec_f32", GgmlType.F16, "matvec_f16", GgmlType.Q8_0, "matvec_q8_0",
-            GgmlType.Q4_0, "matvec_q4_0", GgmlType.Q4_K, "matvec_q4_k", GgmlType.Q6_K, "matvec_q6_k");
+            GgmlType.Q4_0, "matvec_q4_0", GgmlType.Q4_1, "matvec_q4_1", GgmlType.Q5_0, "matvec_q5_0",
+            GgmlType.Q5_1, "matvec_q5_1", GgmlType.Q4_K, "matvec_q4_k", GgmlType.Q5_K, "matvec_q5_k",
+            GgmlType.Q6_K, "matvec_q6_k");
 
     /** Row range of a tensor in one device buffer; its descriptor set is valid for one IO generation. */
     static final class Chunk {

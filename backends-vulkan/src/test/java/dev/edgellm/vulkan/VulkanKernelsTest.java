@@ -44,7 +44,7 @@ class VulkanKernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(names = {"F32", "F16", "Q8_0", "Q4_0", "Q4_K", "Q6_K", "Q5_K"})
+    @EnumSource(names = {"F32", "F16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K", "Q3_K"})
     void matVecAndMatMulMatchTheScalarReference(GgmlType type) {
         Random rnd = new Random(type.ordinal() * 131L + 3);
         int bs = type.blockSize;
@@ -54,7 +54,7 @@ class VulkanKernelsTest {
                 TensorData w = randomTensor(type, n, rows, rnd);
                 for (VulkanBackend b : new VulkanBackend[] {plain, chunked}) {
                     checkMatVec(b, w, n, rows, rnd);
-                    for (int batch : new int[] {1, 2, 5}) checkMatMul(b, w, n, rows, batch, rnd);
+                    for (int batch : new int[] {1, 2, 5, 19}) checkMatMul(b, w, n, rows, batch, rnd);
                 }
             }
         }
