@@ -31,7 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Resident GPU layers on random-weight models with real shapes: the llama-110m preset of
  * {@code shared/bench/gen_gguf.py} (width 768 = 3 × 256, so K-quants stay K-quants) at
- * {@value LlamaCppParityTest#LAYERS} layers, in Q4_0 and in the llama.cpp-like Q4_K_M mix (Q4_K plus Q6_K).
+ * {@value LlamaCppParityTest#LAYERS} layers, in Q4_0 and in the llama.cpp-like Q4_K_M mix (Q4_K plus Q6_K), and
+ * qwen2-0.5b "Q4_K" (mostly Q5_0 and Q8_0: width 896; attention biases, NEOX RoPE).
  * For all blocks and for one block on the GPU (default f16 KV cache), the sequence the CPU backend generates
  * greedily is fed to the GPU model token by token, and at every step:
  * <ul>
@@ -45,7 +46,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class VulkanOffloadParityTest {
     static final int STEPS = 16;
     static final double MAX_REL_DELTA = 1e-3;
-    static final String[][] MODELS = {{"llama-110m", "q4_0"}, {"llama-110m", "q4_k_m"}};
+    /** preset, type, GPU layers to try (-1 = all). qwen2-0.5b brings attention biases, NEOX RoPE and Q5_0/Q8_0. */
+    static final String[][] MODELS = {{"llama-110m", "q4_0", "-1,1"}, {"llama-110m", "q4_k_m", "-1,1"}, {"qwen2-0.5b", "q4_k", "-1"}};
 
     @TestFactory
     List<DynamicTest> gpuLayersMatchTheCpu() throws Exception {
@@ -59,8 +61,10 @@ class VulkanOffloadParityTest {
         for (String[] m : MODELS) specs.add(LlamaCppParityTest.benchModel(bench, m[0], m[1]));
         Map<String, Path> files = LlamaCppParityTest.generateModels(specs, LlamaCppParityTest.cacheDir().resolve("parity"));
         List<DynamicTest> tests = new ArrayList<>();
+        int i = 0;
         for (Map.Entry<String, Path> e : files.entrySet()) {
-            for (int gpuLayers : new int[] {-1, 1}) {
+            for (String g : MODELS[i++][2].split(",")) {
+                int gpuLayers = Integer.parseInt(g);
                 tests.add(DynamicTest.dynamicTest(e.getKey() + ", gpu layers " + (gpuLayers < 0 ? "all" : gpuLayers),
                         () -> compare(e.getKey(), e.getValue(), gpuLayers)));
             }
