@@ -15,8 +15,9 @@ import java.util.Map;
  * Detects the {@code local} profile from Linux/Android pseudo-files: /proc/meminfo (MemTotal, MemAvailable),
  * the cgroup v2 {@code memory.max} or v1 {@code memory.limit_in_bytes} of this process (containers),
  * /proc/cpuinfo feature flags, per-core {@code cpu_capacity} (big.LITTLE) and a short copy loop for
- * bandwidth. Files that are missing (macOS, Windows) fall back to what the JVM knows; nothing here throws
- * for an unusual system. Vulkan properties are not read yet (there is no Vulkan backend in this build).
+ * bandwidth, and on request the GPU through a {@link GpuProbe} found with {@link java.util.ServiceLoader}
+ * (the Vulkan backend's device properties). Files that are missing (macOS, Windows) fall back to what the JVM
+ * knows; nothing here throws for an unusual system.
  */
 public final class LocalDetector {
     /** cgroup "no limit" values are 2^63 rounded down to a page; anything this large is no limit. */
@@ -28,9 +29,42 @@ public final class LocalDetector {
     private LocalDetector() {
     }
 
-    /** Detects this machine; {@code measureBandwidth} adds a ~0.1 s copy over 64 MiB of heap. */
+    /** Detects this machine; {@code measureBandwidth} adds a ~0.1 s copy over 64 MiB of heap. No GPU probe. */
     public static DeviceProfile detect(boolean measureBandwidth) {
-        return detect(Paths.get("/"), Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory(), measureBandwidth);
+        return detect(measureBandwidth, false);
+    }
+
+    /** As {@link #detect(boolean)}; {@code probeGpu} also asks the {@link GpuProbe} providers (may load a driver). */
+    public static DeviceProfile detect(boolean measureBandwidth, boolean probeGpu) {
+        DeviceProfile p = detect(Paths.get("/"), Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory(), measureBandwidth);
+        return probeGpu ? withGpu(p, java.util.ServiceLoader.load(GpuProbe.class, LocalDetector.class.getClassLoader())) : p;
+    }
+
+    /**
+     * {@code p} with the first GPU a probe reports, and a source note saying which probe answered (or that none
+     * did). A probe that throws or fails to load counts as no GPU.
+     */
+    static DeviceProfile withGpu(DeviceProfile p, Iterable<GpuProbe> probes) {
+        DeviceProfile.Gpu gpu = null;
+        String note = "no GPU probe on the class path (the Vulkan backend provides one)";
+        try {
+            for (GpuProbe probe : probes) {
+                note = probe.getClass().getSimpleName() + ": no usable GPU";
+                gpu = probe.detect();
+                if (gpu != null) {
+                    note = probe.getClass().getSimpleName() + ": " + gpu.name + ", Vulkan " + gpu.vulkan
+                            + (gpu.unifiedMemory ? ", unified memory" : ", own memory");
+                    break;
+                }
+            }
+        } catch (RuntimeException | LinkageError e) { // ServiceConfigurationError, a broken driver binding
+            note = "GPU probe failed: " + e;
+            gpu = null;
+        }
+        Map<String, String> sources = new LinkedHashMap<>(p.sources());
+        sources.put("gpu", note);
+        return new DeviceProfile(p.id(), p.name(), p.ramTotalBytes(), p.ramUsableBytes(), p.heapLimitBytes(),
+                p.bandwidthPeakGBs(), p.bandwidthEffectiveGBs(), p.bigCores(), p.littleCores(), p.isa(), gpu, sources);
     }
 
     /**

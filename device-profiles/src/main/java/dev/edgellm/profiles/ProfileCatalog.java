@@ -45,10 +45,10 @@ public final class ProfileCatalog {
         return n;
     }
 
-    /** This machine with measured memory bandwidth, detected once (see {@link LocalDetector}). */
+    /** This machine with measured memory bandwidth and its GPU (if a probe is present), detected once. */
     public DeviceProfile local() {
         DeviceProfile l = localMeasured;
-        if (l == null) localMeasured = l = LocalDetector.detect(true);
+        if (l == null) localMeasured = l = LocalDetector.detect(true, true);
         return l;
     }
 
@@ -71,9 +71,25 @@ public final class ProfileCatalog {
         return get(id, true);
     }
 
-    /** As {@link #get(String)}; {@code local} skips the bandwidth measurement unless {@code measureBandwidth}. */
+    /**
+     * As {@link #get(String)}; {@code local} skips the bandwidth measurement and the GPU probe unless
+     * {@code measureBandwidth}.
+     */
     public DeviceProfile get(String id, boolean measureBandwidth) {
-        if (LOCAL.equals(id)) return measureBandwidth ? local() : localForFit();
+        return get(id, measureBandwidth, measureBandwidth);
+    }
+
+    /**
+     * As {@link #get(String)}, choosing what {@code local} detects: the bandwidth measurement and the GPU probe
+     * (which may load a GPU driver: only when the plan needs the GPU, e.g. {@code --gpu-layers auto}).
+     */
+    public DeviceProfile get(String id, boolean measureBandwidth, boolean probeGpu) {
+        if (LOCAL.equals(id)) {
+            if (measureBandwidth && probeGpu) return local();
+            DeviceProfile fit = localForFit();
+            return probeGpu ? LocalDetector.withGpu(fit, java.util.ServiceLoader.load(GpuProbe.class, ProfileCatalog.class.getClassLoader()))
+                    : measureBandwidth ? LocalDetector.detect(true) : fit;
+        }
         DeviceProfile p = profiles.get(id);
         if (p == null) throw new UnknownProfileException(id, names());
         return p;

@@ -99,6 +99,30 @@ class ProfilesTest {
         assertEquals(2, p.bigCores());
     }
 
+    /** The GPU comes from the first probe that reports one; none, a null answer or a failing probe: no GPU. */
+    @Test
+    void gpuComesFromAProbe() {
+        DeviceProfile base = LocalDetector.detect(root, 2, 1L << 30, false);
+        DeviceProfile.Gpu orin = new DeviceProfile.Gpu("Orin (nvgpu)", "1.3.260", true, 1L << 32, 1L << 32, "yes", "yes",
+                "32 wide", true, "test evidence");
+        GpuProbe none = () -> null, some = () -> orin;
+        GpuProbe broken = () -> { throw new IllegalStateException("driver exploded"); };
+
+        DeviceProfile p = LocalDetector.withGpu(base, List.of(none, some));
+        assertEquals("Orin (nvgpu)", p.gpu().name);
+        assertTrue(p.gpu().offloadPays);
+        assertTrue(p.sources().get("gpu").contains("Orin (nvgpu), Vulkan 1.3.260, unified memory"), p.sources().get("gpu"));
+        assertEquals(base.ramUsableBytes(), p.ramUsableBytes(), "everything else unchanged");
+
+        DeviceProfile empty = LocalDetector.withGpu(base, List.of());
+        assertEquals(null, empty.gpu());
+        assertTrue(empty.sources().get("gpu").startsWith("no GPU probe"), empty.sources().get("gpu"));
+        assertEquals(null, LocalDetector.withGpu(base, List.of(none)).gpu());
+        DeviceProfile failed = LocalDetector.withGpu(base, List.of(broken, some));
+        assertEquals(null, failed.gpu());
+        assertTrue(failed.sources().get("gpu").contains("driver exploded"), failed.sources().get("gpu"));
+    }
+
     @Test
     void detectsThisMachine() {
         DeviceProfile p = ProfileCatalog.builtin().local();

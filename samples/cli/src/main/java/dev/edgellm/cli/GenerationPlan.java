@@ -49,8 +49,13 @@ final class GenerationPlan {
      * this machine's bandwidth (for its tok/s estimate): a run's fit does not need it.
      */
     static DeviceProfile profile(String name, boolean measureBandwidth) {
+        return profile(name, measureBandwidth, measureBandwidth);
+    }
+
+    /** As {@link #profile(String, boolean)}; {@code probeGpu}: {@code local} asks the GPU backend (--gpu-layers auto). */
+    static DeviceProfile profile(String name, boolean measureBandwidth, boolean probeGpu) {
         try {
-            return ProfileCatalog.builtin().get(name, measureBandwidth);
+            return ProfileCatalog.builtin().get(name, measureBandwidth, probeGpu);
         } catch (ProfileCatalog.UnknownProfileException e) {
             throw new Main.UsageException(e.getMessage());
         }
@@ -81,7 +86,7 @@ final class GenerationPlan {
 
     private static Plan plan(ModelSizes sizes, String profileName, int ctx, String kvTypeName, int batch, int gpu) {
         KvCacheType kv = kvType(kvTypeName);
-        DeviceProfile profile = profile(profileName, false);
+        DeviceProfile profile = profile(profileName, false, gpu == PlanRequest.GPU_AUTO);
         try {
             if (ctx > 0) return MemoryPlanner.plan(sizes, profile, new PlanRequest(ctx, kv, batch, 0, gpu));
             ModelConfig c = sizes.config;
