@@ -1,6 +1,7 @@
 package dev.edgellm.simd;
 
 import dev.edgellm.kv.KvCache;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -90,7 +91,7 @@ final class Attention {
                 for (int g = 0; g < group; g++) {
                     int o = outOff + (h0 + g) * headDim;
                     float s = Vec.dot(kf, 0, q, qOff + (h0 + g) * headDim, headDim) * scale;
-                    axpy(weigh(s, g, t, out, o, headDim, m, l), vf, out, o, headDim);
+                    axpy(weigh(s, g, t, out, o, headDim, m, l), vf, 0, out, o, headDim);
                 }
             }
             end(group, out, outOff + h0 * headDim, headDim, l);
@@ -119,14 +120,147 @@ final class Attention {
         for (; i < n; i++) dst[i] = Float.float16ToFloat(src[off + i]);
     }
 
-    /** out[o ..] += w · v[0 .. n). */
-    static void axpy(float w, float[] v, float[] out, int o, int n) {
+    /** out[o ..] += w · v[vOff .. vOff + n). */
+    static void axpy(float w, float[] v, int vOff, float[] out, int o, int n) {
         int i = 0;
         for (; i + L <= n; i += L) {
-            FloatVector.fromArray(F, v, i).fma(FloatVector.broadcast(F, w), FloatVector.fromArray(F, out, o + i))
+            FloatVector.fromArray(F, v, vOff + i).fma(FloatVector.broadcast(F, w), FloatVector.fromArray(F, out, o + i))
                     .intoArray(out, o + i);
         }
-        for (; i < n; i++) out[o + i] += w * v[i];
+        for (; i < n; i++) out[o + i] += w * v[vOff + i];
+    }
+
+    /** Scratch floats {@link #attendQuant} needs per key or value row: the blocks covering one head's slice. */
+    static int quantScratch(int headDim) {
+        return headDim + 64;
+    }
+
+    /**
+     * {@link #attend} for a q8_0 or q4_0 cache read directly ({@link KvCache#quantKeys}): for each position the
+     * blocks covering the KV head's slice of the key and value rows are dequantized once with vector code into
+     * {@code kf}/{@code vf} and reused by every query head of the group, instead of one scalar dequantization per
+     * element and head through the cache interface. The dequantized values are bit-identical to the cache's own
+     * ({@code d·q} is exact in float), so only the summation order differs from the reference. Head slices that
+     * do not start on a block (headDim not a multiple of 32) are read from inside the first block. KV heads
+     * {@code [kh0, kh1)} only, as {@link #attendHalf}. {@code kf}, {@code vf}: {@link #quantScratch} floats.
+     */
+    static void attendQuant(byte[] keys, byte[] values, boolean q4, int kvDim, int pos, float[] q, int qOff,
+                            int heads, int kvHeads, int kh0, int kh1, int headDim, float scale, float[] out,
+                            int outOff, float[] m, float[] l, float[] kf, float[] vf) {
+        int group = heads / kvHeads;
+        int blockBytes = q4 ? Q4_0_BLOCK : Q8_0_BLOCK, rowBytes = kvDim / 32 * blockBytes;
+        for (int kh = kh0; kh < kh1; kh++) {
+            int e0 = kh * headDim, b0 = e0 >>> 5, blocks = ((e0 + headDim + 31) >>> 5) - b0, skip = e0 - 32 * b0;
+            int h0 = kh * group;
+            begin(group, out, outOff + h0 * headDim, headDim, m, l);
+            for (int t = 0; t <= pos; t++) {
+                int base = t * rowBytes + b0 * blockBytes;
+                if (q4) {
+                    q4_0ToFloat(keys, base, blocks, kf);
+                    q4_0ToFloat(values, base, blocks, vf);
+                } else {
+                    q8_0ToFloat(keys, base, blocks, kf);
+                    q8_0ToFloat(values, base, blocks, vf);
+                }
+                for (int g = 0; g < group; g++) {
+                    int o = outOff + (h0 + g) * headDim;
+                    float s = Vec.dot(kf, skip, q, qOff + (h0 + g) * headDim, headDim) * scale;
+                    axpy(weigh(s, g, t, out, o, headDim, m, l), vf, skip, out, o, headDim);
+                }
+            }
+            end(group, out, outOff + h0 * headDim, headDim, l);
+        }
+    }
+
+    static final int Q8_0_BLOCK = 34, Q4_0_BLOCK = 18;
+    private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64, B16 = ByteVector.SPECIES_128;
+
+    /** The fp16 scale at src[p], little-endian. */
+    private static float scaleAt(byte[] src, int p) {
+        return Float.float16ToFloat((short) ((src[p] & 0xFF) | src[p + 1] << 8));
+    }
+
+    /**
+     * dst[0 .. 32·blocks) = the Q8_0 blocks at src[off ..] dequantized (d·q). Hand-unrolled over the block's four
+     * 8-byte groups (sign-extending loads straight into float lanes); no calls inside the vector body (C2 inlining
+     * budget, README).
+     */
+    static void q8_0ToFloat(byte[] src, int off, int blocks, float[] dst) {
+        if (L != 8) {
+            q8_0ToFloatAnyLanes(src, off, blocks, dst);
+            return;
+        }
+        for (int b = 0; b < blocks; b++) {
+            int p = off + Q8_0_BLOCK * b, o = 32 * b;
+            FloatVector d = FloatVector.broadcast(F,
+                    Float.float16ToFloat((short) ((src[p] & 0xFF) | src[p + 1] << 8)));
+            ((FloatVector) ByteVector.fromArray(B8, src, p + 2).convertShape(VectorOperators.B2F, F, 0)).mul(d)
+                    .intoArray(dst, o);
+            ((FloatVector) ByteVector.fromArray(B8, src, p + 10).convertShape(VectorOperators.B2F, F, 0)).mul(d)
+                    .intoArray(dst, o + 8);
+            ((FloatVector) ByteVector.fromArray(B8, src, p + 18).convertShape(VectorOperators.B2F, F, 0)).mul(d)
+                    .intoArray(dst, o + 16);
+            ((FloatVector) ByteVector.fromArray(B8, src, p + 26).convertShape(VectorOperators.B2F, F, 0)).mul(d)
+                    .intoArray(dst, o + 24);
+        }
+    }
+
+    /** {@link #q8_0ToFloat} for any float lane count (8 bytes widened into 8 / L float vectors). */
+    static void q8_0ToFloatAnyLanes(byte[] src, int off, int blocks, float[] dst) {
+        for (int b = 0; b < blocks; b++) {
+            int p = off + Q8_0_BLOCK * b, o = 32 * b;
+            FloatVector d = FloatVector.broadcast(F, scaleAt(src, p));
+            for (int j = 0; j < 32; j += 8) {
+                ByteVector q = ByteVector.fromArray(B8, src, p + 2 + j);
+                for (int part = 0; part < Vec.PARTS; part++) {
+                    ((FloatVector) q.convertShape(VectorOperators.B2F, F, part)).mul(d).intoArray(dst, o + j + part * L);
+                }
+            }
+        }
+    }
+
+    /**
+     * dst[0 .. 32·blocks) = the Q4_0 blocks at src[off ..] dequantized (d·(nibble − 8)). For 8 float lanes: the 16
+     * quant bytes loaded once and widened to two int vectors (bytes 0-7, 8-15), nibbles split with int and/shift
+     * (as {@link BlockKernels#q4_0Sums}: byte-lane shifts compile badly), hand-unrolled.
+     */
+    static void q4_0ToFloat(byte[] src, int off, int blocks, float[] dst) {
+        if (L != 8) {
+            q4_0ToFloatAnyLanes(src, off, blocks, dst);
+            return;
+        }
+        for (int b = 0; b < blocks; b++) {
+            int p = off + Q4_0_BLOCK * b, o = 32 * b;
+            FloatVector d = FloatVector.broadcast(F,
+                    Float.float16ToFloat((short) ((src[p] & 0xFF) | src[p + 1] << 8)));
+            ByteVector raw = ByteVector.fromArray(B16, src, p + 2);
+            IntVector i0 = (IntVector) raw.convertShape(VectorOperators.B2I, Vec.I8, 0);
+            IntVector i1 = (IntVector) raw.convertShape(VectorOperators.B2I, Vec.I8, 1);
+            ((FloatVector) i0.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, o);
+            ((FloatVector) i1.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, o + 8);
+            ((FloatVector) i0.lanewise(VectorOperators.LSHR, 4).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(d)
+                    .intoArray(dst, o + 16);
+            ((FloatVector) i1.lanewise(VectorOperators.LSHR, 4).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(d)
+                    .intoArray(dst, o + 24);
+        }
+    }
+
+    /** {@link #q4_0ToFloat} for any float lane count (byte lanes split into nibbles, widened into 8 / L float vectors). */
+    static void q4_0ToFloatAnyLanes(byte[] src, int off, int blocks, float[] dst) {
+        for (int b = 0; b < blocks; b++) {
+            int p = off + Q4_0_BLOCK * b, o = 32 * b;
+            FloatVector d = FloatVector.broadcast(F, scaleAt(src, p));
+            for (int j = 0; j < 16; j += 8) {
+                ByteVector raw = ByteVector.fromArray(B8, src, p + 2 + j);
+                ByteVector lo = raw.and((byte) 0xF).sub((byte) 8);
+                ByteVector hi = raw.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).sub((byte) 8);
+                for (int part = 0; part < Vec.PARTS; part++) {
+                    ((FloatVector) lo.convertShape(VectorOperators.B2F, F, part)).mul(d).intoArray(dst, o + j + part * L);
+                    ((FloatVector) hi.convertShape(VectorOperators.B2F, F, part)).mul(d)
+                            .intoArray(dst, o + 16 + j + part * L);
+                }
+            }
+        }
     }
 
     static void scaleInPlace(float[] a, int off, int n, float c) {

@@ -3,6 +3,7 @@ package dev.edgellm.simd;
 import dev.edgellm.gguf.GgmlType;
 import dev.edgellm.gguf.TensorData;
 import dev.edgellm.kv.KvCache;
+import dev.edgellm.kv.KvCacheType;
 import dev.edgellm.quant.QuantFormat;
 import dev.edgellm.quant.Quants;
 import dev.edgellm.spi.Backend;
@@ -391,21 +392,31 @@ final class SimdBackend implements Backend, WorkerPool.Task {
     static final int ATTENTION_PARALLEL_MIN = 1 << 16;
 
     private float[] attMax = new float[0], attSum = new float[0];
-    // per worker scratch of the f16 path: running max, sum (group floats), key and value row (headDim floats)
+    // per worker scratch of the f16 and quantized paths: running max, sum (group floats), key and value row
+    // (headDim floats; Attention.quantScratch for q8_0/q4_0)
     private final float[][] attM, attL, attK, attV;
-    // the f16 attention in flight, read by the workers (published by WorkerPool's volatile generation)
+    // the attention in flight, read by the workers (published by WorkerPool's volatile generation): f16 rows in
+    // attKeys/attValues, or q8_0/q4_0 blocks in attQuantKeys/attQuantValues
     private short[] attKeys, attValues;
+    private byte[] attQuantKeys, attQuantValues;
+    private boolean attQ4;
     private float[] attQ, attOut;
     private int attKvDim, attPos, attQOff, attHeads, attKvHeads, attHeadDim, attOutOff;
     private float attScale;
-    private final WorkerPool.Task attentionTask = this::attendHalfPart;
+    private final WorkerPool.Task attentionTask = this::attendPart;
 
+    /**
+     * f16, q8_0 and q4_0 caches are read directly ({@link KvCache#halfKeys}, {@link KvCache#quantKeys}): each key
+     * and value row is converted to floats once per KV head, with the KV heads split across the workers for long
+     * contexts; other caches (f32) go through the cache interface.
+     */
     @Override
     public void attention(KvCache cache, int layer, int pos, float[] q, int qOff, int heads, int kvHeads,
                           int headDim, float scale, float[] att, float[] out, int outOff) {
         int group = heads / kvHeads;
         short[] keys = cache.halfKeys(layer);
-        if (keys == null) {
+        byte[] quantKeys = keys == null ? cache.quantKeys(layer) : null;
+        if (keys == null && quantKeys == null) {
             if (attMax.length < group) {
                 attMax = new float[group];
                 attSum = new float[group];
@@ -413,8 +424,14 @@ final class SimdBackend implements Backend, WorkerPool.Task {
             Attention.attend(cache, layer, pos, q, qOff, heads, kvHeads, headDim, scale, out, outOff, attMax, attSum);
             return;
         }
-        attKeys = keys;
-        attValues = cache.halfValues(layer);
+        if (keys != null) {
+            attKeys = keys;
+            attValues = cache.halfValues(layer);
+        } else {
+            attQuantKeys = quantKeys;
+            attQuantValues = cache.quantValues(layer);
+            attQ4 = cache.type() == KvCacheType.Q4_0;
+        }
         attKvDim = cache.kvDim();
         attPos = pos;
         attQ = q;
@@ -428,27 +445,35 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         try {
             long work = (long) (pos + 1) * heads * headDim;
             if (kvHeads > 1 && work >= Math.min(ATTENTION_PARALLEL_MIN, parallelMinWork)) pool.run(attentionTask);
-            else attendHalfPart(0, 1);
+            else attendPart(0, 1);
         } finally {
             attKeys = attValues = null;
+            attQuantKeys = attQuantValues = null;
             attQ = attOut = null;
         }
     }
 
-    /** Worker {@code worker}'s share of the KV heads of the f16 attention in flight. */
-    private void attendHalfPart(int worker, int workers) {
+    /** Worker {@code worker}'s share of the KV heads of the f16 or quantized attention in flight. */
+    private void attendPart(int worker, int workers) {
         int group = attHeads / attKvHeads;
         if (attM[worker] == null || attM[worker].length < group) {
             attM[worker] = new float[group];
             attL[worker] = new float[group];
         }
-        if (attK[worker] == null || attK[worker].length < attHeadDim) {
-            attK[worker] = new float[attHeadDim];
-            attV[worker] = new float[attHeadDim];
+        int rowFloats = Attention.quantScratch(attHeadDim); // enough for both paths
+        if (attK[worker] == null || attK[worker].length < rowFloats) {
+            attK[worker] = new float[rowFloats];
+            attV[worker] = new float[rowFloats];
         }
-        Attention.attendHalf(attKeys, attValues, attKvDim, attPos, attQ, attQOff, attHeads, attKvHeads,
-                attKvHeads * worker / workers, attKvHeads * (worker + 1) / workers, attHeadDim, attScale, attOut,
-                attOutOff, attM[worker], attL[worker], attK[worker], attV[worker]);
+        int kh0 = attKvHeads * worker / workers, kh1 = attKvHeads * (worker + 1) / workers;
+        if (attKeys != null) {
+            Attention.attendHalf(attKeys, attValues, attKvDim, attPos, attQ, attQOff, attHeads, attKvHeads, kh0, kh1,
+                    attHeadDim, attScale, attOut, attOutOff, attM[worker], attL[worker], attK[worker], attV[worker]);
+        } else {
+            Attention.attendQuant(attQuantKeys, attQuantValues, attQ4, attKvDim, attPos, attQ, attQOff, attHeads,
+                    attKvHeads, kh0, kh1, attHeadDim, attScale, attOut, attOutOff, attM[worker], attL[worker],
+                    attK[worker], attV[worker]);
+        }
     }
 
     @Override

@@ -27,7 +27,7 @@ class DecodeAllocationTest {
     static final Path MODEL = Path.of("../models/stories260K-q8_0.gguf");
 
     @ParameterizedTest
-    @CsvSource({"1, F16", "2, F16", "1, Q8_0", "2, F32"})
+    @CsvSource({"1, F16", "2, F16", "1, Q8_0", "2, Q8_0", "2, Q4_0", "2, F32"})
     void decodeStepsAllocateNothing(int threads, KvCacheType kv) throws Exception {
         assertTrue(Files.exists(MODEL), "bundled model at " + MODEL.toAbsolutePath());
         GgufFile g = GgufReader.read(MODEL);

@@ -42,6 +42,19 @@ public interface KvCache {
     /** The values of {@code layer}, laid out as {@link #halfKeys}; null unless the cache is f16. */
     default short[] halfValues(int layer) { return null; }
 
+    /**
+     * The keys of {@code layer} as ggml blocks when the cache is {@link KvCacheType#Q8_0} or {@link KvCacheType#Q4_0}
+     * (else null): position p's row of {@code kvDim} keys starts at byte {@code p × rowBytes}, rowBytes =
+     * kvDim / 32 × {@link KvCacheType#blockBytes}, and holds kvDim / 32 blocks of a little-endian fp16 scale d
+     * followed by 32 int8 quants (Q8_0: value d·q) or 16 bytes of nibbles (Q4_0: byte j holds element j in its
+     * low and element j + 16 in its high nibble, value d·(nibble − 8)). Read-only: backends use it to dequantize
+     * many keys at once. Layers below the cache's first host layer are zero-length.
+     */
+    default byte[] quantKeys(int layer) { return null; }
+
+    /** The values of {@code layer}, laid out as {@link #quantKeys}; null unless the cache is q8_0 or q4_0. */
+    default byte[] quantValues(int layer) { return null; }
+
     static KvCache allocate(KvCacheType type, int layers, int contextLength, int kvDim) {
         return allocate(type, layers, 0, contextLength, kvDim);
     }

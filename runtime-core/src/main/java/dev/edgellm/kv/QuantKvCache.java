@@ -11,7 +11,8 @@ import java.nio.ByteOrder;
  * KV cache in ggml's Q8_0 or Q4_0 blocks (32 values share an fp16 scale), quantized per position along
  * kvDim exactly as llama.cpp quantizes its cache rows, with the same rounding (Q8_0/Q4_0.quantize). One
  * byte[] per layer for keys and one for values: ctx × kvDim / 32 × 34 (or 18) bytes. Reads dequantize
- * element by element; this is the scalar reference, SIMD kernels belong to the vector backend.
+ * element by element; this is the scalar reference, SIMD kernels belong to the vector backend (which reads the
+ * blocks through {@link #quantKeys}/{@link #quantValues}).
  */
 final class QuantKvCache implements KvCache {
     private final KvCacheType type;
@@ -54,6 +55,8 @@ final class QuantKvCache implements KvCache {
     @Override public int contextLength() { return ctx; }
     @Override public int kvDim() { return kvDim; }
     @Override public long bytes() { return 2L * (layers - firstLayer) * ctx * rowBytes; }
+    @Override public byte[] quantKeys(int layer) { return keys[layer]; }
+    @Override public byte[] quantValues(int layer) { return values[layer]; }
 
     @Override
     public void store(int layer, int pos, float[] k, int kOff, float[] v, int vOff) {
