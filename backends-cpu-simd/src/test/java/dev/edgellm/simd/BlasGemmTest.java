@@ -8,6 +8,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.Random;
 
+import static dev.edgellm.RandomTensors.randomFloats;
+import static dev.edgellm.RandomTensors.randomTensor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
@@ -25,9 +27,9 @@ class BlasGemmTest {
         try (BlasGemm blas = BlasGemm.open(2, 4L * n * 5)) { // tiles of 5 rows
             assertNotNull(blas, "OpenBLAS natives load on linux-x86_64 and linux-arm64");
             for (int rows : new int[] {13, 5, 1}) {
-                TensorData w = SimdKernelsTest.randomTensor(type, n, rows, rnd);
+                TensorData w = randomTensor(type, n, rows, rnd);
                 for (int batch : new int[] {BlasGemm.MIN_BATCH, 70}) {
-                    float[] x = SimdKernelsTest.randomFloats(rnd, batch * n);
+                    float[] x = randomFloats(rnd, batch * n);
                     float[] got = new float[batch * rows];
                     blas.matMul(w, x, got, batch);
                     float[] want = new float[rows];

@@ -22,6 +22,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Random;
 
+import static dev.edgellm.RandomTensors.randomFloats;
+import static dev.edgellm.RandomTensors.randomTensor;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,7 +35,7 @@ class Interleaved8Test {
     void repackedRowsDequantizeExactlyAsTheReference(GgmlType type) {
         Interleaved8 format = Interleaved8.forType(type);
         int blocks = type == GgmlType.Q4_K ? 9 : 67, rows = 24, n = format.blockElements() * blocks;
-        TensorData w = SimdKernelsTest.randomTensor(type, n, rows, new Random(3));
+        TensorData w = randomTensor(type, n, rows, new Random(3));
         MemorySegment src = MemorySegment.ofBuffer(w.buffer(0));
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment packed = arena.allocate(format.packedBytes(rows / 8, blocks));
@@ -69,7 +71,7 @@ class Interleaved8Test {
     @EnumSource(names = {"Q4_0", "Q5_0", "Q4_K"})
     void decodeOnAReleasedFileMappingMatchesTheReference(GgmlType type, @TempDir Path dir) throws IOException {
         int rows = 1029, n = 2048; // 128 groups + 5 tail rows, > 1 MB so pages are released
-        TensorData heap = SimdKernelsTest.randomTensor(type, n, rows, new Random(5));
+        TensorData heap = randomTensor(type, n, rows, new Random(5));
         Path file = dir.resolve("w.bin");
         Files.write(file, heap.buffer(0).array());
         MappedByteBuffer map;
@@ -79,7 +81,7 @@ class Interleaved8Test {
         map.order(ByteOrder.LITTLE_ENDIAN);
         TensorInfo info = new TensorInfo("w", new long[] {n, rows}, type, 0);
         TensorData mapped = new TensorData(info, new ByteBuffer[] {map}, rows, true);
-        float[] x = SimdKernelsTest.randomFloats(new Random(6), n);
+        float[] x = randomFloats(new Random(6), n);
         float[] want = new float[rows], got = new float[rows];
         ScalarKernels.matVec(heap, x, 0, want, 0);
         try (SimdBackend b = new SimdBackend(2, 0, 0)) {

@@ -11,6 +11,9 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Random;
 
+import static dev.edgellm.RandomTensors.randomFloats;
+import static dev.edgellm.RandomTensors.randomTensor;
+
 /**
  * Not a test: single-thread matVec throughput of the kernel variants on tensors larger than the caches
  * (8 tensors cycled), the shape of llama-1b's FFN; median of the repetitions. Run:
@@ -52,13 +55,13 @@ public final class KernelBench {
             int rowBytes = (int) type.byteSize(N);
             MemorySegment[] segs = new MemorySegment[TENSORS], globals = new MemorySegment[TENSORS];
             for (int t = 0; t < TENSORS; t++) {
-                ByteBuffer src = SimdKernelsTest.randomTensor(type, N, ROWS, rnd).buffer(0);
+                ByteBuffer src = randomTensor(type, N, ROWS, rnd).buffer(0);
                 ByteBuffer direct = ByteBuffer.allocateDirect(rowBytes * ROWS).order(ByteOrder.LITTLE_ENDIAN);
                 direct.put(src.duplicate().clear()).clear();
                 segs[t] = MemorySegment.ofBuffer(direct);
                 globals[t] = Arena.global().allocate(rowBytes * (long) ROWS, 64).copyFrom(segs[t]);
             }
-            float[] x = SimdKernelsTest.randomFloats(rnd, N);
+            float[] x = randomFloats(rnd, N);
             float[] out = new float[ROWS];
             Kernels.RowDot fl = Kernels.forType(type);
             boolean in = type == GgmlType.Q4_0;

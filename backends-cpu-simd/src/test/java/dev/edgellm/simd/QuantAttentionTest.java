@@ -10,6 +10,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import java.util.Arrays;
 import java.util.Random;
 
+import static dev.edgellm.RandomTensors.randomFloats;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -32,7 +33,7 @@ class QuantAttentionTest {
         int kvDim = 32 * 9, ctx = 5;
         KvCache cache = KvCache.allocate(type, 1, ctx, kvDim);
         for (int t = 0; t < ctx; t++) {
-            float[] k = SimdKernelsTest.randomFloats(rnd, kvDim), v = SimdKernelsTest.randomFloats(rnd, kvDim);
+            float[] k = randomFloats(rnd, kvDim), v = randomFloats(rnd, kvDim);
             for (int i = 0; i < kvDim; i++) v[i] *= t == 1 ? 1e-6f : t == 2 ? 3e4f : 1f; // fp16 subnormal and large scales
             if (t == 3) Arrays.fill(k, 0f); // d = 0
             cache.store(0, t, k, 0, v, 0);
@@ -93,7 +94,7 @@ class QuantAttentionTest {
             KvCache cache = KvCache.allocate(type, 3, 1, ctx, kvDim);
             for (int layer = 1; layer < 3; layer++) {
                 for (int t = 0; t < ctx; t++) {
-                    float[] k = SimdKernelsTest.randomFloats(rnd, kvDim), v = SimdKernelsTest.randomFloats(rnd, kvDim);
+                    float[] k = randomFloats(rnd, kvDim), v = randomFloats(rnd, kvDim);
                     for (int i = 0; i < kvDim; i++) k[i] *= 2f; // sharper softmax: more max updates
                     cache.store(layer, t, k, 0, v, 0);
                 }
@@ -103,7 +104,7 @@ class QuantAttentionTest {
                 try (SimdBackend b = new SimdBackend(threads, 0, 0)) { // parallel from the first position
                     for (int pos : new int[] {0, 1, 5, 31, 32, 33, 200, ctx - 1}) {
                         int layer = 1 + (pos & 1);
-                        float[] q = SimdKernelsTest.randomFloats(rnd, 3 + heads * hd);
+                        float[] q = randomFloats(rnd, 3 + heads * hd);
                         float[] want = new float[2 + heads * hd], got = new float[2 + heads * hd];
                         Arrays.fill(got, Float.NaN); // every output must be written
                         ScalarKernels.attention(cache, layer, pos, q, 3, heads, kvHeads, hd, scale, new float[ctx], want, 2);

@@ -2,16 +2,15 @@ package dev.edgellm.simd;
 
 import dev.edgellm.gguf.GgmlType;
 import dev.edgellm.gguf.TensorData;
-import dev.edgellm.gguf.TensorInfo;
 import dev.edgellm.quant.Quants;
 import dev.edgellm.spi.ScalarKernels;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Random;
 
+import static dev.edgellm.RandomTensors.randomFloats;
+import static dev.edgellm.RandomTensors.randomTensor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -102,53 +101,6 @@ class SimdKernelsTest {
         for (int i = 0; i < n; i++) mag += Math.abs((double) row[i] * x[xOff + i]);
         assertTrue(Float.isFinite(want), "reference finite");
         assertEquals(want, got, 1e-5 * mag + 1e-6 + extra, w.info().type() + " n=" + n + " row " + r);
-    }
-
-    static float[] randomFloats(Random rnd, int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) x[i] = (float) rnd.nextGaussian();
-        return x;
-    }
-
-    /** Random bytes with every fp16/bf16/f32 field replaced by a finite value of a plausible magnitude. */
-    static TensorData randomTensor(GgmlType type, int n, int rows, Random rnd) {
-        int rowBytes = (int) type.byteSize(n);
-        ByteBuffer buf = ByteBuffer.allocate(rowBytes * rows).order(ByteOrder.LITTLE_ENDIAN);
-        rnd.nextBytes(buf.array());
-        int elements = n * rows;
-        switch (type) {
-            case F32 -> { for (int i = 0; i < elements; i++) buf.putFloat(4 * i, (float) rnd.nextGaussian()); }
-            case F16 -> {
-                for (int i = 0; i < elements; i++) {
-                    // mostly normal values, some subnormals (|x| < 6.1e-5) to exercise the 2^112 rescale
-                    float v = (float) rnd.nextGaussian() * (i % 7 == 0 ? 3e-5f : 1f);
-                    buf.putShort(2 * i, Float.floatToFloat16(v));
-                }
-            }
-            case BF16 -> {
-                for (int i = 0; i < elements; i++) {
-                    buf.putShort(2 * i, (short) (Float.floatToIntBits((float) rnd.nextGaussian()) >>> 16));
-                }
-            }
-            default -> {
-                int[] halves = switch (type) {
-                    case Q4_0, Q5_0, Q8_0, Q3_K -> new int[] {0};
-                    case Q4_1, Q5_1 -> new int[] {0, 2};
-                    case Q4_K, Q5_K -> new int[] {0, 2};
-                    case Q6_K -> new int[] {208};
-                    case Q2_K -> new int[] {80, 82};
-                    default -> throw new IllegalArgumentException(type.name());
-                };
-                if (type == GgmlType.Q3_K) halves = new int[] {108};
-                for (int blk = 0; blk < elements / type.blockSize; blk++) {
-                    for (int h : halves) {
-                        float v = (float) (rnd.nextGaussian() * 0.05);
-                        buf.putShort(blk * type.typeSize + h, Float.floatToFloat16(v));
-                    }
-                }
-            }
-        }
-        return TensorData.of(new TensorInfo("w", new long[] {n, rows}, type, 0), buf);
     }
 
     @org.junit.jupiter.api.Test

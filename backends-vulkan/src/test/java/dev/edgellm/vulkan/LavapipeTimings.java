@@ -6,6 +6,9 @@ import dev.edgellm.spi.ScalarKernels;
 
 import java.util.Random;
 
+import static dev.edgellm.RandomTensors.randomFloats;
+import static dev.edgellm.RandomTensors.randomTensor;
+
 /**
  * Correctness-only timings on whatever device the probe selects (run by hand:
  * {@code java -cp ... dev.edgellm.vulkan.LavapipeTimings}): backend open, first-use cost per kernel
@@ -20,14 +23,14 @@ public final class LavapipeTimings {
         try (VulkanBackend b = new VulkanBackend(p.selected().orElseThrow(), 0, false)) {
             System.out.printf("open: %.1f ms  (%s)%n", ms(t0), b.description());
             for (GgmlType type : new GgmlType[] {GgmlType.F32, GgmlType.F16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K}) {
-                TensorData w = VulkanTestSupport.randomTensor(type, 256, 64, rnd);
-                float[] x = VulkanTestSupport.randomFloats(rnd, 256), out = new float[64];
+                TensorData w = randomTensor(type, 256, 64, rnd);
+                float[] x = randomFloats(rnd, 256), out = new float[64];
                 long t = System.nanoTime();
                 b.matVec(w, x, 0, out, 0);
                 System.out.printf("first matVec %-5s (pipeline + upload): %.1f ms%n", type, ms(t));
             }
-            TensorData tiny = VulkanTestSupport.randomTensor(GgmlType.F32, 64, 64, rnd);
-            float[] x = VulkanTestSupport.randomFloats(rnd, 64), out = new float[64];
+            TensorData tiny = randomTensor(GgmlType.F32, 64, 64, rnd);
+            float[] x = randomFloats(rnd, 64), out = new float[64];
             for (int i = 0; i < 50; i++) b.matVec(tiny, x, 0, out, 0);
             long t = System.nanoTime();
             int reps = 500;
@@ -35,8 +38,8 @@ public final class LavapipeTimings {
             System.out.printf("round trip of a 64x64 F32 matVec: %.3f ms%n", ms(t) / reps);
             for (GgmlType type : new GgmlType[] {GgmlType.F32, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K}) {
                 int n = 4096, rows = 4096;
-                TensorData w = VulkanTestSupport.randomTensor(type, n, rows, rnd);
-                float[] xv = VulkanTestSupport.randomFloats(rnd, n), o = new float[rows];
+                TensorData w = randomTensor(type, n, rows, rnd);
+                float[] xv = randomFloats(rnd, n), o = new float[rows];
                 b.matVec(w, xv, 0, o, 0);
                 t = System.nanoTime();
                 int r = 5;

@@ -18,6 +18,8 @@ import java.util.Random;
 import java.util.ServiceLoader;
 import java.util.concurrent.TimeUnit;
 
+import static dev.edgellm.RandomTensors.randomFloats;
+import static dev.edgellm.RandomTensors.randomTensor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -66,8 +68,8 @@ class VulkanBackendProviderTest {
         VulkanTestSupport.deviceOrSkip();
         int before = Vk.LIVE_OBJECTS.get();
         Random rnd = new Random(3);
-        TensorData w = VulkanTestSupport.randomTensor(GgmlType.Q8_0, 64, 5, rnd);
-        float[] x = VulkanTestSupport.randomFloats(rnd, 64), out = new float[5];
+        TensorData w = randomTensor(GgmlType.Q8_0, 64, 5, rnd);
+        float[] x = randomFloats(rnd, 64), out = new float[5];
         for (int i = 0; i < 25; i++) {
             try (Backend b = new VulkanBackendProvider().open(new BackendOptions(1))) {
                 b.matVec(w, x, 0, out, 0);

@@ -15,8 +15,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Random;
 
-import static dev.edgellm.vulkan.VulkanTestSupport.randomFloats;
-import static dev.edgellm.vulkan.VulkanTestSupport.randomTensor;
+import static dev.edgellm.RandomTensors.randomFloats;
+import static dev.edgellm.RandomTensors.randomTensor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -19,6 +19,7 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Random;
 
+import static dev.edgellm.RandomTensors.randomFloats;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
@@ -68,7 +69,7 @@ class VulkanLayerKernelsTest {
     }
 
     static float[] random(Random rnd, int n) {
-        return VulkanTestSupport.randomFloats(rnd, n);
+        return randomFloats(rnd, n);
     }
 
     @Test
