@@ -19,3 +19,11 @@ uint u16(uint b) {
 float f16(uint b) {
     return unpackHalf2x16(u16(b)).x;
 }
+
+// 6-bit scale (x) and min (y) of sub-block s (0..7) of a Q4_K/Q5_K super-block at byte p0: 12 packed bytes at p0 + 4
+// (ggml's get_scale_min_k4)
+uvec2 scaleMinK4(uint p0, uint s) {
+    if (s < 4u) return uvec2(u8(p0 + 4u + s) & 63u, u8(p0 + 8u + s) & 63u);
+    uint lo = u8(p0 + 8u + s);
+    return uvec2((lo & 15u) | ((u8(p0 + s) >> 6) << 4), (lo >> 4) | ((u8(p0 + 4u + s) >> 6) << 4));
+}

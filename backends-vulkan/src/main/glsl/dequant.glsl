@@ -21,15 +21,8 @@ float wAt(uint row, uint i) {
 #elif defined(TYPE_Q4_K)
 float wAt(uint row, uint i) {
     uint p0 = row + (i >> 8) * 144u, r = i & 255u, s = r >> 5, l = r & 31u;
-    uint sc, mn;
-    if (s < 4u) {
-        sc = u8(p0 + 4u + s) & 63u;
-        mn = u8(p0 + 8u + s) & 63u;
-    } else {
-        uint lo = u8(p0 + 8u + s);
-        sc = (lo & 15u) | ((u8(p0 + s) >> 6) << 4);
-        mn = (lo >> 4) | ((u8(p0 + 4u + s) >> 6) << 4);
-    }
+    uvec2 sm = scaleMinK4(p0, s);
+    uint sc = sm.x, mn = sm.y;
     uint q = (u8(p0 + 16u + 32u * (s >> 1) + l) >> (4u * (s & 1u))) & 15u;
     return f16(p0) * float(sc) * float(q) - f16(p0 + 2u) * float(mn);
 }
@@ -67,15 +60,8 @@ float wAt(uint row, uint i) {
 #elif defined(TYPE_Q5_K)
 float wAt(uint row, uint i) {
     uint p0 = row + (i >> 8) * 176u, r = i & 255u, s = r >> 5, l = r & 31u;
-    uint sc, mn;
-    if (s < 4u) {
-        sc = u8(p0 + 4u + s) & 63u;
-        mn = u8(p0 + 8u + s) & 63u;
-    } else {
-        uint lo = u8(p0 + 8u + s);
-        sc = (lo & 15u) | ((u8(p0 + s) >> 6) << 4);
-        mn = (lo >> 4) | ((u8(p0 + 4u + s) >> 6) << 4);
-    }
+    uvec2 sm = scaleMinK4(p0, s);
+    uint sc = sm.x, mn = sm.y;
     uint q = ((u8(p0 + 48u + 32u * (s >> 1) + l) >> (4u * (s & 1u))) & 15u) | (((u8(p0 + 16u + l) >> s) & 1u) << 4);
     return f16(p0) * float(sc) * float(q) - f16(p0 + 2u) * float(mn);
 }

@@ -63,15 +63,8 @@ const uint UNIT = 32u;
 float unitDot(uint row, uint u, uint xb) {
     uint blk = u >> 3, s = u & 7u;
     uint p0 = row + blk * 144u;
-    uint sc, mn;
-    if (s < 4u) {
-        sc = u8(p0 + 4u + s) & 63u;
-        mn = u8(p0 + 8u + s) & 63u;
-    } else {
-        uint lo = u8(p0 + 8u + s);
-        sc = (lo & 15u) | ((u8(p0 + s) >> 6) << 4);
-        mn = (lo >> 4) | ((u8(p0 + 4u + s) >> 6) << 4);
-    }
+    uvec2 sm = scaleMinK4(p0, s);
+    uint sc = sm.x, mn = sm.y;
     uint q = p0 + 16u + 32u * (s >> 1);
     uint shift = 4u * (s & 1u);
     uint o = xb + u * 32u;
@@ -156,15 +149,8 @@ const uint UNIT = 32u;
 float unitDot(uint row, uint u, uint xb) {
     uint blk = u >> 3, s = u & 7u;
     uint p0 = row + blk * 176u;
-    uint sc, mn;
-    if (s < 4u) {
-        sc = u8(p0 + 4u + s) & 63u;
-        mn = u8(p0 + 8u + s) & 63u;
-    } else {
-        uint lo = u8(p0 + 8u + s);
-        sc = (lo & 15u) | ((u8(p0 + s) >> 6) << 4);
-        mn = (lo >> 4) | ((u8(p0 + 4u + s) >> 6) << 4);
-    }
+    uvec2 sm = scaleMinK4(p0, s);
+    uint sc = sm.x, mn = sm.y;
     uint q = p0 + 48u + 32u * (s >> 1);
     uint shift = 4u * (s & 1u);
     uint o = xb + u * 32u;
