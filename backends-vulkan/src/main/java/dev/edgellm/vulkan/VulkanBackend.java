@@ -202,7 +202,12 @@ public final class VulkanBackend implements Backend {
             }
         }
         if (n == 0) return null;
-        VulkanLayerOffload o = new VulkanLayerOffload(this, ctx, config, weights, n, kvType, contextLength, maxBatch, ioLimit);
+        // with every block on the GPU the output head goes too (llama.cpp's -ngl layers + 1), if it has a kernel
+        boolean head = n == config.layers && supports(weights.output) && 4L * config.vocabSize <= ioLimit;
+        if (n == config.layers && !head) {
+            LOG.info("vulkan: the output head (" + weights.output.info().name() + ", " + weights.output.info().type() + ") runs on the CPU");
+        }
+        VulkanLayerOffload o = new VulkanLayerOffload(this, ctx, config, weights, n, head, kvType, contextLength, maxBatch, ioLimit);
         offloads.add(o);
         return o;
     }

@@ -21,7 +21,8 @@ import java.util.function.Predicate;
  * The first {@link #layers()} blocks of one session on the GPU: the same block as {@code ForwardPass}, recorded
  * for all offloaded layers into one command buffer with compute barriers between dependent steps —
  * RMSNorm → q/k/v matvec (+ bias, + q/k norm) → RoPE → KV store → attention → o-proj + residual → RMSNorm →
- * gate/up matvec → SwiGLU → down matvec + residual — and submitted once per batch.
+ * gate/up matvec → SwiGLU → down matvec + residual — and submitted once per batch. With every block here, the
+ * final norm and the output projection of the batch's last token run here too (llama.cpp's -ngl layers + 1).
  *
  * <p>Device memory of the session: a KV cache buffer per layer (keys, then values; f32, f16 or q8_0), a device-local
  * scratch buffer with every activation of a batch, and a small host-visible buffer through which the residual
@@ -37,6 +38,12 @@ final class VulkanLayerOffload implements LayerOffload {
     private final ModelConfig c;
     private final LlamaWeights w;
     private final int layers, contextLength, batch, pairs;
+    /** Whether the final norm and the output projection run here too (every block is here). */
+    private final boolean head;
+    /** Host-visible logits of the last token of the last batch, when {@link #head}. */
+    private final GpuBuffer logitsBuf;
+    private final FloatBuffer logitsFloats;
+    private final Map<GpuBuffer, Long> headSets = new IdentityHashMap<>();
     private final KvCacheType kvType;
     private final Rope rope;
     private final GpuBuffer scratch, io;
@@ -85,13 +92,14 @@ final class VulkanLayerOffload implements LayerOffload {
         return null;
     }
 
-    VulkanLayerOffload(VulkanBackend backend, VulkanContext ctx, ModelConfig c, LlamaWeights w, int layers,
+    VulkanLayerOffload(VulkanBackend backend, VulkanContext ctx, ModelConfig c, LlamaWeights w, int layers, boolean head,
                        KvCacheType kvType, int contextLength, int maxBatch, long bufferLimit) {
         this.backend = backend;
         this.ctx = ctx;
         this.c = c;
         this.w = w;
         this.layers = layers;
+        this.head = head;
         this.kvType = kvType;
         this.contextLength = contextLength;
         this.rope = new Rope(c, w.ropeFreqFactors);
@@ -123,11 +131,16 @@ final class VulkanLayerOffload implements LayerOffload {
                     + ctx.info.name() + "; use a smaller context or fewer GPU layers");
         }
         GpuBuffer[] cache = new GpuBuffer[layers];
-        GpuBuffer s = null, o = null;
+        GpuBuffer s = null, o = null, lg = null;
         DescriptorPools pools = null;
         try {
             // weights first: a model that does not fit fails before the session's buffers exist
             for (int l = 0; l < layers; l++) uploadWeights(w.layers[l]);
+            if (head) {
+                backend.prepare(w.output);
+                backend.vector(w.outputNorm);
+                lg = ctx.allocate(4L * c.vocabSize, GpuBuffer.Kind.ACTIVATIONS);
+            }
             s = ctx.allocate((oHb2 + (long) b * hidden) * 4, GpuBuffer.Kind.SCRATCH);
             o = ctx.allocate(((long) b * dim + (long) b * 2 * pairs) * 4, GpuBuffer.Kind.ACTIVATIONS);
             for (int l = 0; l < layers; l++) cache[l] = ctx.allocate(kvBytes, GpuBuffer.Kind.KV_CACHE);
@@ -136,11 +149,14 @@ final class VulkanLayerOffload implements LayerOffload {
             for (GpuBuffer g : cache) if (g != null) ctx.free(g);
             if (s != null) ctx.free(s);
             if (o != null) ctx.free(o);
+            if (lg != null) ctx.free(lg);
             if (pools != null) pools.close();
             throw e;
         }
         scratch = s;
         io = o;
+        logitsBuf = lg;
+        logitsFloats = lg == null ? null : lg.mapped.asFloatBuffer();
         kv = cache;
         sets = pools;
         actSet = sets.set(scratch, scratch, scratch);
@@ -162,7 +178,7 @@ final class VulkanLayerOffload implements LayerOffload {
 
     @Override
     public long deviceBytes() {
-        long n = scratch.size + io.size;
+        long n = scratch.size + io.size + (logitsBuf == null ? 0 : logitsBuf.size);
         for (GpuBuffer g : kv) n += g.size;
         return n;
     }
@@ -170,7 +186,8 @@ final class VulkanLayerOffload implements LayerOffload {
     @Override
     public String description() {
         return "vulkan " + ctx.info.name() + ": layers 0.." + (layers - 1) + " of " + c.layers + ", KV " + kvType.id()
-                + " × " + contextLength + ", batch " + batch + ", " + deviceBytes() / (1 << 20) + " MiB session memory";
+                + " × " + contextLength + (head ? ", output head" : "") + ", batch " + batch + ", "
+                + deviceBytes() / (1 << 20) + " MiB session memory";
     }
 
     @Override
@@ -193,6 +210,7 @@ final class VulkanLayerOffload implements LayerOffload {
                     ctx.copy(io, batch * c.dim * 4L, scratch, oCs * 4L, (long) b * 2 * pairs * 4);
                     ctx.transferToComputeBarrier();
                     for (int l = 0; l < layers; l++) recordLayer(l, b, startPos + done, push);
+                    if (head) recordHead(b, push);
                     ctx.computeToTransferBarrier();
                     ctx.copy(scratch, oX * 4L, io, 0, (long) b * c.dim * 4);
                     ctx.submitAndWait();
@@ -251,6 +269,27 @@ final class VulkanLayerOffload implements LayerOffload {
         ctx.computeBarrier();
         add(actSet, dim, oXb2, dim, oX, dim, n, push);
         ctx.computeBarrier();
+    }
+
+    /** Final RMSNorm of the batch's last token into xb, then the output projection into the logits buffer. */
+    private void recordHead(int n, ByteBuffer push) {
+        rmsNorm(w.outputNorm, oX + (n - 1) * c.dim, c.dim, oXb, c.dim, 1, push);
+        ctx.computeBarrier();
+        backend.recordMatVec(w.output, backend.prepare(w.output),
+                ch -> headSets.computeIfAbsent(ch.buffer, g -> sets.set(g, scratch, logitsBuf)), push, oXb, c.dim, 0,
+                c.vocabSize, 1);
+    }
+
+    @Override
+    public boolean computesLogits() { return head; }
+
+    @Override
+    public void logits(float[] out) {
+        if (!head) throw new UnsupportedOperationException("the output head runs on the CPU");
+        synchronized (backend) {
+            ensureOpen();
+            logitsFloats.get(0, out, 0, c.vocabSize);
+        }
     }
 
     private void matVec(TensorData t, int xOff, int xStride, int yOff, int yStride, int n, ByteBuffer push) {
@@ -340,6 +379,7 @@ final class VulkanLayerOffload implements LayerOffload {
             for (GpuBuffer g : kv) ctx.free(g);
             ctx.free(scratch);
             ctx.free(io);
+            if (logitsBuf != null) ctx.free(logitsBuf);
             backend.closed(this);
         }
     }

@@ -1,5 +1,6 @@
 package dev.edgellm.planner;
 
+import dev.edgellm.gguf.GgmlType;
 import dev.edgellm.kv.KvCacheType;
 import dev.edgellm.model.ModelConfig;
 import dev.edgellm.profiles.DeviceProfile;
@@ -47,19 +48,30 @@ public final class MemoryPlanner {
     }
 
     /**
+     * Tensor types the Vulkan backend has matvec kernels for (its {@code KERNELS}): with every block on the GPU,
+     * an output matrix of one of these types goes there too. The planned-vs-allocated GPU memory tests fail if
+     * this and the backend disagree.
+     */
+    static final java.util.Set<GgmlType> GPU_KERNEL_TYPES = java.util.EnumSet.of(GgmlType.F32, GgmlType.F16, GgmlType.Q8_0,
+            GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K);
+
+    /**
      * Device memory of {@code layers} resident GPU blocks, as the Vulkan backend allocates it: the blocks' tensors
      * (matrices in their stored format, norms and biases as f32: the file's bytes, each buffer padded to 4), and
      * per session a KV buffer per block (K and V of ctx positions: kvDim × 4 or 2 bytes, or for q8_0 kvDim int8
-     * quants plus the fp16 scales padded to whole words), a device-local scratch of one
-     * batch's activations (x, xb, xb2: dim; q, attention out: qDim; k, v: kvDim; gate, up: hidden; RoPE cos/sin:
-     * ropeDim floats per token) and a host-visible buffer for the residual stream and cos/sin. The batch is
-     * min(batch, ctx); a device whose buffer limit holds fewer tokens of scratch gets a smaller one.
+     * quants plus the fp16 scales padded to whole words), a device-local scratch of one batch's activations
+     * (x, xb, xb2: dim; q, attention out: qDim; k, v: kvDim; gate, up: hidden; RoPE cos/sin: ropeDim floats per
+     * token) and a host-visible buffer for the residual stream and cos/sin. With every block there, the output
+     * head too when {@link #GPU_KERNEL_TYPES} has its type: the output matrix, the output norm and a logits
+     * buffer (vocab floats). The batch is min(batch, ctx); a device whose buffer limit holds fewer tokens of
+     * scratch gets a smaller one.
      */
     public static long gpuBytes(ModelSizes m, int layers, int ctx, KvCacheType t, int batch) {
         if (layers <= 0) return 0;
         ModelConfig c = m.config;
         long weights = 0;
         for (int l = 0; l < layers; l++) weights += m.layerBytes[l];
+        if (gpuHoldsOutput(m, layers)) weights += ((m.outputBytes + 3) & ~3L) + 4L * c.dim + 4L * c.vocabSize;
         int kvDim = c.kvDim();
         // q8_0: int8 quants, then fp16 scales padded to whole words per position (the GPU cache layout)
         long perPosition = t == KvCacheType.F32 ? 4L * kvDim : t == KvCacheType.F16 ? 2L * kvDim : kvDim + 4L * ((kvDim + 63) / 64);
@@ -68,6 +80,11 @@ public final class MemoryPlanner {
         long scratch = b * (3L * c.dim + c.ropeDim + 2L * c.qDim() + 2L * c.kvDim() + 2L * c.hiddenDim) * 4;
         long io = b * ((long) c.dim + c.ropeDim) * 4;
         return weights + kv + scratch + io;
+    }
+
+    /** Whether {@code layers} GPU blocks bring the output head along (all blocks, a type with a kernel). */
+    public static boolean gpuHoldsOutput(ModelSizes m, int layers) {
+        return layers >= m.config.layers && GPU_KERNEL_TYPES.contains(m.outputType);
     }
 
     /** KV payload per token: layers × 2 (K and V) × kvDim values of the type. */
@@ -162,7 +179,8 @@ public final class MemoryPlanner {
                         : "auto: offload does not pay on this device: " + p.gpu().offloadEvidence)
                 : "as requested";
         why.add("gpu_layers: " + gpu + " of " + c.layers + " (" + gpuWhy + ")" + (gpu == 0 ? "" : "; GPU memory "
-                + mib(gpuBytes) + " (weights of those blocks, their KV cache and one batch of scratch)"
+                + mib(gpuBytes) + " (weights of those blocks" + (gpuHoldsOutput(m, gpu) ? " and of the output head" : "")
+                + ", their KV cache and one batch of scratch)"
                 + (gpuInRam ? ", counted in the peak: unified memory" : ", in the GPU's own memory")));
         double perToken = m.streamedBytesPerToken + kvBytes / 2.0;
         double tokS = p.bandwidthEffectiveGBs() * 1e9 / perToken;

@@ -1,6 +1,7 @@
 package dev.edgellm.planner;
 
 import dev.edgellm.ModelFormatException;
+import dev.edgellm.gguf.GgmlType;
 import dev.edgellm.gguf.GgufFile;
 import dev.edgellm.gguf.MetadataValue;
 import dev.edgellm.gguf.TensorInfo;
@@ -28,9 +29,13 @@ public final class ModelSizes {
     /** Bytes of the 2-D weights if they were Q4_0 (18 bytes per 32), the rest unchanged: the "smaller quant" hint. */
     public final long q4WeightsBytes;
     public final boolean tiedOutput;
+    /** The output projection: {@code output.weight}, or {@code token_embd.weight} when tied. */
+    public final GgmlType outputType;
+    public final long outputBytes;
 
     private ModelSizes(ModelConfig config, long weightsBytes, long[] layerBytes, long nonLayerBytes, long residentWeightBytes,
-                       long streamedBytesPerToken, long modelHeapBytes, long q4WeightsBytes, boolean tiedOutput) {
+                       long streamedBytesPerToken, long modelHeapBytes, long q4WeightsBytes, boolean tiedOutput,
+                       GgmlType outputType, long outputBytes) {
         this.config = config;
         this.weightsBytes = weightsBytes;
         this.layerBytes = layerBytes;
@@ -40,6 +45,8 @@ public final class ModelSizes {
         this.modelHeapBytes = modelHeapBytes;
         this.q4WeightsBytes = q4WeightsBytes;
         this.tiedOutput = tiedOutput;
+        this.outputType = outputType;
+        this.outputBytes = outputBytes;
     }
 
     /**
@@ -74,7 +81,8 @@ public final class ModelSizes {
         long streamed = tied ? matrices : matrices - embdBytes + embd.rowBytes();
         long metadataHeap = metadataHeap(g.metadata().values());
         long heap = Math.round(metadataHeap * (1 + JavaHeap.TOKENIZER_PER_METADATA)) + vectorsHeap;
-        return new ModelSizes(c, total, layers, nonLayer, resident, streamed, heap, q4, tied);
+        TensorInfo out = tied ? embd : g.tensor("output.weight");
+        return new ModelSizes(c, total, layers, nonLayer, resident, streamed, heap, q4, tied, out.type(), out.byteSize());
     }
 
     /** Heap of the parsed metadata: strings (token texts, merges, templates) and primitive arrays (scores, types). */

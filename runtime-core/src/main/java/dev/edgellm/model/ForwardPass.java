@@ -140,6 +140,10 @@ public final class ForwardPass {
             backend.matMul(y.down, hb, xb2, n);
             addInPlace(x, 0, xb2, n * dim);
         }
+        if (offload != null && offload.computesLogits()) {
+            offload.logits(logits);
+            return;
+        }
         int last = (n - 1) * dim;
         backend.rmsNorm(xb, 0, x, last, w.outputNorm, c.rmsEps, dim);
         backend.matVec(w.output, xb, 0, logits, 0);

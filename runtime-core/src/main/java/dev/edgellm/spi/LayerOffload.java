@@ -18,6 +18,20 @@ public interface LayerOffload extends AutoCloseable {
      */
     void forward(float[] x, int n, int startPos);
 
+    /**
+     * Whether {@link #forward} also runs the final norm and the output projection of each batch's last token on
+     * the device (it holds every block and has a kernel for the output matrix); the caller then reads the logits
+     * with {@link #logits} instead of computing them.
+     */
+    default boolean computesLogits() {
+        return false;
+    }
+
+    /** Copies the logits of the last token of the last {@link #forward} batch into {@code out} (vocabulary size). */
+    default void logits(float[] out) {
+        throw new UnsupportedOperationException("this offload does not compute logits");
+    }
+
     /** The context shift of {@code ForwardPass#shiftCache} on the device cache of the offloaded blocks. */
     void shiftCache(int keep, int discard, int cached);
 
