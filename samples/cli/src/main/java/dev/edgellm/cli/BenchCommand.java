@@ -83,7 +83,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--kv-type", paramLabel = "T", description = "KV cache type: f32, f16, q8_0 or q4_0 (default: ${DEFAULT-VALUE}, llama.cpp's)")
     String kvType = "f16";
 
-    @Option(names = "--roofline", description = "Measure read bandwidth per thread count and report decode as % of the bandwidth bound")
+    @Option(names = "--roofline", description = "Measure read bandwidth per thread count and report decode as %% of the bandwidth bound")
     boolean roofline;
 
     @Option(names = "--json", description = "Print a JSON array of rows instead of the table")
