@@ -92,6 +92,22 @@ class CliTest {
         assertEquals(2, run("tokenize").code(), "tokenize needs -p or -f");
     }
 
+    /** This execution's class path has no GPU backend: asking for GPU layers is a usage error that says so. */
+    @Test
+    void gpuLayersWithoutAGpuBackendIsAUsageError() {
+        Run r = run("generate", "-p", "Once", "-n", "4", "--gpu-layers", "2");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("GPU layers requested (2) but no GPU backend is available (none on the class path)"), r.err());
+        assertEquals("", r.out());
+        Run bad = run("generate", "-p", "Once", "--gpu-layers", "most");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("--gpu-layers must be a count >= 0, all or auto, got 'most'"), bad.err());
+        // auto on the local profile without a GPU probe on the class path: no GPU layers, a normal run
+        Run auto = run("generate", "-p", "Once", "-n", "4", "--temp", "0", "--gpu-layers", "auto");
+        assertEquals(0, auto.code(), auto.err());
+        assertTrue(auto.err().contains("[plan]") && !auto.err().contains("[gpu]"), auto.err());
+    }
+
     @Test
     void missingModelFileExitsWith3(@TempDir Path dir) {
         Run r = run("generate", "-m", dir.resolve("nope.gguf").toString(), "-p", "hi");
