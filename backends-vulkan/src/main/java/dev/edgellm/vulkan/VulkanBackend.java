@@ -65,10 +65,13 @@ public final class VulkanBackend implements Backend {
     /** A weight tensor as the kernels see it; {@code kernel == null}: CPU fallback. */
     static final class Prepared {
         final String kernel;
+        /** The tiled matmul variant of {@link #kernel} for batches (named once, not per dispatch). */
+        final String tiledKernel;
         final List<Chunk> chunks;
 
         Prepared(String kernel, List<Chunk> chunks) {
             this.kernel = kernel;
+            this.tiledKernel = kernel == null ? null : kernel.replace("matvec_", "matmul_");
             this.chunks = chunks;
         }
     }
@@ -241,7 +244,7 @@ public final class VulkanBackend implements Backend {
                       int yOff, int yStride, int tokens) {
         int n = (int) w.info().rowLength();
         boolean tiled = tokens >= MATMUL_MIN_TOKENS;
-        long pipeline = ctx.pipeline(tiled ? p.kernel.replace("matvec_", "matmul_") : p.kernel);
+        long pipeline = ctx.pipeline(tiled ? p.tiledKernel : p.kernel);
         int rowsPerDispatch = tiled ? MAX_GROUPS * MATMUL_ROWS : MAX_GROUPS;
         for (Chunk c : p.chunks) {
             long set = setOf.applyAsLong(c);

@@ -56,7 +56,8 @@ final class VulkanLayerOffload implements LayerOffload {
     private final float[] cosSin;
     // float offsets of each activation in the scratch buffer (x and cs also in io)
     private final int oX, oCs, oXb, oXb2, oQ, oK, oV, oAtt, oHb, oHb2;
-    private final String kvSuffix;
+    /** Kernel names for this session's KV type, resolved once (no string building per dispatch). */
+    private final String kvStoreKernel, attentionKernel, kvShiftKernel;
     private boolean closed;
 
     /**
@@ -104,7 +105,9 @@ final class VulkanLayerOffload implements LayerOffload {
         this.contextLength = contextLength;
         this.rope = new Rope(c, w.ropeFreqFactors);
         this.pairs = rope.pairs();
-        this.kvSuffix = "_" + kvType.id();
+        this.kvStoreKernel = "kv_store_" + kvType.id();
+        this.attentionKernel = "attention_" + kvType.id();
+        this.kvShiftKernel = "kv_shift_" + kvType.id();
         int dim = c.dim, qDim = c.qDim(), kvDim = c.kvDim(), hidden = c.hiddenDim;
         long perToken = 3L * dim + 2L * pairs + 2L * qDim + 2L * kvDim + 2L * hidden;
         // tokens per submission: the scratch of a batch must fit one storage buffer
@@ -246,11 +249,11 @@ final class VulkanLayerOffload implements LayerOffload {
         rope(oK, kvDim, c.kvHeads, n, push);
         ctx.computeBarrier();
         push.putInt(0, oK).putInt(4, oV).putInt(8, kvDim).putInt(12, kvDim).putInt(16, contextLength).putInt(20, startPos);
-        ctx.dispatch(ctx.pipeline("kv_store" + kvSuffix), kvSets[l], push, groups(kvLanes(), 64), n);
+        ctx.dispatch(ctx.pipeline(kvStoreKernel), kvSets[l], push, groups(kvLanes(), 64), n);
         ctx.computeBarrier();
         push.putInt(0, oQ).putInt(4, qDim).putInt(8, oAtt).putInt(12, hd).putInt(16, c.heads / c.kvHeads)
                 .putInt(20, kvDim).putInt(24, contextLength).putInt(28, startPos).putFloat(32, (float) (1.0 / Math.sqrt(hd)));
-        ctx.dispatch(ctx.pipeline("attention" + kvSuffix), kvSets[l], push, c.heads, n);
+        ctx.dispatch(ctx.pipeline(attentionKernel), kvSets[l], push, c.heads, n);
         ctx.computeBarrier();
         matVec(y.wo, oAtt, qDim, oXb2, dim, n, push);
         ctx.computeBarrier();
@@ -339,7 +342,7 @@ final class VulkanLayerOffload implements LayerOffload {
                     push.putInt(0, kvDim).putInt(4, contextLength).putInt(8, c.headDim).putInt(12, pairs)
                             .putInt(16, rope.neox() ? 1 : 0).putInt(20, src0).putInt(24, discard).putInt(28, oCs);
                     for (int l = 0; l < layers; l++) {
-                        ctx.dispatch(ctx.pipeline("kv_shift" + kvSuffix), kvSets[l], push, groups(kvLanes(), 64), count);
+                        ctx.dispatch(ctx.pipeline(kvShiftKernel), kvSets[l], push, groups(kvLanes(), 64), count);
                     }
                     ctx.computeBarrier();
                 }

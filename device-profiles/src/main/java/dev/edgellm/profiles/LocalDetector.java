@@ -37,7 +37,12 @@ public final class LocalDetector {
     /** As {@link #detect(boolean)}; {@code probeGpu} also asks the {@link GpuProbe} providers (may load a driver). */
     public static DeviceProfile detect(boolean measureBandwidth, boolean probeGpu) {
         DeviceProfile p = detect(Paths.get("/"), Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory(), measureBandwidth);
-        return probeGpu ? withGpu(p, java.util.ServiceLoader.load(GpuProbe.class, LocalDetector.class.getClassLoader())) : p;
+        return probeGpu ? withProbedGpu(p) : p;
+    }
+
+    /** {@code p} with the GPU the {@link GpuProbe} providers on the class path report (may load a driver). */
+    static DeviceProfile withProbedGpu(DeviceProfile p) {
+        return withGpu(p, java.util.ServiceLoader.load(GpuProbe.class, LocalDetector.class.getClassLoader()));
     }
 
     /**

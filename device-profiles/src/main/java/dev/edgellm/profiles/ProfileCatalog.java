@@ -80,15 +80,14 @@ public final class ProfileCatalog {
     }
 
     /**
-     * As {@link #get(String)}, choosing what {@code local} detects: the bandwidth measurement and the GPU probe
-     * (which may load a GPU driver: only when the plan needs the GPU, e.g. {@code --gpu-layers auto}).
+     * As {@link #get(String)}, choosing what {@code local} detects: the bandwidth measurement (which includes the
+     * GPU probe, {@link #local()}), or for a run's fit only the GPU probe (which may load a GPU driver: only when
+     * the plan needs the GPU, e.g. {@code --gpu-layers auto}).
      */
     public DeviceProfile get(String id, boolean measureBandwidth, boolean probeGpu) {
         if (LOCAL.equals(id)) {
-            if (measureBandwidth && probeGpu) return local();
-            DeviceProfile fit = localForFit();
-            return probeGpu ? LocalDetector.withGpu(fit, java.util.ServiceLoader.load(GpuProbe.class, ProfileCatalog.class.getClassLoader()))
-                    : measureBandwidth ? LocalDetector.detect(true) : fit;
+            if (measureBandwidth) return local();
+            return probeGpu ? LocalDetector.withProbedGpu(localForFit()) : localForFit();
         }
         DeviceProfile p = profiles.get(id);
         if (p == null) throw new UnknownProfileException(id, names());
