@@ -172,6 +172,135 @@ final class Attention {
         }
     }
 
+    /** Per-thread scratch of {@link #attendBatch}: keys transposed, values as rows, one head's scores. */
+    static final class BatchScratch {
+        float[] keysT = new float[0], values = new float[0], scores = new float[0], row = new float[0];
+
+        void ensure(int stride, int headDim) {
+            if (keysT.length < stride * headDim) {
+                keysT = new float[stride * headDim];
+                values = new float[stride * headDim];
+                scores = new float[stride];
+            }
+            if (row.length < quantScratch(headDim)) row = new float[quantScratch(headDim)];
+        }
+    }
+
+    /** Positions scored together: 4 float vectors. */
+    static final int TILE = 4 * L;
+
+    /** Scratch positions {@link #attendBatch} needs for {@code positions} positions. */
+    static int batchStride(int positions) {
+        return (positions + TILE - 1) / TILE * TILE;
+    }
+
+    /**
+     * Causal attention of {@code n} query positions {@code startPos ..} (prefill), two-pass softmax per query
+     * head: the KV head's cached keys and values up to the last position needed are converted to floats once
+     * per call into {@code s} (keys transposed, headDim rows of {@code batchStride} positions), so each score
+     * tile is {@link #TILE} positions × headDim FMAs with a broadcast query element and no horizontal sums, the
+     * exponentials are vector {@code EXP}, and each head's output accumulates in registers over the positions.
+     * Work items are (KV head, query position) pairs, KV-head major: this call does items {@code [from, to)}.
+     * The cache is f16 ({@code halfKeys}) or q8_0/q4_0 ({@code quantKeys}, {@code q4}). Queries and outputs are
+     * back to back per position ({@code heads · headDim} floats each).
+     */
+    static void attendBatch(short[] halfKeys, short[] halfValues, byte[] quantKeys, byte[] quantValues, boolean q4,
+                            int kvDim, int startPos, int n, float[] q, int heads, int kvHeads, int headDim,
+                            float scale, float[] out, int from, int to, BatchScratch s) {
+        if (from >= to) return;
+        int group = heads / kvHeads, qStride = heads * headDim;
+        for (int kh = from / n, lastKh = (to - 1) / n; kh <= lastKh; kh++) {
+            int i0 = kh == from / n ? from % n : 0, i1 = kh == lastKh ? (to - 1) % n + 1 : n;
+            int positions = startPos + i1, stride = batchStride(positions);
+            s.ensure(stride, headDim);
+            float[] kt = s.keysT, vf = s.values, sc = s.scores, row = s.row;
+            // keys transposed and values as rows, positions [0, positions)
+            if (halfKeys != null) {
+                for (int j = 0; j < positions; j++) {
+                    int base = j * kvDim + kh * headDim;
+                    halfToFloat(halfKeys, base, row, headDim);
+                    for (int d = 0; d < headDim; d++) kt[d * stride + j] = row[d];
+                    halfToFloat(halfValues, base, row, headDim);
+                    System.arraycopy(row, 0, vf, j * headDim, headDim);
+                }
+            } else {
+                int blockBytes = q4 ? Q4_0_BLOCK : Q8_0_BLOCK, rowBytes = kvDim / 32 * blockBytes;
+                int e0 = kh * headDim, b0 = e0 >>> 5, blocks = ((e0 + headDim + 31) >>> 5) - b0, skip = e0 - 32 * b0;
+                for (int j = 0; j < positions; j++) {
+                    int base = j * rowBytes + b0 * blockBytes;
+                    if (q4) q4_0ToFloat(quantKeys, base, blocks, row);
+                    else q8_0ToFloat(quantKeys, base, blocks, row);
+                    for (int d = 0; d < headDim; d++) kt[d * stride + j] = row[skip + d];
+                    if (q4) q4_0ToFloat(quantValues, base, blocks, row);
+                    else q8_0ToFloat(quantValues, base, blocks, row);
+                    System.arraycopy(row, skip, vf, j * headDim, headDim);
+                }
+            }
+            for (int i = i0; i < i1; i++) {
+                int len = startPos + i + 1, tiles = (len + TILE - 1) / TILE;
+                for (int g = 0; g < group; g++) {
+                    int qo = i * qStride + (kh * group + g) * headDim;
+                    float max = scores(kt, stride, headDim, q, qo, scale, sc, len, tiles);
+                    FloatVector sum = FloatVector.zero(F);
+                    for (int j = 0; j < tiles * TILE; j += L) {
+                        FloatVector e = FloatVector.fromArray(F, sc, j).sub(max).lanewise(VectorOperators.EXP);
+                        e.intoArray(sc, j);
+                        sum = sum.add(e);
+                    }
+                    weightedValues(vf, headDim, sc, len, 1f / sum.reduceLanes(VectorOperators.ADD), out, qo);
+                }
+            }
+        }
+    }
+
+    /** sc[0 .. tiles·TILE) = scale · q·k for positions below len, −inf above; returns the max. */
+    private static float scores(float[] kt, int stride, int headDim, float[] q, int qo, float scale, float[] sc,
+                                int len, int tiles) {
+        FloatVector max = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (int t = 0; t < tiles; t++) {
+            int j = t * TILE;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int d = 0, r = j; d < headDim; d++, r += stride) {
+                FloatVector qd = FloatVector.broadcast(F, q[qo + d]);
+                a0 = FloatVector.fromArray(F, kt, r).fma(qd, a0);
+                a1 = FloatVector.fromArray(F, kt, r + L).fma(qd, a1);
+                a2 = FloatVector.fromArray(F, kt, r + 2 * L).fma(qd, a2);
+                a3 = FloatVector.fromArray(F, kt, r + 3 * L).fma(qd, a3);
+            }
+            a0.mul(scale).intoArray(sc, j);
+            a1.mul(scale).intoArray(sc, j + L);
+            a2.mul(scale).intoArray(sc, j + 2 * L);
+            a3.mul(scale).intoArray(sc, j + 3 * L);
+        }
+        for (int j = len; j < tiles * TILE; j++) sc[j] = Float.NEGATIVE_INFINITY; // causal mask (and padding)
+        for (int j = 0; j < tiles * TILE; j += L) max = max.max(FloatVector.fromArray(F, sc, j));
+        return max.reduceLanes(VectorOperators.MAX);
+    }
+
+    /** out[o .. o+headDim) = inv · Σ_{j < len} w[j] · v_j, four vectors of dimensions at a time in registers. */
+    private static void weightedValues(float[] vf, int headDim, float[] w, int len, float inv, float[] out, int o) {
+        int d = 0;
+        for (; d + 4 * L <= headDim; d += 4 * L) {
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int j = 0, r = d; j < len; j++, r += headDim) {
+                FloatVector p = FloatVector.broadcast(F, w[j]);
+                a0 = FloatVector.fromArray(F, vf, r).fma(p, a0);
+                a1 = FloatVector.fromArray(F, vf, r + L).fma(p, a1);
+                a2 = FloatVector.fromArray(F, vf, r + 2 * L).fma(p, a2);
+                a3 = FloatVector.fromArray(F, vf, r + 3 * L).fma(p, a3);
+            }
+            a0.mul(inv).intoArray(out, o + d);
+            a1.mul(inv).intoArray(out, o + d + L);
+            a2.mul(inv).intoArray(out, o + d + 2 * L);
+            a3.mul(inv).intoArray(out, o + d + 3 * L);
+        }
+        for (; d < headDim; d++) {
+            float a = 0f;
+            for (int j = 0; j < len; j++) a += w[j] * vf[j * headDim + d];
+            out[o + d] = a * inv;
+        }
+    }
+
     static final int Q8_0_BLOCK = 34, Q4_0_BLOCK = 18;
     private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64, B16 = ByteVector.SPECIES_128;
 

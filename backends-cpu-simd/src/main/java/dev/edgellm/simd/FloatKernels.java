@@ -79,4 +79,14 @@ final class FloatKernels {
         bits = bits.blend(shifted.or(0x7F800000), special);
         return bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
     }
+
+    /** gate[i] = gate[i] / (1 + e^-gate[i]) · up[i] for i in [from, to): vector {@code EXP} (SVML on x86). */
+    static void swiglu(float[] gate, float[] up, int from, int to) {
+        int i = from;
+        for (; i + L <= to; i += L) {
+            FloatVector g = FloatVector.fromArray(F, gate, i);
+            g.div(g.neg().lanewise(VectorOperators.EXP).add(1f)).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
+        }
+        for (; i < to; i++) gate[i] = gate[i] / (1f + (float) Math.exp(-gate[i])) * up[i];
+    }
 }

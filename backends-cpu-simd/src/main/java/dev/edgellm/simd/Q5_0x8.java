@@ -24,7 +24,6 @@ final class Q5_0x8 extends Interleaved8 {
     static final int GROUP_BLOCK_BYTES = 16 + 32 + 128;
     private static final int SRC_BLOCK_BYTES = 22;
     private static final int NIB = 0x000F000F, BIT4 = 0x00100010;
-    private static final int F16_MAG = 0x7FFF, F16_EXP = 0x7C00;
     private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
 
     private Q5_0x8() {}
@@ -104,14 +103,13 @@ final class Q5_0x8 extends Interleaved8 {
                     .add(ia.lanewise(VectorOperators.ASHR, 16))
                     .add(ib.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
                     .add(ib.lanewise(VectorOperators.ASHR, 16))
-                    .sub(2 * x.qsum8[b]);
+                    .sub(IntVector.fromArray(I8, x.qsum8, 8 * b).lanewise(VectorOperators.LSHL, 1));
+            // f16 → f32 as in Q4_0x8 (exact for finite scales)
             IntVector h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p, LE)
                     .convertShape(VectorOperators.S2I, I8, 0);
-            IntVector scaleBits = h.and(F16_MAG).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
-                    .reinterpretAsInts()
-                    .or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
-                    .lanewise(VectorOperators.OR, 0x7F800000, h.and(F16_EXP).compare(VectorOperators.EQ, F16_EXP));
-            acc = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(scaleBits.reinterpretAsFloats())
+            FloatVector d = h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
+                    .reinterpretAsFloats().mul(0x1p112f);
+            acc = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(d)
                     .fma(FloatVector.broadcast(Vec.F, x.scale[b]), acc);
         }
         acc.intoArray(out, o);

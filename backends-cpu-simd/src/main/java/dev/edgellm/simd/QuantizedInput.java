@@ -4,8 +4,8 @@ package dev.edgellm.simd;
  * An activation vector quantized to 8 bits per 32-element block (as ggml's Q8_0: scale = max|x| / 127,
  * q = round(x / scale)), laid out for the {@link Interleaved8} kernels: pair p = 16b + 4m + j is the two shorts
  * q[32b + 8m + j], q[32b + 8m + 4 + j], repeated 8 times ({@code pairs[16p .. 16p+16)}) so that the kernel loads
- * it as a ready broadcast vector; {@code qsum8[b]} = 8 · Σ q over block b (the offset terms), {@code sum[b]} as
- * below. Buffers grow to the largest input and are reused, so quantizing allocates nothing in steady state.
+ * it as a ready broadcast vector; {@code qsum8[8b .. 8b+8)} = 8 · Σ q over block b, also repeated 8 times (the
+ * offset terms, loaded as one vector); {@code sum[b]} as below. Buffers grow to the largest input and are reused, so quantizing allocates nothing in steady state.
  */
 final class QuantizedInput {
     short[] pairs = new short[0];
@@ -20,7 +20,7 @@ final class QuantizedInput {
         int blocks = n / 32;
         if (scale.length < blocks) {
             pairs = new short[16 * 16 * blocks];
-            qsum8 = new int[blocks];
+            qsum8 = new int[8 * blocks];
             scale = new float[blocks];
             sum = new float[blocks];
         }
@@ -44,7 +44,7 @@ final class QuantizedInput {
                     }
                 }
             }
-            qsum8[b] = 8 * qs;
+            java.util.Arrays.fill(qsum8, 8 * b, 8 * b + 8, 8 * qs);
             scale[b] = d;
             sum[b] = d * qs;
         }

@@ -476,6 +476,95 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         }
     }
 
+    /** Most scratch floats per thread (keys + values of one KV head) for {@link #attentionBatch}: 32 MiB; longer contexts go token by token. */
+    static final long BATCH_ATTENTION_MAX_FLOATS = 8L << 20;
+
+    private Attention.BatchScratch[] batchScratch;
+    private int attStartPos, attN;
+    private final WorkerPool.Task batchAttentionTask = this::attendBatchPart;
+
+    /**
+     * Prefill on f16, q8_0 and q4_0 caches: {@link Attention#attendBatch}, the (KV head, position) pairs split
+     * across the workers; other caches, or contexts too long for the scratch, go token by token.
+     */
+    @Override
+    public void attentionBatch(KvCache cache, int layer, int startPos, int n, float[] q, int heads, int kvHeads,
+                               int headDim, float scale, float[] att, float[] out) {
+        short[] keys = cache.halfKeys(layer);
+        byte[] quantKeys = keys == null ? cache.quantKeys(layer) : null;
+        long scratch = 2L * Attention.batchStride(startPos + n) * headDim;
+        if ((keys == null && quantKeys == null) || scratch > BATCH_ATTENTION_MAX_FLOATS || heads % kvHeads != 0) {
+            Backend.super.attentionBatch(cache, layer, startPos, n, q, heads, kvHeads, headDim, scale, att, out);
+            return;
+        }
+        if (keys != null) {
+            attKeys = keys;
+            attValues = cache.halfValues(layer);
+        } else {
+            attQuantKeys = quantKeys;
+            attQuantValues = cache.quantValues(layer);
+            attQ4 = cache.type() == KvCacheType.Q4_0;
+        }
+        attKvDim = cache.kvDim();
+        attStartPos = startPos;
+        attN = n;
+        attQ = q;
+        attHeads = heads;
+        attKvHeads = kvHeads;
+        attHeadDim = headDim;
+        attScale = scale;
+        attOut = out;
+        try {
+            long work = (long) n * (startPos + n) * heads * headDim;
+            if (work >= Math.min(ATTENTION_PARALLEL_MIN, parallelMinWork)) pool.run(batchAttentionTask);
+            else attendBatchPart(0, 1);
+        } finally {
+            attKeys = attValues = null;
+            attQuantKeys = attQuantValues = null;
+            attQ = attOut = null;
+        }
+    }
+
+    private void attendBatchPart(int worker, int workers) {
+        if (batchScratch == null) batchScratch = new Attention.BatchScratch[pool.size()];
+        if (batchScratch[worker] == null) batchScratch[worker] = new Attention.BatchScratch();
+        long items = (long) attKvHeads * attN;
+        Attention.attendBatch(attKeys, attValues, attQuantKeys, attQuantValues, attQ4, attKvDim, attStartPos, attN,
+                attQ, attHeads, attKvHeads, attHeadDim, attScale, attOut, (int) (items * worker / workers),
+                (int) (items * (worker + 1) / workers), batchScratch[worker]);
+    }
+
+    /** Below this many elements one thread does the SwiGLU gating. */
+    static final int SWIGLU_PARALLEL_MIN = 1 << 16;
+
+    private float[] gluGate, gluUp;
+    private int gluN;
+    private final WorkerPool.Task swigluTask = (worker, workers) -> {
+        int chunks = gluN / L;
+        int from = chunks * worker / workers * L, to = worker == workers - 1 ? gluN : chunks * (worker + 1) / workers * L;
+        FloatKernels.swiglu(gluGate, gluUp, from, to);
+    };
+
+    @Override
+    public void swiglu(float[] gate, float[] up, int n) {
+        if (n < simdMinRow) {
+            ScalarKernels.swiglu(gate, up, n);
+            return;
+        }
+        if (n < Math.min(SWIGLU_PARALLEL_MIN, parallelMinWork)) {
+            FloatKernels.swiglu(gate, up, 0, n);
+            return;
+        }
+        gluGate = gate;
+        gluUp = up;
+        gluN = n;
+        try {
+            pool.run(swigluTask);
+        } finally {
+            gluGate = gluUp = null;
+        }
+    }
+
     @Override
     public void close() {
         pool.close();

@@ -65,6 +65,46 @@ class Interleaved8Test {
         int sum = 0;
         for (int i = 0; i < 32; i++) sum += Math.round(x[i] * (127 / 5f));
         assertEquals(8 * sum, q.qsum8[0]);
+        assertEquals(8 * sum, q.qsum8[7]);
+    }
+
+    /**
+     * The kernels convert the 8 rows' f16 scales in vector registers with integer shifts: every class of finite
+     * half (zero, -0, subnormals, the smallest and largest normals, both signs) must come out as the scalar
+     * reference's {@code Float.float16ToFloat}.
+     */
+    @ParameterizedTest
+    @EnumSource(names = {"Q4_0", "Q5_0"})
+    void decodeConvertsEveryClassOfFiniteScaleExactly(GgmlType type) {
+        short[] halves = {0x0000, (short) 0x8000, 0x0001, (short) 0x8001, 0x03FF, (short) 0x83FF, 0x0400,
+                (short) 0x8400, 0x3C00, (short) 0xBC00, 0x7BFF, (short) 0xFBFF, 0x2E66, (short) 0xAE66, 0x1234, 0x5555};
+        int n = 64, rows = 8;
+        TensorData w = randomTensor(type, n, rows, new Random(5));
+        ByteBuffer buf = w.buffer(0).duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        int blockBytes = (int) type.byteSize(32);
+        for (int i = 0; i < rows * n / 32; i++) buf.putShort(i * blockBytes, halves[i % halves.length]);
+        float[] x = new float[n];
+        x[3] = 1f; // one activation: the output is the weight times the (exactly quantized) activation
+        x[40] = -0.5f;
+        MemorySegment packed = Arena.ofAuto().allocate(Interleaved8.forType(type).packedBytes(1, n / 32));
+        Interleaved8 format = Interleaved8.forType(type);
+        format.repack(new Interleaved8.Rows() {
+            @Override
+            public MemorySegment segment(int row) { return MemorySegment.ofBuffer(w.buffer(0)); }
+
+            @Override
+            public long offset(int row) { return w.rowOffset(row); }
+        }, 0, 1, n / 32, packed);
+        QuantizedInput q = new QuantizedInput();
+        q.quantize(x, 0, n);
+        float[] got = new float[rows], row = new float[n];
+        format.dotGroup(packed, 0, n / 32, q, got, 0);
+        for (int r = 0; r < rows; r++) {
+            Quants.of(type).dequantize(w.buffer(r), w.rowOffset(r), row, 0, n);
+            float want = row[3] * 1f + row[40] * -0.5f; // both activations quantize exactly (±127 steps of their block)
+            // float rounding of the activation scales (1/127, 0.5/127) only: terms may cancel to an exact 0 in want
+            assertEquals(want, got[r], (Math.abs(row[3]) + Math.abs(row[40] * 0.5f)) * 1e-6f, "row " + r);
+        }
     }
 
     @ParameterizedTest

@@ -4,6 +4,7 @@ import dev.edgellm.gguf.GgmlType;
 import dev.edgellm.gguf.TensorData;
 import dev.edgellm.quant.Quants;
 import dev.edgellm.spi.ScalarKernels;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -158,6 +159,61 @@ class SimdKernelsTest {
                         assertEquals(want[i], got[i], 1e-5f * Math.max(1f, Math.abs(want[i])),
                                 type + " shape " + java.util.Arrays.toString(shape) + " pos " + pos + " i " + i);
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * Prefill attention ({@link SimdBackend#attentionBatch}: converted keys and values shared by the batch, split
+     * across threads by KV head and position, including splits inside a head) against the reference token by
+     * token, on every cache type (f32 goes token by token), batches that start at 0 and later, shapes as above.
+     */
+    @ParameterizedTest
+    @EnumSource(dev.edgellm.kv.KvCacheType.class)
+    void batchAttentionMatchesTheReferenceTokenByToken(dev.edgellm.kv.KvCacheType type) {
+        Random rnd = new Random(23 + type.ordinal());
+        for (int threads : THREADS) try (SimdBackend b = new SimdBackend(threads, 0, 0)) {
+            for (int[] shape : new int[][] {{4, 4, 32}, {8, 2, 64}, {14, 2, 64}, {3, 1, 36}, {6, 2, 48}, {4, 1, 80}}) {
+                if (type.name().startsWith("Q") && shape[1] * shape[2] % 32 != 0) continue;
+                int heads = shape[0], kvHeads = shape[1], hd = shape[2], kvDim = kvHeads * hd, ctx = 75;
+                dev.edgellm.kv.KvCache cache = dev.edgellm.kv.KvCache.allocate(type, 2, ctx, kvDim);
+                for (int t = 0; t < ctx; t++) {
+                    float[] k = randomFloats(rnd, kvDim), v = randomFloats(rnd, kvDim);
+                    for (int i = 0; i < kvDim; i++) k[i] *= 2f;
+                    cache.store(1, t, k, 0, v, 0);
+                }
+                for (int[] batch : new int[][] {{0, 2}, {0, 37}, {5, 3}, {33, 42}, {74, 1}}) {
+                    int start = batch[0], n = batch[1], stride = heads * hd;
+                    float[] q = randomFloats(rnd, n * stride);
+                    float[] want = new float[n * stride], got = new float[n * stride];
+                    float scale = (float) (1 / Math.sqrt(hd));
+                    for (int i = 0; i < n; i++) {
+                        ScalarKernels.attention(cache, 1, start + i, q, i * stride, heads, kvHeads, hd, scale, new float[ctx],
+                                want, i * stride);
+                    }
+                    b.attentionBatch(cache, 1, start, n, q, heads, kvHeads, hd, scale, new float[ctx], got);
+                    for (int i = 0; i < want.length; i++) {
+                        assertEquals(want[i], got[i], 1e-5f * Math.max(1f, Math.abs(want[i])), type + " " + threads
+                                + " threads, shape " + java.util.Arrays.toString(shape) + " batch " + start + "+" + n + " i " + i);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void swigluMatchesTheReference() {
+        Random rnd = new Random(31);
+        for (int threads : THREADS) try (SimdBackend b = new SimdBackend(threads, 0, 0)) {
+            for (int n : new int[] {1, 7, 8, 100, 4099}) {
+                float[] gate = randomFloats(rnd, n), up = randomFloats(rnd, n);
+                for (int i = 0; i < n; i += 5) gate[i] *= 40f; // saturated: e^-g overflows to inf or underflows to 0
+                float[] want = gate.clone(), got = gate.clone();
+                ScalarKernels.swiglu(want, up, n);
+                b.swiglu(got, up, n);
+                for (int i = 0; i < n; i++) {
+                    assertEquals(want[i], got[i], 2e-6f * Math.max(1f, Math.abs(want[i])), threads + " threads, n " + n + " i " + i);
                 }
             }
         }

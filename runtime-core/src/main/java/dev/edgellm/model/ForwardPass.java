@@ -123,9 +123,10 @@ public final class ForwardPass {
                 rope.rotate(k, i * kvDim, c.kvHeads, pos);
                 cache.store(l, pos, k, i * kvDim, v, i * kvDim);
             }
-            for (int i = 0; i < n; i++) {
-                backend.attention(cache, l, startPos + i, q, i * qDim, c.heads, c.kvHeads, c.headDim, scale, att,
-                        attOut, i * qDim);
+            if (n == 1) {
+                backend.attention(cache, l, startPos, q, 0, c.heads, c.kvHeads, c.headDim, scale, att, attOut, 0);
+            } else {
+                backend.attentionBatch(cache, l, startPos, n, q, c.heads, c.kvHeads, c.headDim, scale, att, attOut);
             }
             backend.matMul(y.wo, attOut, xb2, n);
             addInPlace(x, 0, xb2, n * dim);
@@ -133,10 +134,7 @@ public final class ForwardPass {
             for (int i = 0; i < n; i++) backend.rmsNorm(xb, i * dim, x, i * dim, y.ffnNorm, c.rmsEps, dim);
             backend.matMul(y.gate, xb, hb, n);
             backend.matMul(y.up, xb, hb2, n);
-            for (int j = 0, m = n * hidden; j < m; j++) {
-                float g = hb[j];
-                hb[j] = g / (1f + (float) Math.exp(-g)) * hb2[j];
-            }
+            backend.swiglu(hb, hb2, n * hidden);
             backend.matMul(y.down, hb, xb2, n);
             addInPlace(x, 0, xb2, n * dim);
         }

@@ -65,6 +65,25 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
+     * {@link #attention} for {@code n} consecutive query positions {@code startPos ..} of one batch, whose keys
+     * and values are all in the cache already: query i at {@code q[i·heads·headDim ..]}, its output at
+     * {@code out[i·heads·headDim ..]}. Prefill calls this once per layer, so that a backend can read each cached
+     * key and value once per batch instead of once per token. {@code att}: scratch of {@code startPos + n} floats.
+     */
+    default void attentionBatch(KvCache cache, int layer, int startPos, int n, float[] q, int heads, int kvHeads,
+                                int headDim, float scale, float[] att, float[] out) {
+        int stride = heads * headDim;
+        for (int i = 0; i < n; i++) {
+            attention(cache, layer, startPos + i, q, i * stride, heads, kvHeads, headDim, scale, att, out, i * stride);
+        }
+    }
+
+    /** SwiGLU's gating: {@code gate[i] = silu(gate[i]) · up[i]} for i < n, silu(g) = g / (1 + e^-g). */
+    default void swiglu(float[] gate, float[] up, int n) {
+        ScalarKernels.swiglu(gate, up, n);
+    }
+
+    /**
      * Keeps the first {@code layers} blocks of a model resident on this backend's device for one session
      * (see {@link LayerOffload}), or returns null when this backend cannot (CPU backends). It may run fewer
      * blocks than asked, e.g. up to the first block with a tensor type it has no kernel for; the result says

@@ -64,4 +64,12 @@ public final class ScalarKernels {
             for (int t = 0; t <= pos; t++) cache.addValue(layer, t, kvOff, att[t] * inv, out, o, headDim);
         }
     }
+
+    /** {@code gate[i] = gate[i] / (1 + e^-gate[i]) · up[i]} for i < n. */
+    public static void swiglu(float[] gate, float[] up, int n) {
+        for (int j = 0; j < n; j++) {
+            float g = gate[j];
+            gate[j] = g / (1f + (float) Math.exp(-g)) * up[j];
+        }
+    }
 }
