@@ -197,7 +197,7 @@ final class Attention {
     /**
      * Causal attention of {@code n} query positions {@code startPos ..} (prefill), two-pass softmax per query
      * head: the KV head's cached keys and values up to the last position needed are converted to floats once
-     * per call into {@code s} (keys transposed, headDim rows of {@code batchStride} positions), so each score
+     * per call into {@code s} (keys transposed in tiles, {@link #keyIndex}), so each score
      * tile is {@link #TILE} positions × headDim FMAs with a broadcast query element and no horizontal sums, the
      * exponentials are vector {@code EXP}, and each head's output accumulates in registers over the positions.
      * Work items are (KV head, query position) pairs, KV-head major: this call does items {@code [from, to)}.
@@ -219,7 +219,7 @@ final class Attention {
                 for (int j = 0; j < positions; j++) {
                     int base = j * kvDim + kh * headDim;
                     halfToFloat(halfKeys, base, row, headDim);
-                    for (int d = 0; d < headDim; d++) kt[d * stride + j] = row[d];
+                    for (int d = 0, r = keyIndex(j, headDim); d < headDim; d++) kt[r + d * TILE] = row[d];
                     halfToFloat(halfValues, base, row, headDim);
                     System.arraycopy(row, 0, vf, j * headDim, headDim);
                 }
@@ -230,7 +230,7 @@ final class Attention {
                     int base = j * rowBytes + b0 * blockBytes;
                     if (q4) q4_0ToFloat(quantKeys, base, blocks, row);
                     else q8_0ToFloat(quantKeys, base, blocks, row);
-                    for (int d = 0; d < headDim; d++) kt[d * stride + j] = row[skip + d];
+                    for (int d = 0, r = keyIndex(j, headDim); d < headDim; d++) kt[r + d * TILE] = row[skip + d];
                     if (q4) q4_0ToFloat(quantValues, base, blocks, row);
                     else q8_0ToFloat(quantValues, base, blocks, row);
                     System.arraycopy(row, skip, vf, j * headDim, headDim);
@@ -240,7 +240,7 @@ final class Attention {
                 int len = startPos + i + 1, tiles = (len + TILE - 1) / TILE;
                 for (int g = 0; g < group; g++) {
                     int qo = i * qStride + (kh * group + g) * headDim;
-                    float max = scores(kt, stride, headDim, q, qo, scale, sc, len, tiles);
+                    float max = scores(kt, headDim, q, qo, scale, sc, len, tiles);
                     FloatVector sum = FloatVector.zero(F);
                     for (int j = 0; j < tiles * TILE; j += L) {
                         FloatVector e = FloatVector.fromArray(F, sc, j).sub(max).lanewise(VectorOperators.EXP);
@@ -253,14 +253,24 @@ final class Attention {
         }
     }
 
+    /**
+     * Where key element (position j, dimension 0) sits in the transposed keys: tile-major, so that a tile's
+     * TILE positions of one dimension are contiguous and the score loop steps by the constant TILE (a step C2
+     * can prove in bounds once per loop; a variable stride cost a bounds check per load).
+     */
+    private static int keyIndex(int j, int headDim) {
+        return (j / TILE * headDim) * TILE + j % TILE;
+    }
+
     /** sc[0 .. tiles·TILE) = scale · q·k for positions below len, −inf above; returns the max. */
-    private static float scores(float[] kt, int stride, int headDim, float[] q, int qo, float scale, float[] sc,
-                                int len, int tiles) {
+    private static float scores(float[] kt, int headDim, float[] q, int qo, float scale, float[] sc, int len,
+                                int tiles) {
         FloatVector max = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
         for (int t = 0; t < tiles; t++) {
-            int j = t * TILE;
+            int j = t * TILE, base = t * headDim * TILE;
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-            for (int d = 0, r = j; d < headDim; d++, r += stride) {
+            for (int d = 0; d < headDim; d++) {
+                int r = base + d * TILE;
                 FloatVector qd = FloatVector.broadcast(F, q[qo + d]);
                 a0 = FloatVector.fromArray(F, kt, r).fma(qd, a0);
                 a1 = FloatVector.fromArray(F, kt, r + L).fma(qd, a1);

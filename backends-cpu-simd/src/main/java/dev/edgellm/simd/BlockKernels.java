@@ -96,6 +96,26 @@ final class BlockKernels {
                 .convert(VectorOperators.I2F, 0).reinterpretAsFloats();
     }
 
+    /**
+     * out[off .. off+n) = the Q8_0 row at {@code w[p ..]} as floats (d·q, exact as the scalar reference), for the
+     * prefill tiles: 8 bytes sign-extended into float lanes at a time, hand-unrolled per block.
+     */
+    static void q8_0Dequantize(MemorySegment w, long p, float[] out, int off, int n) {
+        for (int b = 0, nb = n / 32; b < nb; b++) {
+            long q = p + 34L * b;
+            int o = off + 32 * b;
+            FloatVector d = FloatVector.broadcast(F, f16(w, q));
+            ((FloatVector) ByteVector.fromMemorySegment(B8, w, q + 2, Vec.LE).convertShape(VectorOperators.B2F, F, 0))
+                    .mul(d).intoArray(out, o);
+            ((FloatVector) ByteVector.fromMemorySegment(B8, w, q + 10, Vec.LE).convertShape(VectorOperators.B2F, F, 0))
+                    .mul(d).intoArray(out, o + 8);
+            ((FloatVector) ByteVector.fromMemorySegment(B8, w, q + 18, Vec.LE).convertShape(VectorOperators.B2F, F, 0))
+                    .mul(d).intoArray(out, o + 16);
+            ((FloatVector) ByteVector.fromMemorySegment(B8, w, q + 26, Vec.LE).convertShape(VectorOperators.B2F, F, 0))
+                    .mul(d).intoArray(out, o + 24);
+        }
+    }
+
     /** Lane order {@link #q8_0Permuted} expects: per 32-block, dst[8k + i] = src[4i + k]. */
     static void permute32(float[] src, int srcOff, float[] dst, int dstOff, int n) {
         for (int b = 0; b < n; b += 32) {

@@ -125,6 +125,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         this.attL = new float[threads][];
         this.attK = new float[threads][];
         this.attV = new float[threads][];
+        this.batchScratch = new Attention.BatchScratch[threads];
     }
 
     @Override
@@ -244,6 +245,8 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         int in = (int) d.info().rowLength();
         if (p.packed != null && r < Interleaved8.ROWS * p.groups) {
             p.format.dequantizeRow(p.packed, r, in / p.format.blockElements(), out, off);
+        } else if (p.permuted) { // Q8_0 with 8 float lanes
+            BlockKernels.q8_0Dequantize(p.segments[(int) (r / p.rowsPerChunk)], d.rowOffset(r), out, off, in);
         } else {
             p.reference.dequantize(d.buffer(r), d.rowOffset(r), out, off, in);
         }
@@ -479,7 +482,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
     /** Most scratch floats per thread (keys + values of one KV head) for {@link #attentionBatch}: 32 MiB; longer contexts go token by token. */
     static final long BATCH_ATTENTION_MAX_FLOATS = 8L << 20;
 
-    private Attention.BatchScratch[] batchScratch;
+    private final Attention.BatchScratch[] batchScratch; // per worker, filled lazily by each worker itself
     private int attStartPos, attN;
     private final WorkerPool.Task batchAttentionTask = this::attendBatchPart;
 
@@ -526,7 +529,6 @@ final class SimdBackend implements Backend, WorkerPool.Task {
     }
 
     private void attendBatchPart(int worker, int workers) {
-        if (batchScratch == null) batchScratch = new Attention.BatchScratch[pool.size()];
         if (batchScratch[worker] == null) batchScratch[worker] = new Attention.BatchScratch();
         long items = (long) attKvHeads * attN;
         Attention.attendBatch(attKeys, attValues, attQuantKeys, attQuantValues, attQ4, attKvDim, attStartPos, attN,

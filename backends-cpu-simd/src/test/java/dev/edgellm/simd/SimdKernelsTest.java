@@ -218,4 +218,17 @@ class SimdKernelsTest {
             }
         }
     }
+
+    @Test
+    void q8_0PrefillDequantizationIsBitIdenticalToTheReference() {
+        int n = 96, rows = 5;
+        TensorData w = randomTensor(GgmlType.Q8_0, n, rows, new Random(41));
+        java.lang.foreign.MemorySegment seg = java.lang.foreign.MemorySegment.ofBuffer(w.buffer(0));
+        for (int r = 0; r < rows; r++) {
+            float[] want = new float[n + 3], got = new float[n + 3];
+            Quants.of(GgmlType.Q8_0).dequantize(w.buffer(r), w.rowOffset(r), want, 3, n);
+            BlockKernels.q8_0Dequantize(seg, w.rowOffset(r), got, 3, n);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(want, got, "row " + r);
+        }
+    }
 }
