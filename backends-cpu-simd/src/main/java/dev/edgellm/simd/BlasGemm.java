@@ -4,6 +4,8 @@ import dev.edgellm.spi.ScalarKernels;
 import dev.edgellm.gguf.TensorData;
 import org.bytedeco.javacpp.FloatPointer;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.logging.Logger;
 
 import static org.bytedeco.openblas.global.openblas_nolapack.CblasNoTrans;
@@ -17,8 +19,11 @@ import static org.bytedeco.openblas.global.openblas_nolapack.cblas_sgemm;
  * tile by tile (a few MiB of rows at a time, never the whole matrix) into an off-heap buffer, and
  * {@code out[n × rows] = x[n × in] · W_tileᵀ} runs per tile. Dequantizing costs ~one pass over the weights per
  * call, which only pays off for large batches ({@link SimdBackend} uses this from {@link #MIN_BATCH} tokens on).
- * OpenBLAS runs its own threads; their count follows the backend's. Buffers grow to the largest call and are
- * reused, so steady-state prefill allocates nothing on the Java heap.
+ * OpenBLAS runs its own threads; their count follows the backend's. The weight tiles are written straight
+ * into OpenBLAS's buffer by the row source and the products read back by the backend's workers, so the only
+ * single-threaded work around sgemm is the (small) activation copy; before each sgemm the workers are told to
+ * park at once rather than spin, which would take a core from OpenBLAS. Buffers grow to the largest call and
+ * are reused, so steady-state prefill allocates nothing on the Java heap.
  */
 final class BlasGemm implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(BlasGemm.class.getName());
@@ -28,41 +33,69 @@ final class BlasGemm implements AutoCloseable {
     private static final long TILE_BYTES = 8L << 20;
 
     private final long tileBytes;
+    private final WorkerPool pool; // null: copies on the calling thread (tests)
     private FloatPointer xBuf = new FloatPointer(0L), wBuf = new FloatPointer(0L), cBuf = new FloatPointer(0L);
-    private float[] rowScratch = new float[0];
-    private float[] outScratch = new float[0];
+    private MemorySegment wSeg = MemorySegment.NULL, cSeg = MemorySegment.NULL;
+    private float[][] rowScratch;
 
-    private BlasGemm(int threads, long tileBytes) {
+    // the copy-out in flight, read by the workers (published by WorkerPool's volatile generation)
+    private float[] copyOut;
+    private int copyN, copyT, copyRows, copyR0;
+    private final WorkerPool.Task copyOutTask = (worker, workers) ->
+            copyOut(copyN * worker / workers, copyN * (worker + 1) / workers);
+
+    private BlasGemm(int threads, WorkerPool pool, long tileBytes) {
         blas_set_num_threads(threads);
+        this.pool = pool;
         this.tileBytes = tileBytes;
+        this.rowScratch = new float[threads][];
     }
 
-    /** OpenBLAS for {@code threads} threads, or null (with the reason logged) where its natives do not load. */
-    static BlasGemm open(int threads) {
-        return open(threads, TILE_BYTES);
+    /** OpenBLAS with {@code pool}'s thread count, or null (with the reason logged) where its natives do not load. */
+    static BlasGemm open(WorkerPool pool) {
+        return open(pool.size(), pool, TILE_BYTES);
     }
 
-    /** Tests use small tiles so that several tiles and a short last one are exercised. */
-    static BlasGemm open(int threads, long tileBytes) {
+    /** Tests use small tiles so that several tiles and a short last one are exercised, and may pass no pool. */
+    static BlasGemm open(int threads, WorkerPool pool, long tileBytes) {
         try {
-            return new BlasGemm(threads, tileBytes);
+            return new BlasGemm(threads, pool, tileBytes);
         } catch (Throwable e) { // UnsatisfiedLinkError, NoClassDefFoundError (no natives for this platform)
             LOG.info("simd: OpenBLAS unavailable (" + e + "); prefill uses the Vector API matMul");
             return null;
         }
     }
 
-    /** Fills {@code dst[0 .. count·in)} with rows {@code r0 .. r0+count} of the weights, dequantized. */
+    /**
+     * Writes rows {@code r0 .. r0+count} of the weights, dequantized, as floats into {@code dst} (row r of the
+     * tile at byte {@code 4·r·in}); may split the rows across the worker pool.
+     */
     interface RowSource {
-        void rows(int r0, int count, float[] dst);
+        void rows(int r0, int count, MemorySegment dst);
     }
 
     /** {@code out[b * rows + r] = dot(row r of w, x[b * in ..])} for {@code b < n}, rows read by the scalar reference. */
     void matMul(TensorData w, float[] x, float[] out, int n) {
         int in = (int) w.info().rowLength();
         matMul(w, (r0, count, dst) -> {
-            for (int r = 0; r < count; r++) ScalarKernels.getRow(w, r0 + r, dst, r * in);
+            float[] row = scratch(0, in);
+            for (int r = 0; r < count; r++) {
+                ScalarKernels.getRow(w, r0 + r, row, 0);
+                copyRow(row, dst, r, in);
+            }
         }, x, out, n);
+    }
+
+    /** Per-thread float scratch of at least n floats, for row sources that dequantize a row then copy it. */
+    float[] scratch(int worker, int n) {
+        float[] s = rowScratch[worker];
+        if (s == null || s.length < n) rowScratch[worker] = s = new float[n];
+        return s;
+    }
+
+    /** Copies {@code row[0 .. in)} to row r of a tile. */
+    static void copyRow(float[] row, MemorySegment tile, int r, int in) {
+        MemorySegment.copy(row, 0, tile, ValueLayout.JAVA_FLOAT, 4L * r * in, in);
     }
 
     /** As {@link #matMul(TensorData, float[], float[], int)}, with the weight rows from {@code src}. */
@@ -70,27 +103,52 @@ final class BlasGemm implements AutoCloseable {
         int in = (int) w.info().rowLength(), rows = (int) w.info().rows();
         int tileRows = (int) Math.max(1, Math.min(rows, tileBytes / (4L * in)));
         xBuf = ensure(xBuf, (long) n * in);
-        wBuf = ensure(wBuf, (long) tileRows * in);
-        cBuf = ensure(cBuf, (long) n * tileRows);
+        if (wBuf.capacity() < (long) tileRows * in) {
+            wBuf = ensure(wBuf, (long) tileRows * in);
+            wSeg = view(wBuf);
+        }
+        if (cBuf.capacity() < (long) n * tileRows) {
+            cBuf = ensure(cBuf, (long) n * tileRows);
+            cSeg = view(cBuf);
+        }
         xBuf.position(0).put(x, 0, n * in);
-        if (rowScratch.length < tileRows * in) rowScratch = new float[tileRows * in];
-        if (outScratch.length < tileRows) outScratch = new float[tileRows];
         for (int r0 = 0; r0 < rows; r0 += tileRows) {
             int t = Math.min(tileRows, rows - r0);
-            src.rows(r0, t, rowScratch);
-            wBuf.position(0).put(rowScratch, 0, t * in);
+            src.rows(r0, t, wSeg);
+            if (pool != null) pool.rest();
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, t, in, 1f, xBuf.position(0), in, wBuf.position(0), in,
                     0f, cBuf.position(0), t);
-            for (int b = 0; b < n; b++) cBuf.position((long) b * t).get(out, b * rows + r0, t);
+            copyOut = out;
+            copyN = n;
+            copyT = t;
+            copyRows = rows;
+            copyR0 = r0;
+            try {
+                if (pool == null) copyOut(0, n);
+                else pool.run(copyOutTask);
+            } finally {
+                copyOut = null;
+            }
         }
         xBuf.position(0);
-        cBuf.position(0);
+    }
+
+    /** out[b·rows + r0 ..] = products of tokens b in [b0, b1) for the tile just computed. */
+    private void copyOut(int b0, int b1) {
+        for (int b = b0; b < b1; b++) {
+            MemorySegment.copy(cSeg, ValueLayout.JAVA_FLOAT, 4L * b * copyT, copyOut, b * copyRows + copyR0, copyT);
+        }
     }
 
     private static FloatPointer ensure(FloatPointer p, long floats) {
         if (p.capacity() >= floats) return p;
         p.close();
         return new FloatPointer(floats);
+    }
+
+    /** The native buffer as a segment (restricted: the wrapper and tests enable native access). */
+    private static MemorySegment view(FloatPointer p) {
+        return MemorySegment.ofAddress(p.address()).reinterpret(4L * p.capacity());
     }
 
     @Override

@@ -194,7 +194,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
     private BlasGemm blas() {
         if (!blasTried) {
             blasTried = true;
-            blas = BlasGemm.open(pool.size());
+            blas = BlasGemm.open(pool);
         }
         return blas;
     }
@@ -252,17 +252,22 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         }
     }
 
-    // BlasGemm's tile fill, split across the workers (single-threaded it held back 2-thread prefill)
+    // BlasGemm's tile fill, split across the workers (single-threaded it held back 2-thread prefill): each worker
+    // dequantizes its rows into its own scratch and copies them into OpenBLAS's buffer
     private Prepared fillOp;
-    private float[] fillDst;
+    private MemorySegment fillDst;
     private int fillR0, fillCount;
     private final WorkerPool.Task fillTask = (worker, workers) -> {
         int in = (int) fillOp.data.info().rowLength();
+        float[] row = blas.scratch(worker, in);
         int from = fillCount * worker / workers, to = fillCount * (worker + 1) / workers;
-        for (int r = from; r < to; r++) dequantizeRow(fillOp, fillR0 + r, fillDst, r * in);
+        for (int r = from; r < to; r++) {
+            dequantizeRow(fillOp, fillR0 + r, row, 0);
+            BlasGemm.copyRow(row, fillDst, r, in);
+        }
     };
 
-    private void dequantizeRows(Prepared p, int r0, int count, float[] dst) {
+    private void dequantizeRows(Prepared p, int r0, int count, MemorySegment dst) {
         fillOp = p;
         fillDst = dst;
         fillR0 = r0;

@@ -21,6 +21,7 @@ final class WorkerPool implements AutoCloseable {
     private volatile Task task;
     private volatile int generation;
     private volatile boolean closed;
+    private volatile boolean rest;
     private volatile Throwable failure;
 
     WorkerPool(int size) {
@@ -42,6 +43,7 @@ final class WorkerPool implements AutoCloseable {
             return;
         }
         task = t;
+        rest = false;
         pending.set(n - 1);
         generation++; // publishes task; only the owning thread writes it
         for (Thread th : threads) LockSupport.unpark(th);
@@ -67,7 +69,7 @@ final class WorkerPool implements AutoCloseable {
         while (true) {
             int spins = 0;
             while (generation == seen && !closed) {
-                if (spins++ < SPIN) Thread.onSpinWait();
+                if (spins++ < SPIN && !rest) Thread.onSpinWait();
                 else LockSupport.park(this);
             }
             if (closed) return;
@@ -79,6 +81,14 @@ final class WorkerPool implements AutoCloseable {
             }
             pending.decrementAndGet();
         }
+    }
+
+    /**
+     * Tells idle workers to park now instead of spinning until the next task: for a stretch where other
+     * threads (OpenBLAS's) need the cores. The next {@link #run} wakes them as usual.
+     */
+    void rest() {
+        rest = true;
     }
 
     @Override
