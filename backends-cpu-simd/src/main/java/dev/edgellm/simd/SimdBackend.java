@@ -26,9 +26,11 @@ import static dev.edgellm.simd.Vec.L;
 
 /**
  * Vector API backend: fused dequantize-dot matVec per row, rows split across a persistent {@link WorkerPool}.
- * Prefill ({@link #matMul}) dequantizes each weight row once into per-worker scratch and dots it against
- * every token of the batch, four tokens per pass, so weights are read once per batch and the inner loop is
- * pure float FMA. Types without a kernel run the scalar reference per row (one log line per type).
+ * Repacked tensors ({@link Interleaved8}) run their integer kernels for every batch below OpenBLAS's, a group of
+ * rows at a time for all the batch's tokens. Otherwise prefill ({@link #matMul}) dequantizes each weight row
+ * once into per-worker scratch and dots it against every token of the batch, four tokens per pass, so weights
+ * are read once per batch and the inner loop is pure float FMA; from {@link BlasGemm#MIN_BATCH} tokens on,
+ * OpenBLAS sgemm on dequantized tiles. Types without a kernel run the scalar reference per row (one log line per type).
  *
  * <p>Weights are read through {@code MemorySegment.ofBuffer} views of the tensors' mapped buffers, made once
  * per tensor and cached, so the hot loops allocate nothing.
@@ -95,7 +97,8 @@ final class SimdBackend implements Backend, WorkerPool.Task {
     private final WorkerPool pool;
     private final Arena arena = Arena.ofShared();
     private final Map<TensorData, Prepared> prepared = new IdentityHashMap<>();
-    private final QuantizedInput[] quantized = {new QuantizedInput(), new QuantizedInput(), new QuantizedInput()};
+    /** Per token of the batch in flight: its activations quantized for the {@link Interleaved8} kernels. */
+    private QuantizedInput[] quantized = {new QuantizedInput()};
     private final Set<GgmlType> fallbackLogged = EnumSet.noneOf(GgmlType.class);
     private final float[][] rowScratch;
 
@@ -166,12 +169,18 @@ final class SimdBackend implements Backend, WorkerPool.Task {
             x = xPermuted;
             xOff = 0;
         }
-        if (op.packed != null && batch < MATMUL_MIN_BATCH) {
+        if (op.packed != null) { // every batch that reaches here (OpenBLAS takes the large ones)
             int in = (int) w.info().rowLength();
+            if (quantized.length < batch) {
+                QuantizedInput[] grown = java.util.Arrays.copyOf(quantized, batch);
+                for (int b = quantized.length; b < batch; b++) grown[b] = new QuantizedInput();
+                quantized = grown;
+            }
             for (int b = 0; b < batch; b++) quantized[b].quantize(x, xOff + b * in, in);
         }
         // per-block sums for the Q4_0 row kernel, which a repacked tensor uses only for rows outside full groups
-        if (op.sums && batch < MATMUL_MIN_BATCH && (op.packed == null || w.info().rows() % Interleaved8.ROWS != 0)) {
+        if (op.sums && (batch < MATMUL_MIN_BATCH || op.packed != null)
+                && (op.packed == null || w.info().rows() % Interleaved8.ROWS != 0)) {
             int in = (int) w.info().rowLength(), nb = in / 32;
             if (xSums.length < batch * nb) xSums = new float[batch * nb];
             for (int b = 0; b < batch; b++) BlockKernels.blockSums(x, xOff + b * in, xSums, b * nb, in);
@@ -290,17 +299,22 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         int from = (int) (rows * worker / workers), to = (int) (rows * (worker + 1) / workers);
         float[] x = opX, out = opOut;
         int batch = opBatch;
-        if (batch < MATMUL_MIN_BATCH && p.packed != null) {
+        if (p.packed != null) {
+            // groups outer, tokens inner: a group's weights (a few KiB) are read from memory once per batch and
+            // stay in L1 for the batch's other tokens, so short prompts run at the kernel's in-cache speed
             int g0 = p.groups * worker / workers, g1 = p.groups * (worker + 1) / workers;
             int blocks = in / p.format.blockElements();
             long groupBytes = p.format.packedBytes(1, blocks);
-            for (int b = 0; b < batch; b++) {
-                int oo = opOutOff + b * (int) rows;
-                for (int g = g0; g < g1; g++) {
-                    p.format.dotGroup(p.packed, g * groupBytes, blocks, quantized[b], out, oo + Interleaved8.ROWS * g);
+            QuantizedInput[] qs = quantized;
+            for (int g = g0; g < g1; g++) {
+                for (int b = 0; b < batch; b++) {
+                    p.format.dotGroup(p.packed, g * groupBytes, blocks, qs[b], out,
+                            opOutOff + b * (int) rows + Interleaved8.ROWS * g);
                 }
-                if (worker == workers - 1) { // the rows past the last full group
-                    int xo = opXOff + b * in;
+            }
+            if (worker == workers - 1) { // the rows past the last full group
+                for (int b = 0; b < batch; b++) {
+                    int xo = opXOff + b * in, oo = opOutOff + b * (int) rows;
                     for (int r = Interleaved8.ROWS * p.groups; r < rows; r++) {
                         out[oo + r] = p.sums
                                 ? BlockKernels.q4_0Sums(p.segments[(int) (r / p.rowsPerChunk)], d.rowOffset(r), x, xo,

@@ -34,13 +34,13 @@ public final class KernelBench {
         return MX.getCurrentThreadCpuTime() - t0;
     }
 
-    static long runQ4x8(MemorySegment[] packed, float[] x, QuantizedInput qi, float[] out) {
+    static long runX8(Interleaved8 format, MemorySegment[] packed, float[] x, QuantizedInput qi, float[] out) {
         long t0 = MX.getCurrentThreadCpuTime();
         int blocks = N / 32;
         for (MemorySegment s : packed) {
             qi.quantize(x, 0, N);
             for (int g = 0; g < ROWS / 8; g++) {
-                Q4_0x8.dot(s, (long) g * blocks * Q4_0x8.GROUP_BLOCK_BYTES, blocks, qi, out, 8 * g);
+                format.dotGroup(s, (long) g * blocks * format.groupBlockBytes(), blocks, qi, out, 8 * g);
             }
         }
         return MX.getCurrentThreadCpuTime() - t0;
@@ -65,14 +65,15 @@ public final class KernelBench {
             float[] out = new float[ROWS];
             Kernels.RowDot fl = Kernels.forType(type);
             boolean in = type == GgmlType.Q4_0;
+            Interleaved8 format = Interleaved8.forType(type);
             double bytes = (double) rowBytes * ROWS * TENSORS;
             double[] a = new double[REPS], b = new double[REPS], c = new double[REPS];
             MemorySegment[] packed = new MemorySegment[TENSORS];
-            if (in) {
+            if (format != null && type.blockSize == 32) {
                 for (int t = 0; t < TENSORS; t++) {
-                    packed[t] = Arena.global().allocate((long) ROWS / 8 * (N / 32) * Q4_0x8.GROUP_BLOCK_BYTES, 64);
+                    packed[t] = Arena.global().allocate(format.packedBytes(ROWS / 8, N / 32), 64);
                     MemorySegment seg = segs[t];
-                    Q4_0x8.FORMAT.repack(new Interleaved8.Rows() {
+                    format.repack(new Interleaved8.Rows() {
                         @Override
                         public MemorySegment segment(int row) { return seg; }
 
@@ -91,7 +92,7 @@ public final class KernelBench {
                     a[rep] = bytes / runFloat(fl, segs, rowBytes, x, out);
                 }
                 if (in) b[rep] = bytes / runQ4Float(segs, rowBytes, x, new float[N / 32], out);
-                if (in) c[rep] = bytes / runQ4x8(packed, x, qi, out);
+                if (packed[0] != null) c[rep] = bytes / runX8(format, packed, x, qi, out);
             }
             com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
             long m0 = mx.getCurrentThreadAllocatedBytes();
@@ -100,7 +101,7 @@ public final class KernelBench {
             if (in) runQ4Float(segs, rowBytes, x, new float[N / 32], out);
             long m2 = mx.getCurrentThreadAllocatedBytes();
             System.out.printf("%s allocated bytes per pass: float %d new %d%n", type, m1 - m0, m2 - m1);
-            System.out.printf("%s GB/s (median of %d): shipped-before %.2f | q4_0 B2I+block sums %.2f | q4_0x8 %.2f%n",
+            System.out.printf("%s GB/s (median of %d): row-major %.2f | q4_0 B2I+block sums %.2f | repacked x8 %.2f%n",
                     type, REPS, median(a), median(b), median(c));
         }
     }

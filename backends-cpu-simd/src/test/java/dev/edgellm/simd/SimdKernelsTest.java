@@ -89,7 +89,7 @@ class SimdKernelsTest {
         for (int t = 0; t < batch; t++) {
             ScalarKernels.matVec(w, x, t * n, want, 0);
             for (int r = 0; r < rows; r++) {
-                double q = batch < 4 && repacked(w) ? activationRounding(w, r, x, t * n, n) : 0;
+                double q = batch < BlasGemm.MIN_BATCH && repacked(w) ? activationRounding(w, r, x, t * n, n) : 0;
                 assertClose(w, r, x, t * n, n, want[r], got[t * rows + r], q);
             }
         }
