@@ -446,6 +446,22 @@ final class SimdBackend implements Backend, WorkerPool.Task {
             Attention.attend(cache, layer, pos, q, qOff, heads, kvHeads, headDim, scale, out, outOff, attMax, attSum);
             return;
         }
+        publishAttention(cache, layer, keys, quantKeys, q, heads, kvHeads, headDim, scale, out);
+        attPos = pos;
+        attQOff = qOff;
+        attOutOff = outOff;
+        try {
+            long work = (long) (pos + 1) * heads * headDim;
+            if (kvHeads > 1 && work >= Math.min(ATTENTION_PARALLEL_MIN, parallelMinWork)) pool.run(attentionTask);
+            else attendPart(0, 1);
+        } finally {
+            clearAttention();
+        }
+    }
+
+    /** Sets the fields the attention workers read (the cache's f16 or quantized arrays, shapes, q and out). */
+    private void publishAttention(KvCache cache, int layer, short[] keys, byte[] quantKeys, float[] q, int heads,
+                                  int kvHeads, int headDim, float scale, float[] out) {
         if (keys != null) {
             attKeys = keys;
             attValues = cache.halfValues(layer);
@@ -455,24 +471,19 @@ final class SimdBackend implements Backend, WorkerPool.Task {
             attQ4 = cache.type() == KvCacheType.Q4_0;
         }
         attKvDim = cache.kvDim();
-        attPos = pos;
         attQ = q;
-        attQOff = qOff;
         attHeads = heads;
         attKvHeads = kvHeads;
         attHeadDim = headDim;
         attScale = scale;
         attOut = out;
-        attOutOff = outOff;
-        try {
-            long work = (long) (pos + 1) * heads * headDim;
-            if (kvHeads > 1 && work >= Math.min(ATTENTION_PARALLEL_MIN, parallelMinWork)) pool.run(attentionTask);
-            else attendPart(0, 1);
-        } finally {
-            attKeys = attValues = null;
-            attQuantKeys = attQuantValues = null;
-            attQ = attOut = null;
-        }
+    }
+
+    /** Drops the references {@link #publishAttention} set, so that no cache array outlives the call. */
+    private void clearAttention() {
+        attKeys = attValues = null;
+        attQuantKeys = attQuantValues = null;
+        attQ = attOut = null;
     }
 
     /** Worker {@code worker}'s share of the KV heads of the f16 or quantized attention in flight. */
@@ -519,31 +530,15 @@ final class SimdBackend implements Backend, WorkerPool.Task {
             Backend.super.attentionBatch(cache, layer, startPos, n, q, heads, kvHeads, headDim, scale, att, out);
             return;
         }
-        if (keys != null) {
-            attKeys = keys;
-            attValues = cache.halfValues(layer);
-        } else {
-            attQuantKeys = quantKeys;
-            attQuantValues = cache.quantValues(layer);
-            attQ4 = cache.type() == KvCacheType.Q4_0;
-        }
-        attKvDim = cache.kvDim();
+        publishAttention(cache, layer, keys, quantKeys, q, heads, kvHeads, headDim, scale, out);
         attStartPos = startPos;
         attN = n;
-        attQ = q;
-        attHeads = heads;
-        attKvHeads = kvHeads;
-        attHeadDim = headDim;
-        attScale = scale;
-        attOut = out;
         try {
             long work = (long) n * (startPos + n) * heads * headDim;
             if (work >= Math.min(ATTENTION_PARALLEL_MIN, parallelMinWork)) pool.run(batchAttentionTask);
             else attendBatchPart(0, 1);
         } finally {
-            attKeys = attValues = null;
-            attQuantKeys = attQuantValues = null;
-            attQ = attOut = null;
+            clearAttention();
         }
     }
 
