@@ -509,8 +509,11 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         }
     }
 
-    /** Most scratch floats per thread (keys + values of one KV head) for {@link #attentionBatch}: 32 MiB; longer contexts go token by token. */
-    static final long BATCH_ATTENTION_MAX_FLOATS = 8L << 20;
+    /**
+     * Most scratch floats per thread (keys + values of one KV head) for {@link #attentionBatch}: 8 MiB, i.e. 16k
+     * positions of 64-wide heads; longer contexts go token by token, so the scratch stays bounded.
+     */
+    static final long BATCH_ATTENTION_MAX_FLOATS = 2L << 20;
 
     private final Attention.BatchScratch[] batchScratch; // per worker, filled lazily by each worker itself
     private int attStartPos, attN;
