@@ -50,11 +50,14 @@ final class Q4_Kx8 extends Interleaved8 {
                 out[HEAD + SUB * s + 8 + r] = (byte) (scMin >>> 8);
             }
         }
+        // sub-block s = the low (even s) or high (odd s) nibbles of qs[32 (s/2) .. + 32)
         for (int s = 0; s < 8; s++) {
-            int sub = s;
-            // sub-block s = the low (even s) or high (odd s) nibbles of qs[32 (s/2) .. + 32)
-            packNibbles((r, c) -> ((in[r * SRC_BLOCK_BYTES + 16 + 32 * (sub >>> 1) + c] & 0xFF) >>> 4 * (sub & 1)) & 0xF,
-                    out, HEAD + SUB * sub + 16);
+            for (int r = 0; r < ROWS; r++) {
+                int chunk = r * SRC_BLOCK_BYTES + 16 + 32 * (s >>> 1);
+                for (int m = 0; m < 4; m++) {
+                    putInt(out, HEAD + SUB * s + 16 + 32 * m + 4 * r, nibbleLane(in, chunk + 8 * m, (s & 1) == 1));
+                }
+            }
         }
     }
 

@@ -38,14 +38,8 @@ final class Q5_0x8 extends Interleaved8 {
         for (int r = 0; r < ROWS; r++) {
             int s = r * SRC_BLOCK_BYTES;
             int qh = (in[s + 2] & 0xFF) | (in[s + 3] & 0xFF) << 8 | (in[s + 4] & 0xFF) << 16 | (in[s + 5] & 0xFF) << 24;
-            int lane = 0;
-            for (int m = 0; m < 4; m++) {
-                for (int j = 0; j < 4; j++) {
-                    lane |= ((qh >>> (8 * m + j)) & 1) << (4 * m + j);
-                    lane |= ((qh >>> (8 * m + 4 + j)) & 1) << (16 + 4 * m + j);
-                }
-            }
-            putInt(out, 16 + 4 * r, lane);
+            // bit 4m+j = qh bit 8m+j, bit 16+4m+j = qh bit 8m+4+j (j < 4)
+            putInt(out, 16 + 4 * r, Integer.compress(qh, 0x0F0F0F0F) | Integer.compress(qh, 0xF0F0F0F0) << 16);
         }
     }
 
