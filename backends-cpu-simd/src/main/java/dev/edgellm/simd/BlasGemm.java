@@ -36,7 +36,7 @@ final class BlasGemm implements AutoCloseable {
     private final WorkerPool pool; // null: copies on the calling thread (tests)
     private FloatPointer xBuf = new FloatPointer(0L), wBuf = new FloatPointer(0L), cBuf = new FloatPointer(0L);
     private MemorySegment wSeg = MemorySegment.NULL, cSeg = MemorySegment.NULL;
-    private float[][] rowScratch;
+    private float[] rowScratch = new float[0]; // for the scalar-reference row source of matMul(TensorData, ...)
 
     // the copy-out in flight, read by the workers (published by WorkerPool's volatile generation)
     private float[] copyOut;
@@ -48,7 +48,6 @@ final class BlasGemm implements AutoCloseable {
         blas_set_num_threads(threads);
         this.pool = pool;
         this.tileBytes = tileBytes;
-        this.rowScratch = new float[threads][];
     }
 
     /** OpenBLAS with {@code pool}'s thread count, or null (with the reason logged) where its natives do not load. */
@@ -78,19 +77,13 @@ final class BlasGemm implements AutoCloseable {
     void matMul(TensorData w, float[] x, float[] out, int n) {
         int in = (int) w.info().rowLength();
         matMul(w, (r0, count, dst) -> {
-            float[] row = scratch(0, in);
+            if (rowScratch.length < in) rowScratch = new float[in];
+            float[] row = rowScratch;
             for (int r = 0; r < count; r++) {
                 ScalarKernels.getRow(w, r0 + r, row, 0);
                 copyRow(row, dst, r, in);
             }
         }, x, out, n);
-    }
-
-    /** Per-thread float scratch of at least n floats, for row sources that dequantize a row then copy it. */
-    float[] scratch(int worker, int n) {
-        float[] s = rowScratch[worker];
-        if (s == null || s.length < n) rowScratch[worker] = s = new float[n];
-        return s;
     }
 
     /** Copies {@code row[0 .. in)} to row r of a tile. */

@@ -5,7 +5,8 @@ package dev.edgellm.simd;
  * q = round(x / scale)), laid out for the {@link Interleaved8} kernels: pair p = 16b + 4m + j is the two shorts
  * q[32b + 8m + j], q[32b + 8m + 4 + j], repeated 8 times ({@code pairs[16p .. 16p+16)}) so that the kernel loads
  * it as a ready broadcast vector; {@code qsum8[8b .. 8b+8)} = 8 · Σ q over block b, also repeated 8 times (the
- * offset terms, loaded as one vector); {@code sum[b]} as below. Buffers grow to the largest input and are reused, so quantizing allocates nothing in steady state.
+ * offset terms, loaded as one vector); {@code sum[b]} as below. Buffers grow to the largest input and are reused,
+ * so quantizing allocates nothing in steady state.
  */
 final class QuantizedInput {
     short[] pairs = new short[0];

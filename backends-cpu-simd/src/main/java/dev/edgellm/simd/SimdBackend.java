@@ -268,7 +268,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
     private int fillR0, fillCount;
     private final WorkerPool.Task fillTask = (worker, workers) -> {
         int in = (int) fillOp.data.info().rowLength();
-        float[] row = blas.scratch(worker, in);
+        float[] row = scratch(worker, in); // the dot4 path's per-worker row; never in use at the same time
         int from = fillCount * worker / workers, to = fillCount * (worker + 1) / workers;
         for (int r = from; r < to; r++) {
             dequantizeRow(fillOp, fillR0 + r, row, 0);
@@ -521,7 +521,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
 
     /**
      * Prefill on f16, q8_0 and q4_0 caches: {@link Attention#attendBatch}, the (KV head, position) pairs split
-     * across the workers; other caches, or contexts too long for the scratch, go token by token.
+     * across the workers; a single token, other caches, or contexts too long for the scratch go token by token.
      */
     @Override
     public void attentionBatch(KvCache cache, int layer, int startPos, int n, float[] q, int heads, int kvHeads,
@@ -529,7 +529,9 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         short[] keys = cache.halfKeys(layer);
         byte[] quantKeys = keys == null ? cache.quantKeys(layer) : null;
         long scratch = 2L * Attention.batchStride(startPos + n) * headDim;
-        if ((keys == null && quantKeys == null) || scratch > BATCH_ATTENTION_MAX_FLOATS || heads % kvHeads != 0) {
+        // one token (decode) keeps the single-pass path; so do other caches and contexts too long for the scratch
+        if (n == 1 || (keys == null && quantKeys == null) || scratch > BATCH_ATTENTION_MAX_FLOATS
+                || heads % kvHeads != 0) {
             Backend.super.attentionBatch(cache, layer, startPos, n, q, heads, kvHeads, headDim, scale, att, out);
             return;
         }

@@ -123,11 +123,7 @@ public final class ForwardPass {
                 rope.rotate(k, i * kvDim, c.kvHeads, pos);
                 cache.store(l, pos, k, i * kvDim, v, i * kvDim);
             }
-            if (n == 1) {
-                backend.attention(cache, l, startPos, q, 0, c.heads, c.kvHeads, c.headDim, scale, att, attOut, 0);
-            } else {
-                backend.attentionBatch(cache, l, startPos, n, q, c.heads, c.kvHeads, c.headDim, scale, att, attOut);
-            }
+            backend.attentionBatch(cache, l, startPos, n, q, c.heads, c.kvHeads, c.headDim, scale, att, attOut);
             backend.matMul(y.wo, attOut, xb2, n);
             addInPlace(x, 0, xb2, n * dim);
             // feed-forward block (SwiGLU)
