@@ -61,7 +61,7 @@ final class Q4_0x8 extends Interleaved8 {
     private static final int NIB = 0x000F000F;
 
     static void dot(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
-        short[] pairs = x.pairs;
+        MemorySegment pairs = x.pairs;
         int[] qsum8 = x.qsum8;
         float[] xScale = x.scale;
         FloatVector acc = FloatVector.zero(Vec.F);
@@ -72,27 +72,27 @@ final class Q4_0x8 extends Interleaved8 {
         // broadcast scalar (C2 spilled less; BENCHMARKS.md).
         for (int b = 0; b < blocks; b++) {
             long p = base + (long) b * GROUP_BLOCK_BYTES;
-            int xp = 256 * b; // pair 16b + k starts at short 16 · (16b + k)
+            long xp = 512L * b; // pair 16b + k starts at byte 32 · (16b + k)
             IntVector v0 = IntVector.fromMemorySegment(I8, w, p + 16, LE);
             IntVector v1 = IntVector.fromMemorySegment(I8, w, p + 48, LE);
-            ShortVector s = v0.and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp));
-            ShortVector t = v1.and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 64));
-            s = s.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 16)));
-            t = t.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 80)));
-            s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 32)));
-            t = t.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 96)));
-            s = s.add(v0.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 48)));
-            t = t.add(v1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 112)));
+            ShortVector s = v0.and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp, LE));
+            ShortVector t = v1.and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 128, LE));
+            s = s.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 32, LE)));
+            t = t.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 160, LE)));
+            s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 64, LE)));
+            t = t.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 192, LE)));
+            s = s.add(v0.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 96, LE)));
+            t = t.add(v1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 224, LE)));
             IntVector v2 = IntVector.fromMemorySegment(I8, w, p + 80, LE);
             IntVector v3 = IntVector.fromMemorySegment(I8, w, p + 112, LE);
-            s = s.add(v2.and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 128)));
-            t = t.add(v3.and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 192)));
-            s = s.add(v2.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 144)));
-            t = t.add(v3.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 208)));
-            s = s.add(v2.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 160)));
-            t = t.add(v3.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 224)));
-            s = s.add(v2.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 176)));
-            t = t.add(v3.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 240)));
+            s = s.add(v2.and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 256, LE)));
+            t = t.add(v3.and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 384, LE)));
+            s = s.add(v2.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 288, LE)));
+            t = t.add(v3.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 416, LE)));
+            s = s.add(v2.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 320, LE)));
+            t = t.add(v3.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 448, LE)));
+            s = s.add(v2.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 352, LE)));
+            t = t.add(v3.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 480, LE)));
             IntVector si = s.add(t).reinterpretAsInts();
             IntVector dot = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(si.lanewise(VectorOperators.ASHR, 16))

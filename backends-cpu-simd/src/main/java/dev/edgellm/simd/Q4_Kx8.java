@@ -94,7 +94,7 @@ final class Q4_Kx8 extends Interleaved8 {
 
     @Override
     void dotGroup(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
-        short[] pairs = x.pairs;
+        MemorySegment pairs = x.pairs;
         FloatVector acc = FloatVector.zero(Vec.F);
         // Unrolled by hand with no method of ours in the body, as Q4_0x8 (C2's inlining cutoff).
         for (int b = 0; b < blocks; b++) {
@@ -102,27 +102,28 @@ final class Q4_Kx8 extends Interleaved8 {
             FloatVector accD = FloatVector.zero(Vec.F), accM = accD;
             for (int sb = 0; sb < 8; sb++) {
                 long q = p + HEAD + (long) SUB * sb;
-                int xb = 8 * b + sb, xp = 256 * xb;
+                int xb = 8 * b + sb;
+                long xp = 512L * xb;
                 IntVector v0 = IntVector.fromMemorySegment(I8, w, q + 16, LE);
-                ShortVector s = v0.and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp));
-                s = s.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 16)));
-                s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 32)));
-                s = s.add(v0.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 48)));
+                ShortVector s = v0.and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp, LE));
+                s = s.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 32, LE)));
+                s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 64, LE)));
+                s = s.add(v0.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 96, LE)));
                 IntVector v1 = IntVector.fromMemorySegment(I8, w, q + 48, LE);
-                s = s.add(v1.and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 64)));
-                s = s.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 80)));
-                s = s.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 96)));
-                s = s.add(v1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 112)));
+                s = s.add(v1.and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 128, LE)));
+                s = s.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 160, LE)));
+                s = s.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 192, LE)));
+                s = s.add(v1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 224, LE)));
                 IntVector v2 = IntVector.fromMemorySegment(I8, w, q + 80, LE);
-                s = s.add(v2.and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 128)));
-                s = s.add(v2.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 144)));
-                s = s.add(v2.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 160)));
-                s = s.add(v2.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 176)));
+                s = s.add(v2.and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 256, LE)));
+                s = s.add(v2.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 288, LE)));
+                s = s.add(v2.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 320, LE)));
+                s = s.add(v2.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 352, LE)));
                 IntVector v3 = IntVector.fromMemorySegment(I8, w, q + 112, LE);
-                s = s.add(v3.and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 192)));
-                s = s.add(v3.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 208)));
-                s = s.add(v3.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 224)));
-                s = s.add(v3.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(ShortVector.fromArray(S16, pairs, xp + 240)));
+                s = s.add(v3.and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 384, LE)));
+                s = s.add(v3.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 416, LE)));
+                s = s.add(v3.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 448, LE)));
+                s = s.add(v3.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 480, LE)));
                 IntVector si = s.reinterpretAsInts();
                 IntVector dot = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                         .add(si.lanewise(VectorOperators.ASHR, 16));

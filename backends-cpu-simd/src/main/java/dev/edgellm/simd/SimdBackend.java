@@ -108,6 +108,13 @@ final class SimdBackend implements Backend, WorkerPool.Task {
     private float[] xPermuted = new float[0];
     private float[] xSums = new float[0];
     private int opXOff, opOutOff, opBatch;
+    /**
+     * The next unclaimed chunk of the operation in flight. Workers claim chunks (about 8 per worker) until none are
+     * left instead of taking a fixed share, so a thread slowed by another process, or running on a slower core,
+     * takes fewer and the others do not wait for it at the end of every matVec.
+     */
+    private final java.util.concurrent.atomic.AtomicInteger nextChunk = new java.util.concurrent.atomic.AtomicInteger();
+    static final int CHUNKS_PER_WORKER = 8;
 
     private final int simdMinRow;
     private final long parallelMinWork;
@@ -190,6 +197,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         opOut = out;
         opOutOff = outOff;
         opBatch = batch;
+        nextChunk.set(0);
         try {
             if (w.info().elements() * batch < parallelMinWork) run(0, 1);
             else pool.run(this);
@@ -289,27 +297,28 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         }
     }
 
-    /** One worker's share: a contiguous range of rows, for every token of the batch. */
+    /** One worker's part: the chunks of rows (or 8-row groups) it claims, for every token of the batch. */
     @Override
     public void run(int worker, int workers) {
         Prepared p = op;
         TensorData d = p.data;
         long rows = d.info().rows();
         int in = (int) d.info().rowLength();
-        int from = (int) (rows * worker / workers), to = (int) (rows * (worker + 1) / workers);
         float[] x = opX, out = opOut;
         int batch = opBatch;
         if (p.packed != null) {
             // groups outer, tokens inner: a group's weights (a few KiB) are read from memory once per batch and
             // stay in L1 for the batch's other tokens, so short prompts run at the kernel's in-cache speed
-            int g0 = p.groups * worker / workers, g1 = p.groups * (worker + 1) / workers;
             int blocks = in / p.format.blockElements();
             long groupBytes = p.format.packedBytes(1, blocks);
             QuantizedInput[] qs = quantized;
-            for (int g = g0; g < g1; g++) {
-                for (int b = 0; b < batch; b++) {
-                    p.format.dotGroup(p.packed, g * groupBytes, blocks, qs[b], out,
-                            opOutOff + b * (int) rows + Interleaved8.ROWS * g);
+            int chunk = chunkSize(p.groups, workers);
+            for (int g0; (g0 = nextChunk.getAndIncrement() * chunk) < p.groups; ) {
+                for (int g = g0, g1 = Math.min(p.groups, g0 + chunk); g < g1; g++) {
+                    for (int b = 0; b < batch; b++) {
+                        p.format.dotGroup(p.packed, g * groupBytes, blocks, qs[b], out,
+                                opOutOff + b * (int) rows + Interleaved8.ROWS * g);
+                    }
                 }
             }
             if (worker == workers - 1) { // the rows past the last full group
@@ -326,28 +335,41 @@ final class SimdBackend implements Backend, WorkerPool.Task {
             return;
         }
         if (batch < MATMUL_MIN_BATCH) {
-            for (int b = 0; b < batch; b++) {
-                int xo = opXOff + b * in, oo = opOutOff + b * (int) rows;
-                if (p.sums) {
-                    float[] xs = xSums;
-                    int xsOff = b * (in / 32);
-                    for (int r = from; r < to; r++) {
-                        out[oo + r] = BlockKernels.q4_0Sums(p.segments[(int) (r / p.rowsPerChunk)],
-                                d.rowOffset(r), x, xo, xs, xsOff, in);
+            int chunk = chunkSize((int) rows, workers);
+            for (int r0; (r0 = nextChunk.getAndIncrement() * chunk) < rows; ) {
+                int r1 = (int) Math.min(rows, (long) r0 + chunk);
+                for (int b = 0; b < batch; b++) {
+                    int xo = opXOff + b * in, oo = opOutOff + b * (int) rows;
+                    if (p.sums) {
+                        float[] xs = xSums;
+                        int xsOff = b * (in / 32);
+                        for (int r = r0; r < r1; r++) {
+                            out[oo + r] = BlockKernels.q4_0Sums(p.segments[(int) (r / p.rowsPerChunk)],
+                                    d.rowOffset(r), x, xo, xs, xsOff, in);
+                        }
+                        continue;
                     }
-                    continue;
+                    for (int r = r0; r < r1; r++) out[oo + r] = dotRow(p, r, x, xo, in);
                 }
-                for (int r = from; r < to; r++) out[oo + r] = dotRow(p, r, x, xo, in);
             }
             return;
         }
+        // batches too short for OpenBLAS (or without it): each row dequantized once, dotted with every token
         float[] row = scratch(worker, in);
-        for (int r = from; r < to; r++) {
-            dequantizeRow(p, r, row, 0);
-            int b = 0;
-            for (; b + 4 <= batch; b += 4) dot4(row, x, b * in, in, out, b * (int) rows + r, (int) rows);
-            for (; b < batch; b++) out[b * (int) rows + r] = Vec.dot(row, 0, x, b * in, in);
+        int chunk = chunkSize((int) rows, workers);
+        for (int r0; (r0 = nextChunk.getAndIncrement() * chunk) < rows; ) {
+            for (int r = r0, r1 = (int) Math.min(rows, (long) r0 + chunk); r < r1; r++) {
+                dequantizeRow(p, r, row, 0);
+                int b = 0;
+                for (; b + 4 <= batch; b += 4) dot4(row, x, b * in, in, out, b * (int) rows + r, (int) rows);
+                for (; b < batch; b++) out[b * (int) rows + r] = Vec.dot(row, 0, x, b * in, in);
+            }
         }
+    }
+
+    /** Items per claimed chunk: {@link #CHUNKS_PER_WORKER} chunks per worker, at least one item. */
+    static int chunkSize(int items, int workers) {
+        return Math.max(1, (items + CHUNKS_PER_WORKER * workers - 1) / (CHUNKS_PER_WORKER * workers));
     }
 
     private float dotRow(Prepared p, int r, float[] x, int xOff, int n) {

@@ -59,9 +59,9 @@ class Interleaved8Test {
         q.quantize(x, 0, 64);
         assertEquals(5f / 127, q.scale[0], 1e-9); // max |x| of block 0 = |-20 · 0.25|
         // pair 16b + 4m + j = (x[32b + 8m + j], x[32b + 8m + 4 + j]), each repeated in the 8 int lanes
-        assertEquals(-127, q.pairs[0]);
-        assertEquals(Math.round((4 - 20) * 0.25f * 127 / 5f), q.pairs[1]);
-        assertEquals(q.pairs[0], q.pairs[14]);
+        assertEquals(-127, q.pairShort(0));
+        assertEquals(Math.round((4 - 20) * 0.25f * 127 / 5f), q.pairShort(1));
+        assertEquals(q.pairShort(0), q.pairShort(14));
         int sum = 0;
         for (int i = 0; i < 32; i++) sum += Math.round(x[i] * (127 / 5f));
         assertEquals(8 * sum, q.qsum8[0]);

@@ -21,6 +21,8 @@ import static dev.edgellm.RandomTensors.randomTensor;
  */
 public final class KernelBench {
     static final int N = 2048, ROWS = Integer.getInteger("kb.rows", 8192), TENSORS = Integer.getInteger("kb.tensors", 8), REPS = Integer.getInteger("kb.reps", 15);
+    /** Distinct tensors among the cycled ones: 1 with few rows keeps the weights in L2 and times the kernel's compute alone. */
+    static final int DISTINCT = Math.min(TENSORS, Integer.getInteger("kb.distinct", TENSORS));
 
     static final com.sun.management.ThreadMXBean MX =
             (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
@@ -36,7 +38,7 @@ public final class KernelBench {
 
     static long runX8(Interleaved8 format, MemorySegment[] packed, float[] x, QuantizedInput qi, float[] out) {
         long t0 = MX.getCurrentThreadCpuTime();
-        int blocks = N / 32;
+        int blocks = N / format.blockElements();
         for (MemorySegment s : packed) {
             qi.quantize(x, 0, N);
             for (int g = 0; g < ROWS / 8; g++) {
@@ -50,11 +52,16 @@ public final class KernelBench {
         String only = args.length > 0 ? args[0] : "";
         Random rnd = new Random(1);
         System.out.printf("read bandwidth %.1f GB/s%n", readBandwidth());
-        for (GgmlType type : new GgmlType[] {GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q6_K}) {
+        for (GgmlType type : new GgmlType[] {GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q6_K}) {
             if (!only.isEmpty() && !type.name().equals(only)) continue;
             int rowBytes = (int) type.byteSize(N);
             MemorySegment[] segs = new MemorySegment[TENSORS], globals = new MemorySegment[TENSORS];
             for (int t = 0; t < TENSORS; t++) {
+                if (t >= DISTINCT) {
+                    segs[t] = segs[t % DISTINCT];
+                    globals[t] = globals[t % DISTINCT];
+                    continue;
+                }
                 ByteBuffer src = randomTensor(type, N, ROWS, rnd).buffer(0);
                 ByteBuffer direct = ByteBuffer.allocateDirect(rowBytes * ROWS).order(ByteOrder.LITTLE_ENDIAN);
                 direct.put(src.duplicate().clear()).clear();
@@ -69,9 +76,13 @@ public final class KernelBench {
             double bytes = (double) rowBytes * ROWS * TENSORS;
             double[] a = new double[REPS], b = new double[REPS], c = new double[REPS];
             MemorySegment[] packed = new MemorySegment[TENSORS];
-            if (format != null && type.blockSize == 32) {
+            if (format != null) {
                 for (int t = 0; t < TENSORS; t++) {
-                    packed[t] = Arena.global().allocate(format.packedBytes(ROWS / 8, N / 32), 64);
+                    if (t >= DISTINCT) {
+                        packed[t] = packed[t % DISTINCT];
+                        continue;
+                    }
+                    packed[t] = Arena.global().allocate(format.packedBytes(ROWS / 8, N / format.blockElements()), 64);
                     MemorySegment seg = segs[t];
                     format.repack(new Interleaved8.Rows() {
                         @Override
@@ -79,7 +90,7 @@ public final class KernelBench {
 
                         @Override
                         public long offset(int row) { return (long) row * rowBytes; }
-                    }, 0, ROWS / 8, N / 32, packed[t]);
+                    }, 0, ROWS / 8, N / format.blockElements(), packed[t]);
                 }
             }
             QuantizedInput qi = new QuantizedInput();
