@@ -107,6 +107,47 @@ class Interleaved8Test {
         }
     }
 
+    /**
+     * The kernels sum a block's products per short lane in 16 bits: exact only while those sums fit a short. The
+     * extremes: every quant at its minimum (0) or maximum (15, 31) against activations of ±127 steps.
+     */
+    @ParameterizedTest
+    @EnumSource(names = {"Q4_0", "Q5_0"})
+    void decodeIsExactAtTheLimitsOfItsSixteenBitSums(GgmlType type) {
+        int n = 128, rows = 8, blockBytes = (int) type.byteSize(32);
+        Interleaved8 format = Interleaved8.forType(type);
+        for (int pattern = 0; pattern < 4; pattern++) {
+            TensorData w = randomTensor(type, n, rows, new Random(7));
+            ByteBuffer buf = w.buffer(0).duplicate().order(ByteOrder.LITTLE_ENDIAN);
+            boolean max = pattern % 2 == 1;
+            for (int blk = 0; blk < rows * n / 32; blk++) {
+                int at = blk * blockBytes;
+                buf.putShort(at, (short) 0x3C00); // d = 1
+                for (int i = 2; i < blockBytes; i++) buf.put(at + i, max ? (byte) 0xFF : 0); // qh and nibbles
+            }
+            float[] x = new float[n];
+            for (int i = 0; i < n; i++) x[i] = pattern < 2 ? (max ? -1f : 1f) : (i % 3 == 0 ? 1f : -1f);
+            MemorySegment packed = Arena.ofAuto().allocate(format.packedBytes(1, n / 32));
+            format.repack(new Interleaved8.Rows() {
+                @Override
+                public MemorySegment segment(int row) { return MemorySegment.ofBuffer(w.buffer(0)); }
+
+                @Override
+                public long offset(int row) { return w.rowOffset(row); }
+            }, 0, 1, n / 32, packed);
+            QuantizedInput q = new QuantizedInput();
+            q.quantize(x, 0, n);
+            float[] got = new float[rows], row = new float[n];
+            format.dotGroup(packed, 0, n / 32, q, got, 0);
+            for (int r = 0; r < rows; r++) {
+                Quants.of(type).dequantize(w.buffer(r), w.rowOffset(r), row, 0, n);
+                double want = 0;
+                for (int i = 0; i < n; i++) want += row[i] * x[i]; // ±1 activations quantize exactly (±127 steps)
+                assertEquals(want, got[r], Math.abs(want) * 1e-6, type + " pattern " + pattern + " row " + r);
+            }
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(names = {"Q4_0", "Q5_0", "Q4_K"})
     void decodeOnAReleasedFileMappingMatchesTheReference(GgmlType type, @TempDir Path dir) throws IOException {
