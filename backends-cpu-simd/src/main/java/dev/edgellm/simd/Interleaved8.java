@@ -1,6 +1,8 @@
 package dev.edgellm.simd;
 
 import dev.edgellm.gguf.GgmlType;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -118,8 +120,14 @@ abstract class Interleaved8 {
         out[o + 3] = (byte) (v >>> 24);
     }
 
-    /** Unsigned nibble of column 8m + j (half = 0) or 8m + 4 + j (half = 1) of the lane read from V_m. */
-    static int laneNibble(int lane, int j, int half) {
-        return (lane >>> (16 * half + 4 * j)) & 0xF;
+    /** Shifts that put nibble k of a lane at the bottom of int lane k: column 8m + k of V_m's lane, k < 8. */
+    static final IntVector NIBBLE_SHIFTS = IntVector.fromArray(Vec.I8, new int[] {0, 4, 8, 12, 16, 20, 24, 28}, 0);
+
+    /**
+     * The 8 columns 8m .. 8m+8 of one row as unsigned nibbles in int lanes, from its V_m lane: the vector
+     * dequantizers (prefill tiles read the repacked copy, whole rows at a time) build on this.
+     */
+    static IntVector laneNibbles(MemorySegment w, long at) {
+        return IntVector.broadcast(Vec.I8, w.get(Vec.INT, at)).lanewise(VectorOperators.LSHR, NIBBLE_SHIFTS).and(0xF);
     }
 }

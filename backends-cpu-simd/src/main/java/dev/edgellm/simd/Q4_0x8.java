@@ -45,13 +45,9 @@ final class Q4_0x8 extends Interleaved8 {
         for (int b = 0; b < blocks; b++) {
             long p = base + (long) b * GROUP_BLOCK_BYTES;
             float d = Vec.f16(w, p + 2L * r);
-            int o = off + 32 * b;
-            for (int m = 0; m < 4; m++) {
-                int lane = w.get(Vec.INT, p + 16 + 32L * m + 4L * r);
-                for (int j = 0; j < 4; j++) {
-                    out[o + 8 * m + j] = (laneNibble(lane, j, 0) - 8) * d;
-                    out[o + 8 * m + 4 + j] = (laneNibble(lane, j, 1) - 8) * d;
-                }
+            for (int m = 0; m < 4; m++) { // (nibble - 8) · d: one rounding, as the reference's
+                ((FloatVector) laneNibbles(w, p + 16 + 32L * m + 4L * r).sub(8).convert(VectorOperators.I2F, 0))
+                        .mul(d).intoArray(out, off + 32 * b + 8 * m);
             }
         }
     }

@@ -80,13 +80,9 @@ final class Q4_Kx8 extends Interleaved8 {
             for (int s = 0; s < 8; s++) {
                 long q = p + HEAD + (long) SUB * s;
                 float d1 = d * Vec.u8(w, q + r), m1 = dmin * Vec.u8(w, q + 8 + r);
-                int o = off + 256 * b + 32 * s;
-                for (int m = 0; m < 4; m++) {
-                    int lane = w.get(Vec.INT, q + 16 + 32L * m + 4L * r);
-                    for (int j = 0; j < 4; j++) {
-                        out[o + 8 * m + j] = d1 * laneNibble(lane, j, 0) - m1;
-                        out[o + 8 * m + 4 + j] = d1 * laneNibble(lane, j, 1) - m1;
-                    }
+                for (int m = 0; m < 4; m++) { // d1 · q - m1 in two roundings, as the reference's
+                    ((FloatVector) laneNibbles(w, q + 16 + 32L * m + 4L * r).convert(VectorOperators.I2F, 0))
+                            .mul(d1).sub(m1).intoArray(out, off + 256 * b + 32 * s + 8 * m);
                 }
             }
         }

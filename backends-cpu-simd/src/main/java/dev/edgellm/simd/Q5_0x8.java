@@ -43,6 +43,9 @@ final class Q5_0x8 extends Interleaved8 {
         }
     }
 
+    /** Shifts of H that put column 8m + k's fifth bit at bit 0 of int lane k, for m = 0 (add 4m for V_m). */
+    private static final IntVector FIFTH_BIT_SHIFTS = IntVector.fromArray(I8, new int[] {0, 1, 2, 3, 16, 17, 18, 19}, 0);
+
     @Override
     void dequantizeRow(MemorySegment w, int row, int blocks, float[] out, int off) {
         int r = row % ROWS;
@@ -50,15 +53,12 @@ final class Q5_0x8 extends Interleaved8 {
         for (int b = 0; b < blocks; b++) {
             long p = base + (long) b * GROUP_BLOCK_BYTES;
             float d = Vec.f16(w, p + 2L * r);
-            int h = w.get(Vec.INT, p + 16 + 4L * r);
-            int o = off + 32 * b;
+            IntVector h = IntVector.broadcast(I8, w.get(Vec.INT, p + 16 + 4L * r));
             for (int m = 0; m < 4; m++) {
-                int lane = w.get(Vec.INT, p + 48 + 32L * m + 4L * r);
-                for (int j = 0; j < 4; j++) {
-                    int k = 4 * m + j;
-                    out[o + 8 * m + j] = ((laneNibble(lane, j, 0) | ((h >>> k) & 1) << 4) - 16) * d;
-                    out[o + 8 * m + 4 + j] = ((laneNibble(lane, j, 1) | ((h >>> 16 + k) & 1) << 4) - 16) * d;
-                }
+                IntVector bits = h.lanewise(VectorOperators.LSHR, FIFTH_BIT_SHIFTS.add(4 * m)).and(1);
+                ((FloatVector) laneNibbles(w, p + 48 + 32L * m + 4L * r)
+                        .or(bits.lanewise(VectorOperators.LSHL, 4)).sub(16).convert(VectorOperators.I2F, 0))
+                        .mul(d).intoArray(out, off + 32 * b + 8 * m);
             }
         }
     }
