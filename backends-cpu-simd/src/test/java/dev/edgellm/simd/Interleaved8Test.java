@@ -86,19 +86,8 @@ class Interleaved8Test {
         float[] x = new float[n];
         x[3] = 1f; // one activation: the output is the weight times the (exactly quantized) activation
         x[40] = -0.5f;
-        MemorySegment packed = Arena.ofAuto().allocate(Interleaved8.forType(type).packedBytes(1, n / 32));
         Interleaved8 format = Interleaved8.forType(type);
-        format.repack(new Interleaved8.Rows() {
-            @Override
-            public MemorySegment segment(int row) { return MemorySegment.ofBuffer(w.buffer(0)); }
-
-            @Override
-            public long offset(int row) { return w.rowOffset(row); }
-        }, 0, 1, n / 32, packed);
-        QuantizedInput q = new QuantizedInput();
-        q.quantize(x, 0, n);
-        float[] got = new float[rows], row = new float[n];
-        format.dotGroup(packed, 0, n / 32, q, got, 0);
+        float[] got = dotOneGroup(format, w, x, n), row = new float[n];
         for (int r = 0; r < rows; r++) {
             Quants.of(type).dequantize(w.buffer(r), w.rowOffset(r), row, 0, n);
             float want = row[3] * 1f + row[40] * -0.5f; // both activations quantize exactly (±127 steps of their block)
@@ -127,18 +116,7 @@ class Interleaved8Test {
             }
             float[] x = new float[n];
             for (int i = 0; i < n; i++) x[i] = pattern < 2 ? (max ? -1f : 1f) : (i % 3 == 0 ? 1f : -1f);
-            MemorySegment packed = Arena.ofAuto().allocate(format.packedBytes(1, n / 32));
-            format.repack(new Interleaved8.Rows() {
-                @Override
-                public MemorySegment segment(int row) { return MemorySegment.ofBuffer(w.buffer(0)); }
-
-                @Override
-                public long offset(int row) { return w.rowOffset(row); }
-            }, 0, 1, n / 32, packed);
-            QuantizedInput q = new QuantizedInput();
-            q.quantize(x, 0, n);
-            float[] got = new float[rows], row = new float[n];
-            format.dotGroup(packed, 0, n / 32, q, got, 0);
+            float[] got = dotOneGroup(format, w, x, n), row = new float[n];
             for (int r = 0; r < rows; r++) {
                 Quants.of(type).dequantize(w.buffer(r), w.rowOffset(r), row, 0, n);
                 double want = 0;
@@ -146,6 +124,23 @@ class Interleaved8Test {
                 assertEquals(want, got[r], Math.abs(want) * 1e-6, type + " pattern " + pattern + " row " + r);
             }
         }
+    }
+
+    /** The 8 rows of {@code w} (one group, n columns) repacked and dotted with x quantized, as decode runs them. */
+    private static float[] dotOneGroup(Interleaved8 format, TensorData w, float[] x, int n) {
+        MemorySegment packed = Arena.ofAuto().allocate(format.packedBytes(1, n / 32));
+        format.repack(new Interleaved8.Rows() {
+            @Override
+            public MemorySegment segment(int row) { return MemorySegment.ofBuffer(w.buffer(0)); }
+
+            @Override
+            public long offset(int row) { return w.rowOffset(row); }
+        }, 0, 1, n / 32, packed);
+        QuantizedInput q = new QuantizedInput();
+        q.quantize(x, 0, n);
+        float[] got = new float[Interleaved8.ROWS];
+        format.dotGroup(packed, 0, n / 32, q, got, 0);
+        return got;
     }
 
     @ParameterizedTest
