@@ -19,6 +19,7 @@ import java.util.EnumSet;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 import static dev.edgellm.simd.Vec.F;
@@ -113,8 +114,8 @@ final class SimdBackend implements Backend, WorkerPool.Task {
      * left instead of taking a fixed share, so a thread slowed by another process, or running on a slower core,
      * takes fewer and the others do not wait for it at the end of every matVec.
      */
-    private final java.util.concurrent.atomic.AtomicInteger nextChunk = new java.util.concurrent.atomic.AtomicInteger();
-    static final int CHUNKS_PER_WORKER = 8;
+    private final AtomicInteger nextChunk = new AtomicInteger();
+    private static final int CHUNKS_PER_WORKER = 8;
 
     private final int simdMinRow;
     private final long parallelMinWork;
