@@ -302,69 +302,68 @@ final class SimdBackend implements Backend, WorkerPool.Task {
     @Override
     public void run(int worker, int workers) {
         Prepared p = op;
+        int rows = (int) p.data.info().rows();
+        int items = p.packed != null ? p.groups : rows;
+        int chunk = chunkSize(items, workers);
+        for (int i0; (i0 = nextChunk.getAndIncrement() * chunk) < items; ) {
+            int i1 = Math.min(items, i0 + chunk);
+            if (p.packed != null) dotGroups(p, i0, i1);
+            else if (opBatch < MATMUL_MIN_BATCH) dotRows(p, i0, i1);
+            else dotDequantizedRows(p, i0, i1, worker);
+        }
+        // the rows past the last full group of a repacked tensor
+        if (p.packed != null && worker == workers - 1) dotRows(p, Interleaved8.ROWS * p.groups, rows);
+    }
+
+    /**
+     * Groups [g0, g1) of a repacked tensor, groups outer and tokens inner: a group's weights (a few KiB) are read
+     * from memory once per batch and stay in L1 for the batch's other tokens, so short prompts run at the
+     * kernel's in-cache speed.
+     */
+    private void dotGroups(Prepared p, int g0, int g1) {
+        int rows = (int) p.data.info().rows(), blocks = (int) p.data.info().rowLength() / p.format.blockElements();
+        long groupBytes = p.format.packedBytes(1, blocks);
+        QuantizedInput[] qs = quantized;
+        for (int g = g0; g < g1; g++) {
+            for (int b = 0; b < opBatch; b++) {
+                p.format.dotGroup(p.packed, g * groupBytes, blocks, qs[b], opOut,
+                        opOutOff + b * rows + Interleaved8.ROWS * g);
+            }
+        }
+    }
+
+    /** Rows [r0, r1) with the fused row kernels, token by token. */
+    private void dotRows(Prepared p, int r0, int r1) {
         TensorData d = p.data;
-        long rows = d.info().rows();
-        int in = (int) d.info().rowLength();
+        int rows = (int) d.info().rows(), in = (int) d.info().rowLength();
         float[] x = opX, out = opOut;
-        int batch = opBatch;
-        if (p.packed != null) {
-            // groups outer, tokens inner: a group's weights (a few KiB) are read from memory once per batch and
-            // stay in L1 for the batch's other tokens, so short prompts run at the kernel's in-cache speed
-            int blocks = in / p.format.blockElements();
-            long groupBytes = p.format.packedBytes(1, blocks);
-            QuantizedInput[] qs = quantized;
-            int chunk = chunkSize(p.groups, workers);
-            for (int g0; (g0 = nextChunk.getAndIncrement() * chunk) < p.groups; ) {
-                for (int g = g0, g1 = Math.min(p.groups, g0 + chunk); g < g1; g++) {
-                    for (int b = 0; b < batch; b++) {
-                        p.format.dotGroup(p.packed, g * groupBytes, blocks, qs[b], out,
-                                opOutOff + b * (int) rows + Interleaved8.ROWS * g);
-                    }
+        for (int b = 0; b < opBatch; b++) {
+            int xo = opXOff + b * in, oo = opOutOff + b * rows;
+            if (p.sums) {
+                float[] xs = xSums;
+                int xsOff = b * (in / 32);
+                for (int r = r0; r < r1; r++) {
+                    out[oo + r] = BlockKernels.q4_0Sums(p.segments[(int) (r / p.rowsPerChunk)], d.rowOffset(r), x, xo,
+                            xs, xsOff, in);
                 }
+                continue;
             }
-            if (worker == workers - 1) { // the rows past the last full group
-                for (int b = 0; b < batch; b++) {
-                    int xo = opXOff + b * in, oo = opOutOff + b * (int) rows;
-                    for (int r = Interleaved8.ROWS * p.groups; r < rows; r++) {
-                        out[oo + r] = p.sums
-                                ? BlockKernels.q4_0Sums(p.segments[(int) (r / p.rowsPerChunk)], d.rowOffset(r), x, xo,
-                                        xSums, b * (in / 32), in)
-                                : dotRow(p, r, x, xo, in);
-                    }
-                }
-            }
-            return;
+            for (int r = r0; r < r1; r++) out[oo + r] = dotRow(p, r, x, xo, in);
         }
-        if (batch < MATMUL_MIN_BATCH) {
-            int chunk = chunkSize((int) rows, workers);
-            for (int r0; (r0 = nextChunk.getAndIncrement() * chunk) < rows; ) {
-                int r1 = (int) Math.min(rows, (long) r0 + chunk);
-                for (int b = 0; b < batch; b++) {
-                    int xo = opXOff + b * in, oo = opOutOff + b * (int) rows;
-                    if (p.sums) {
-                        float[] xs = xSums;
-                        int xsOff = b * (in / 32);
-                        for (int r = r0; r < r1; r++) {
-                            out[oo + r] = BlockKernels.q4_0Sums(p.segments[(int) (r / p.rowsPerChunk)],
-                                    d.rowOffset(r), x, xo, xs, xsOff, in);
-                        }
-                        continue;
-                    }
-                    for (int r = r0; r < r1; r++) out[oo + r] = dotRow(p, r, x, xo, in);
-                }
-            }
-            return;
-        }
-        // batches too short for OpenBLAS (or without it): each row dequantized once, dotted with every token
-        float[] row = scratch(worker, in);
-        int chunk = chunkSize((int) rows, workers);
-        for (int r0; (r0 = nextChunk.getAndIncrement() * chunk) < rows; ) {
-            for (int r = r0, r1 = (int) Math.min(rows, (long) r0 + chunk); r < r1; r++) {
-                dequantizeRow(p, r, row, 0);
-                int b = 0;
-                for (; b + 4 <= batch; b += 4) dot4(row, x, b * in, in, out, b * (int) rows + r, (int) rows);
-                for (; b < batch; b++) out[b * (int) rows + r] = Vec.dot(row, 0, x, b * in, in);
-            }
+    }
+
+    /**
+     * Rows [r0, r1) of a batch too short for OpenBLAS (or without it): each row dequantized once, dotted with
+     * every token.
+     */
+    private void dotDequantizedRows(Prepared p, int r0, int r1, int worker) {
+        int rows = (int) p.data.info().rows(), in = (int) p.data.info().rowLength();
+        float[] x = opX, out = opOut, row = scratch(worker, in);
+        for (int r = r0; r < r1; r++) {
+            dequantizeRow(p, r, row, 0);
+            int b = 0;
+            for (; b + 4 <= opBatch; b += 4) dot4(row, x, b * in, in, out, b * rows + r, rows);
+            for (; b < opBatch; b++) out[b * rows + r] = Vec.dot(row, 0, x, b * in, in);
         }
     }
 
