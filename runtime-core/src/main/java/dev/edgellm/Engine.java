@@ -79,8 +79,9 @@ public final class Engine {
         BackendProvider chosen = null;
         Availability chosenAv = null;
         for (BackendProvider p : all) {
-            if (backend.equals("auto") && !p.autoSelectable()) {
-                others.append("; ").append(p.name()).append(" on request only (not probed)");
+            if (backend.equals("auto") ? !p.autoSelectable() : !p.name().equals(backend)) {
+                // probing may load a driver: the Vulkan loader with a software device costs ~70 MB of RSS
+                others.append("; ").append(p.name()).append(backend.equals("auto") ? " on request only" : "").append(" (not probed)");
                 continue;
             }
             Availability a = safeProbe(p);

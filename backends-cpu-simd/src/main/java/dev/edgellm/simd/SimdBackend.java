@@ -247,13 +247,37 @@ final class SimdBackend implements Backend, WorkerPool.Task {
             @Override
             public long offset(int row) { return d.rowOffset(row); }
         };
-        pool.run((worker, workers) -> format.repack(src, groups * worker / workers, groups * (worker + 1) / workers,
-                blocks, dst));
+        boolean release = d.fileMapped();
+        pool.run((worker, workers) -> {
+            int from = groups * worker / workers, to = groups * (worker + 1) / workers;
+            for (int g = from; g < to; g += RELEASE_GROUPS) {
+                int end = Math.min(to, g + RELEASE_GROUPS);
+                format.repack(src, g, end, blocks, dst);
+                // as it goes, not after the tensor: else the largest tensor (a 150 MB output head) is resident
+                // twice at once, and the peak RSS overshoots the planner's "weights once" by that much
+                if (release) releaseRows(p, (long) Interleaved8.ROWS * g, (long) Interleaved8.ROWS * end);
+            }
+        });
         p.packed = dst;
         p.format = format;
         p.groups = groups;
-        if (d.fileMapped()) {
+        if (release) { // the pages the chunks shared at their edges, and the tail rows past the last group
             for (MemorySegment s : p.segments) PageRelease.release(s.address(), s.byteSize());
+        }
+    }
+
+    /** Groups repacked between two page releases: ~0.3-1 MB of source rows at the shapes of 0.5-8B models. */
+    private static final int RELEASE_GROUPS = 64;
+
+    /** Releases the whole pages of rows [r0, r1), which are contiguous within each mapped chunk. */
+    private static void releaseRows(Prepared p, long r0, long r1) {
+        int rowBytes = p.data.rowBytes();
+        while (r0 < r1) {
+            int c = (int) (r0 / p.rowsPerChunk);
+            long end = Math.min(r1, (c + 1) * p.rowsPerChunk);
+            long from = p.data.rowOffset(r0);
+            PageRelease.release(p.segments[c].address() + from, (end - r0) * rowBytes);
+            r0 = end;
         }
     }
 

@@ -20,7 +20,7 @@ import static dev.edgellm.RandomTensors.randomTensor;
  * {@code java --add-modules jdk.incubator.vector -cp target/classes:target/test-classes:../runtime-core/target/classes dev.edgellm.simd.KernelBench [TYPE]}
  */
 public final class KernelBench {
-    static final int N = 2048, ROWS = Integer.getInteger("kb.rows", 8192), TENSORS = Integer.getInteger("kb.tensors", 8), REPS = Integer.getInteger("kb.reps", 15);
+    static final int N = Integer.getInteger("kb.n", 2048), ROWS = Integer.getInteger("kb.rows", 8192), TENSORS = Integer.getInteger("kb.tensors", 8), REPS = Integer.getInteger("kb.reps", 15);
     /** Distinct tensors among the cycled ones: 1 with few rows keeps the weights in L2 and times the kernel's compute alone. */
     static final int DISTINCT = Math.min(TENSORS, Integer.getInteger("kb.distinct", TENSORS));
 
@@ -39,8 +39,8 @@ public final class KernelBench {
     static long runX8(Interleaved8 format, MemorySegment[] packed, float[] x, QuantizedInput qi, float[] out) {
         long t0 = MX.getCurrentThreadCpuTime();
         int blocks = N / format.blockElements();
+        qi.quantize(x, 0, N); // once, as a matVec does: the kernel's time alone
         for (MemorySegment s : packed) {
-            qi.quantize(x, 0, N);
             for (int g = 0; g < ROWS / 8; g++) {
                 format.dotGroup(s, (long) g * blocks * format.groupBlockBytes(), blocks, qi, out, 8 * g);
             }

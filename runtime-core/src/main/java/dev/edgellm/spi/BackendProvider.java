@@ -3,8 +3,8 @@ package dev.edgellm.spi;
 /**
  * Entry point of a compute backend, found with {@link java.util.ServiceLoader} (register the implementation
  * in {@code META-INF/services/dev.edgellm.spi.BackendProvider}). Core never names a backend class: the
- * engine probes every provider, picks the highest score (or the one the user forced by name) and logs one
- * line saying which and why. A provider must be cheap to construct and must not throw from {@link #probe()};
+ * engine probes the providers {@code auto} considers and picks the highest score, or probes only the one the
+ * user forced by name, and logs one line saying which and why. A provider must be cheap to construct and must not throw from {@link #probe()};
  * an unusable one returns {@link Availability#unavailable(String)} with the reason.
  */
 public interface BackendProvider {
