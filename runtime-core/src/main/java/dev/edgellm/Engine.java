@@ -74,6 +74,26 @@ public final class Engine {
     }
 
     Backend openBackend() {
+        Choice c = choose();
+        Backend b = c.provider.open(new BackendOptions(threads));
+        LOG.info("backend=" + c.provider.name() + " (" + c.availability.reason() + ")" + (backend.equals("auto") ? ", auto" : ", forced")
+                + c.others);
+        return b;
+    }
+
+    /**
+     * The name of the backend {@link #load} would open (probing as it does, opening nothing): what the memory
+     * planner needs to count the right allocations before a model is loaded.
+     *
+     * @throws IllegalArgumentException for an unknown backend name; IllegalStateException if it is unavailable
+     */
+    public String backendName() {
+        return choose().provider.name();
+    }
+
+    private record Choice(BackendProvider provider, Availability availability, String others) {}
+
+    private Choice choose() {
         List<BackendProvider> all = providers();
         StringBuilder others = new StringBuilder();
         BackendProvider chosen = null;
@@ -104,9 +124,7 @@ public final class Engine {
         if (!chosenAv.isAvailable()) {
             throw new IllegalStateException("backend '" + chosen.name() + "' is unavailable: " + chosenAv.reason());
         }
-        Backend b = chosen.open(new BackendOptions(threads));
-        LOG.info("backend=" + chosen.name() + " (" + chosenAv.reason() + ")" + (backend.equals("auto") ? ", auto" : ", forced") + others);
-        return b;
+        return new Choice(chosen, chosenAv, others.toString());
     }
 
     /**

@@ -21,7 +21,7 @@ import java.util.Locale;
  *       B×hidden; att: ctx; logits: vocab; RoPE frequencies), Session history and output ids (ctx each),
  *       Sampler keys/weights (vocab longs/doubles) and penalty tables (3 × vocab ints);</li>
  *   <li>overhead: the JVM baseline ({@link JavaHeap#JVM_BASELINE_BYTES}) plus the model heap (metadata,
- *       tokenizer, 1-D vectors).</li>
+ *       tokenizer, 1-D vectors), plus what the CPU backend adds ({@link #backendBytes}).</li>
  * </ul>
  * The peak must fit the profile's usable RAM and, where the profile caps the managed heap (Android
  * largeHeap), KV + compute + model heap must fit that cap. Stateless and thread-safe.
@@ -92,6 +92,45 @@ public final class MemoryPlanner {
         return 2L * c.layers * t.bytes(c.kvDim());
     }
 
+    static final long MIB = 1L << 20;
+    /**
+     * What the SIMD backend adds to a run over the scalar one: C2's compilation of the Vector API kernels (its
+     * arenas peak at tens of MB, NMT) and their code, the worker pool, per-token quantized activations. These three
+     * constants are peak-RSS differences measured on llama-1b Q4_0, qwen2-0.5b "Q4_K" and Q8_0 and llama-110m Q4_0
+     * (17.7 MiB without a repacked format, 13-18 per format, 16-31 for a 340-token prefill), rounded up; llama-1b
+     * Q4_K_M and Q8_0 are the independent check (BENCHMARKS.md, 2026-12-03 fifth session).
+     */
+    static final long SIMD_BASE_BYTES = 24 * MIB;
+    /** Per repacked format the model uses (Q4_0, Q5_0, Q4_K: a kernel family of its own to compile). */
+    static final long SIMD_REPACKED_FORMAT_BYTES = 18 * MIB;
+    /** Batched prefill (4 tokens or more): OpenBLAS (library, thread buffers), dequantized tiles, batch attention. */
+    static final long SIMD_PREFILL_BYTES = 24 * MIB;
+    /** Matrix types the SIMD backend repacks for 256-bit vectors (its {@code Interleaved8} formats). */
+    static final java.util.Set<GgmlType> SIMD_REPACKED = java.util.EnumSet.of(GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q4_K);
+
+    /**
+     * Bytes the CPU backend allocates beyond the forward pass's own (none for the scalar reference). The SIMD
+     * backend on a profile with 256-bit vectors (AVX2) also repacks Q4_0/Q5_0/Q4_K matrices into an off-heap
+     * copy and releases the mapped pages it replaces: the same bytes, except Q4_K's, whose scales and mins are
+     * unpacked to bytes (1184 per 8 rows and 256 columns instead of 1152).
+     */
+    public static long backendBytes(ModelSizes m, DeviceProfile p, PlanRequest.CpuBackend cpu, int batch) {
+        if (cpu != PlanRequest.CpuBackend.SIMD) return 0;
+        long bytes = SIMD_BASE_BYTES + (batch >= 4 ? SIMD_PREFILL_BYTES : 0);
+        if (repacks(p)) {
+            for (GgmlType t : SIMD_REPACKED) {
+                if (m.matrixBytes.containsKey(t)) bytes += SIMD_REPACKED_FORMAT_BYTES;
+            }
+            bytes += m.matrixBytes.getOrDefault(GgmlType.Q4_K, 0L) * (1184 - 1152) / 1152;
+        }
+        return bytes;
+    }
+
+    /** Whether the SIMD backend runs 256-bit vectors there (x86 AVX2; NEON is 128-bit) and so repacks. */
+    static boolean repacks(DeviceProfile p) {
+        return p.hasIsa("avx2");
+    }
+
     /** Session-owned scratch: forward pass, token history, output ids and sampler (see class comment). */
     public static long computeBytes(ModelConfig c, int ctx, int batch) {
         long b = Math.min(batch, ctx);
@@ -107,7 +146,10 @@ public final class MemoryPlanner {
     public static Plan plan(ModelSizes m, DeviceProfile p, PlanRequest req) {
         ModelConfig c = m.config;
         List<String> why = new ArrayList<>();
-        Sizer s = new Sizer(m, p, req.batch);
+        PlanRequest.CpuBackend cpu = req.cpuBackend != null ? req.cpuBackend
+                : p.heapLimitBytes() > 0 ? PlanRequest.CpuBackend.SCALAR : PlanRequest.CpuBackend.SIMD;
+        long backend = backendBytes(m, p, cpu, req.batch);
+        Sizer s = new Sizer(m, p, req.batch, backend);
         int gpu = req.gpuLayers == PlanRequest.GPU_AUTO ? (p.gpu() != null && p.gpu().offloadPays ? c.layers : 0)
                 : req.gpuLayers < 0 ? c.layers : Math.min(req.gpuLayers, c.layers);
         s.gpuLayers = gpu;
@@ -153,7 +195,7 @@ public final class MemoryPlanner {
         }
         long kvBytes = kvBytes(c, ctx, kv, gpu);
         long compute = computeBytes(c, ctx, req.batch);
-        long overhead = JavaHeap.JVM_BASELINE_BYTES + m.modelHeapBytes;
+        long overhead = JavaHeap.JVM_BASELINE_BYTES + m.modelHeapBytes + backend;
         long gpuBytes = gpuBytes(m, gpu, ctx, kv, req.batch);
         long peak = m.residentWeightBytes + kvBytes + compute + overhead + (gpuInRam ? gpuBytes : 0);
         long heap = kvBytes + compute + m.modelHeapBytes;
@@ -168,7 +210,10 @@ public final class MemoryPlanner {
         why.add("compute: " + mib(compute) + " of session scratch (batch " + Math.min(req.batch, ctx)
                 + ": activations, attention row, logits, token history, sampler)");
         why.add("overhead: JVM baseline " + mib(JavaHeap.JVM_BASELINE_BYTES) + " (measured) + model heap "
-                + mib(m.modelHeapBytes) + " (metadata strings, tokenizer tables, norms)");
+                + mib(m.modelHeapBytes) + " (metadata strings, tokenizer tables, norms) + " + mib(backend) + " for the "
+                + cpu.name().toLowerCase(Locale.ROOT) + " CPU backend" + (cpu == PlanRequest.CpuBackend.SIMD
+                ? " (compiled vector kernels, " + (repacks(p) ? "their repacked layouts, " : "") + "prefill scratch; measured)"
+                : req.cpuBackend == null ? " (the profile caps the Java heap: Android, no Vector API)" : ""));
         why.add("budget: " + p.id() + " lets the app use " + mib(p.ramUsableBytes()) + " of " + mib(p.ramTotalBytes())
                 + (p.heapLimitBytes() > 0 ? "; Java heap capped at " + mib(p.heapLimitBytes()) + " (needs " + mib(heap) + ")" : ""));
         why.add("threads: " + threads + (req.threads > 0 ? " as requested" : p.littleCores() > 0
@@ -224,7 +269,7 @@ public final class MemoryPlanner {
             }
         }
         if (would.isEmpty()) {
-            long fixed = m.residentWeightBytes + JavaHeap.JVM_BASELINE_BYTES + m.modelHeapBytes;
+            long fixed = m.residentWeightBytes + JavaHeap.JVM_BASELINE_BYTES + m.modelHeapBytes + s.backend;
             long q4Peak = fixed - m.residentWeightBytes + m.q4WeightsBytes
                     + kvBytes(m.config, minCtx, KvCacheType.F16) + computeBytes(m.config, minCtx, req.batch);
             would.add("nothing with these weights: they and the runtime alone need " + mib(fixed) + "; a Q4_0 quant (~"
@@ -239,13 +284,15 @@ public final class MemoryPlanner {
         final ModelSizes m;
         final DeviceProfile p;
         final int batch;
+        final long backend;
         int gpuLayers;
         boolean gpuInRam;
 
-        Sizer(ModelSizes m, DeviceProfile p, int batch) {
+        Sizer(ModelSizes m, DeviceProfile p, int batch, long backend) {
             this.m = m;
             this.p = p;
             this.batch = batch;
+            this.backend = backend;
         }
 
         boolean fits(int ctx, KvCacheType kv) {
@@ -254,7 +301,7 @@ public final class MemoryPlanner {
             long arrayLength = (long) ctx * (kv.blockSize == 1 ? c.kvDim() : kv.bytes(c.kvDim()));
             if (arrayLength > MAX_ARRAY) return false;
             long kvb = kvBytes(c, ctx, kv, gpuLayers), compute = computeBytes(c, ctx, batch);
-            long peak = m.residentWeightBytes + kvb + compute + JavaHeap.JVM_BASELINE_BYTES + m.modelHeapBytes
+            long peak = m.residentWeightBytes + kvb + compute + JavaHeap.JVM_BASELINE_BYTES + m.modelHeapBytes + backend
                     + (gpuInRam ? gpuBytes(m, gpuLayers, ctx, kv, batch) : 0);
             long heap = kvb + compute + m.modelHeapBytes;
             return peak <= p.ramUsableBytes() && (p.heapLimitBytes() <= 0 || heap <= p.heapLimitBytes());

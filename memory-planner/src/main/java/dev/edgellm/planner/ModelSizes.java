@@ -32,10 +32,12 @@ public final class ModelSizes {
     /** The output projection: {@code output.weight}, or {@code token_embd.weight} when tied. */
     public final GgmlType outputType;
     public final long outputBytes;
+    /** Bytes of the 2-D tensors (matrices, the token embedding among them) by type: what a backend repacks. */
+    public final java.util.Map<GgmlType, Long> matrixBytes;
 
     private ModelSizes(ModelConfig config, long weightsBytes, long[] layerBytes, long nonLayerBytes, long residentWeightBytes,
                        long streamedBytesPerToken, long modelHeapBytes, long q4WeightsBytes, boolean tiedOutput,
-                       GgmlType outputType, long outputBytes) {
+                       GgmlType outputType, long outputBytes, java.util.Map<GgmlType, Long> matrixBytes) {
         this.config = config;
         this.weightsBytes = weightsBytes;
         this.layerBytes = layerBytes;
@@ -47,6 +49,7 @@ public final class ModelSizes {
         this.tiedOutput = tiedOutput;
         this.outputType = outputType;
         this.outputBytes = outputBytes;
+        this.matrixBytes = java.util.Collections.unmodifiableMap(matrixBytes);
     }
 
     /**
@@ -61,6 +64,7 @@ public final class ModelSizes {
         boolean tied = g.tensor("output.weight") == null;
         long[] layers = new long[c.layers];
         long total = 0, nonLayer = 0, matrices = 0, vectorsHeap = 0, q4 = 0;
+        java.util.Map<GgmlType, Long> byType = new java.util.EnumMap<>(GgmlType.class);
         for (TensorInfo t : g.tensors()) {
             long b = t.byteSize();
             total += b;
@@ -69,6 +73,7 @@ public final class ModelSizes {
             else nonLayer += b;
             if (t.dims() >= 2 && t.dim(1) > 1) {
                 matrices += b;
+                byType.merge(t.type(), b, Long::sum);
                 q4 += t.rowLength() % 32 == 0 ? t.elements() / 32 * 18 : b;
             } else {
                 vectorsHeap += JavaHeap.array(t.elements(), 4); // LlamaWeights copies 1-D tensors to float[]
@@ -82,7 +87,7 @@ public final class ModelSizes {
         long metadataHeap = metadataHeap(g.metadata().values());
         long heap = Math.round(metadataHeap * (1 + JavaHeap.TOKENIZER_PER_METADATA)) + vectorsHeap;
         TensorInfo out = tied ? embd : g.tensor("output.weight");
-        return new ModelSizes(c, total, layers, nonLayer, resident, streamed, heap, q4, tied, out.type(), out.byteSize());
+        return new ModelSizes(c, total, layers, nonLayer, resident, streamed, heap, q4, tied, out.type(), out.byteSize(), byType);
     }
 
     /** Heap of the parsed metadata: strings (token texts, merges, templates) and primitive arrays (scores, types). */

@@ -87,10 +87,34 @@ class MemoryPlannerTest {
         assertEquals(4, p.threads);
         assertEquals(0, p.gpuLayers);
         assertEquals(p.residentWeightsBytes + p.kvBytes + p.computeBytes + p.overheadBytes, p.predictedPeakBytes);
-        assertEquals(JavaHeap.JVM_BASELINE_BYTES + m.modelHeapBytes, p.overheadBytes);
+        // the Pi runs the SIMD backend with 128-bit NEON: no repacked copy, so its base and prefill terms only
+        assertEquals(JavaHeap.JVM_BASELINE_BYTES + m.modelHeapBytes + MemoryPlanner.SIMD_BASE_BYTES + MemoryPlanner.SIMD_PREFILL_BYTES, p.overheadBytes);
         // decode ceiling: 9 GB/s / (weights matrices + half of the 4096-token cache)
         double perToken = m.streamedBytesPerToken + p.kvBytes / 2.0;
         assertEquals(9e9 / perToken, p.predictedDecodeTokS, 1e-9);
+    }
+
+    @Test
+    void theCpuBackendsAllocationsAreCounted() throws Exception {
+        ModelSizes m = sizes(TestHeaders.LLAMA_1B, TestHeaders.Q4_0);
+        DeviceProfile laptop = ProfileCatalog.builtin().get("x86-laptop-16gb");
+        PlanRequest req = PlanRequest.of(4096, KvCacheType.F16);
+        Plan scalar = MemoryPlanner.plan(m, laptop, req.withCpuBackend(PlanRequest.CpuBackend.SCALAR));
+        Plan simd = MemoryPlanner.plan(m, laptop, req.withCpuBackend(PlanRequest.CpuBackend.SIMD));
+        assertEquals(JavaHeap.JVM_BASELINE_BYTES + m.modelHeapBytes, scalar.overheadBytes);
+        // AVX2: base + prefill + one repacked format (Q4_0; the F32 norms are not matrices)
+        assertEquals(MemoryPlanner.SIMD_BASE_BYTES + MemoryPlanner.SIMD_PREFILL_BYTES + MemoryPlanner.SIMD_REPACKED_FORMAT_BYTES,
+                simd.overheadBytes - scalar.overheadBytes);
+        assertEquals(simd.predictedPeakBytes, MemoryPlanner.plan(m, laptop, req).predictedPeakBytes, "unset: SIMD on a JVM profile");
+        assertTrue(simd.reasons.stream().anyMatch(r -> r.contains("for the simd CPU backend")), simd.reasons.toString());
+        // a single-token batch never reaches the prefill path
+        assertEquals(MemoryPlanner.SIMD_BASE_BYTES + MemoryPlanner.SIMD_REPACKED_FORMAT_BYTES, MemoryPlanner.backendBytes(m, laptop, PlanRequest.CpuBackend.SIMD, 1));
+        // Android caps the heap and has no Vector API: the scalar backend is implied
+        DeviceProfile phone = ProfileCatalog.builtin().get("android-flagship-12gb");
+        Plan onPhone = MemoryPlanner.plan(m, phone, req);
+        assertEquals(JavaHeap.JVM_BASELINE_BYTES + m.modelHeapBytes, onPhone.overheadBytes);
+        assertTrue(onPhone.reasons.stream().anyMatch(r -> r.contains("scalar CPU backend (the profile caps the Java heap")),
+                onPhone.reasons.toString());
     }
 
     @Test

@@ -104,7 +104,7 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Path modelPath = modelOptions.resolve();
         GgufFile gguf = GgufFile.open(modelPath); // read once: planned, then loaded
-        Plan plan = GenerationPlan.require(gguf, profile, ctx, kvType, batchSize, gpuLayers, err);
+        Plan plan = GenerationPlan.require(gguf, profile, ctx, kvType, batchSize, gpuLayers, backend, err);
         KvCacheType kv = plan.kvType;
         Engine.Builder eb = Engine.builder().backend(backend).gpuLayers(plan.gpuLayers);
         if (threads != null) {

@@ -7,6 +7,7 @@ import dev.edgellm.kv.KvCacheType;
 import dev.edgellm.planner.MemoryPlanner;
 import dev.edgellm.planner.ModelSizes;
 import dev.edgellm.planner.Plan;
+import dev.edgellm.Engine;
 import dev.edgellm.planner.PlanRequest;
 import dev.edgellm.profiles.DeviceProfile;
 import dev.edgellm.profiles.ProfileCatalog;
@@ -66,9 +67,9 @@ final class GenerationPlan {
      * {@link Main.DoesNotFitException} (exit 4) with the planner's reasons.
      */
     static Plan require(GgufFile model, String profileName, int ctx, String kvTypeName, int batch, String gpuLayers,
-                        PrintWriter err) throws ModelFormatException {
+                        String backend, PrintWriter err) throws ModelFormatException {
         ModelSizes sizes = ModelSizes.of(model);
-        Plan plan = plan(sizes, profileName, ctx, kvTypeName, batch, gpuLayers(gpuLayers));
+        Plan plan = plan(sizes, profileName, ctx, kvTypeName, batch, gpuLayers(gpuLayers), cpuBackend(backend));
         if (!plan.fits) {
             throw new Main.DoesNotFitException(model.path().getFileName() + " does not fit profile " + plan.profile + ":"
                     + System.lineSeparator() + "  " + String.join(System.lineSeparator() + "  ", plan.reasons));
@@ -84,14 +85,33 @@ final class GenerationPlan {
         return plan;
     }
 
-    private static Plan plan(ModelSizes sizes, String profileName, int ctx, String kvTypeName, int batch, int gpu) {
+    /**
+     * The CPU backend this process will run (the plan counts its allocations): the one {@code --backend} names or
+     * {@code auto} picks here; null (the profile decides) for a GPU backend, or a name the load will reject anyway.
+     */
+    static PlanRequest.CpuBackend cpuBackend(String backend) {
+        String name;
+        try {
+            name = Engine.builder().backend(backend).build().backendName();
+        } catch (RuntimeException e) {
+            return null;
+        }
+        return switch (name) {
+            case "scalar" -> PlanRequest.CpuBackend.SCALAR;
+            case "simd" -> PlanRequest.CpuBackend.SIMD;
+            default -> null;
+        };
+    }
+
+    private static Plan plan(ModelSizes sizes, String profileName, int ctx, String kvTypeName, int batch, int gpu,
+                             PlanRequest.CpuBackend cpu) {
         KvCacheType kv = kvType(kvTypeName);
         DeviceProfile profile = profile(profileName, false, gpu == PlanRequest.GPU_AUTO);
         try {
-            if (ctx > 0) return MemoryPlanner.plan(sizes, profile, new PlanRequest(ctx, kv, batch, 0, gpu));
+            if (ctx > 0) return MemoryPlanner.plan(sizes, profile, new PlanRequest(ctx, kv, batch, 0, gpu, cpu));
             ModelConfig c = sizes.config;
-            Plan preferred = MemoryPlanner.plan(sizes, profile, new PlanRequest(Math.min(c.trainedContext, 4096), kv, batch, 0, gpu));
-            return preferred.fits ? preferred : MemoryPlanner.plan(sizes, profile, new PlanRequest(0, kv, batch, 0, gpu));
+            Plan preferred = MemoryPlanner.plan(sizes, profile, new PlanRequest(Math.min(c.trainedContext, 4096), kv, batch, 0, gpu, cpu));
+            return preferred.fits ? preferred : MemoryPlanner.plan(sizes, profile, new PlanRequest(0, kv, batch, 0, gpu, cpu));
         } catch (IllegalArgumentException e) {
             throw new Main.UsageException(e.getMessage()); // e.g. a quantized KV type the model's shape cannot take
         }

@@ -75,7 +75,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         var path = modelOptions.resolve();
         GgufFile gguf = GgufFile.open(path); // read once: planned, then loaded
-        Plan plan = GenerationPlan.require(gguf, profile, ctx, kvType, SessionOptions.DEFAULT_BATCH_SIZE, gpuLayers,
+        Plan plan = GenerationPlan.require(gguf, profile, ctx, kvType, SessionOptions.DEFAULT_BATCH_SIZE, gpuLayers, "auto",
                 spec.commandLine().getErr());
         eb.gpuLayers(plan.gpuLayers);
         ServiceConfig cfg;
