@@ -91,7 +91,18 @@ public final class Engine {
         return choose().provider.name();
     }
 
-    private record Choice(BackendProvider provider, Availability availability, String others) {}
+    /** The provider to open, what its probe said, and the log line's note on the others (a class: Android has no records). */
+    private static final class Choice {
+        final BackendProvider provider;
+        final Availability availability;
+        final String others;
+
+        Choice(BackendProvider provider, Availability availability, String others) {
+            this.provider = provider;
+            this.availability = availability;
+            this.others = others;
+        }
+    }
 
     private Choice choose() {
         List<BackendProvider> all = providers();
