@@ -29,8 +29,8 @@ final class BlasGemm implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(BlasGemm.class.getName());
     /** Smallest batch sent to sgemm: below it the per-call dequantization outweighs sgemm's speed (BENCHMARKS.md). */
     static final int MIN_BATCH = 64;
-    /** Bytes of dequantized weights per tile. */
-    private static final long TILE_BYTES = 8L << 20;
+    /** Bytes of dequantized weights per tile ({@code -Dedgellm.simd.blasTileBytes} for A/B measurements). */
+    private static final long TILE_BYTES = Long.getLong("edgellm.simd.blasTileBytes", 8L << 20);
 
     private final long tileBytes;
     private final WorkerPool pool; // null: copies on the calling thread (tests)
