@@ -6,8 +6,10 @@ import dev.edgellm.model.ModelConfig;
 import dev.edgellm.profiles.DeviceProfile;
 
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * Fits a model to a device before a byte of weights is read. Memory model (each term mirrors an allocation
@@ -106,7 +108,7 @@ public final class MemoryPlanner {
     /** Batched prefill (4 tokens or more): OpenBLAS (library, thread buffers), dequantized tiles, batch attention. */
     static final long SIMD_PREFILL_BYTES = 24 * MIB;
     /** Matrix types the SIMD backend repacks for 256-bit vectors (its {@code Interleaved8} formats). */
-    static final java.util.Set<GgmlType> SIMD_REPACKED = java.util.EnumSet.of(GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q4_K);
+    static final Set<GgmlType> SIMD_REPACKED = EnumSet.of(GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q4_K);
 
     /**
      * Bytes the CPU backend allocates beyond the forward pass's own (none for the scalar reference). The SIMD
@@ -149,7 +151,7 @@ public final class MemoryPlanner {
         PlanRequest.CpuBackend cpu = req.cpuBackend != null ? req.cpuBackend
                 : p.heapLimitBytes() > 0 ? PlanRequest.CpuBackend.SCALAR : PlanRequest.CpuBackend.SIMD;
         long backend = backendBytes(m, p, cpu, req.batch);
-        Sizer s = new Sizer(m, p, req.batch, backend);
+        Sizer s = new Sizer(m, p, req.batch, JavaHeap.JVM_BASELINE_BYTES + m.modelHeapBytes + backend);
         int gpu = req.gpuLayers == PlanRequest.GPU_AUTO ? (p.gpu() != null && p.gpu().offloadPays ? c.layers : 0)
                 : req.gpuLayers < 0 ? c.layers : Math.min(req.gpuLayers, c.layers);
         s.gpuLayers = gpu;
@@ -195,7 +197,7 @@ public final class MemoryPlanner {
         }
         long kvBytes = kvBytes(c, ctx, kv, gpu);
         long compute = computeBytes(c, ctx, req.batch);
-        long overhead = JavaHeap.JVM_BASELINE_BYTES + m.modelHeapBytes + backend;
+        long overhead = s.overhead;
         long gpuBytes = gpuBytes(m, gpu, ctx, kv, req.batch);
         long peak = m.residentWeightBytes + kvBytes + compute + overhead + (gpuInRam ? gpuBytes : 0);
         long heap = kvBytes + compute + m.modelHeapBytes;
@@ -269,7 +271,7 @@ public final class MemoryPlanner {
             }
         }
         if (would.isEmpty()) {
-            long fixed = m.residentWeightBytes + JavaHeap.JVM_BASELINE_BYTES + m.modelHeapBytes + s.backend;
+            long fixed = m.residentWeightBytes + s.overhead;
             long q4Peak = fixed - m.residentWeightBytes + m.q4WeightsBytes
                     + kvBytes(m.config, minCtx, KvCacheType.F16) + computeBytes(m.config, minCtx, req.batch);
             would.add("nothing with these weights: they and the runtime alone need " + mib(fixed) + "; a Q4_0 quant (~"
@@ -284,15 +286,16 @@ public final class MemoryPlanner {
         final ModelSizes m;
         final DeviceProfile p;
         final int batch;
-        final long backend;
+        /** JVM baseline + model heap + the CPU backend's bytes: the part of the peak no choice of ctx or KV changes. */
+        final long overhead;
         int gpuLayers;
         boolean gpuInRam;
 
-        Sizer(ModelSizes m, DeviceProfile p, int batch, long backend) {
+        Sizer(ModelSizes m, DeviceProfile p, int batch, long overhead) {
             this.m = m;
             this.p = p;
             this.batch = batch;
-            this.backend = backend;
+            this.overhead = overhead;
         }
 
         boolean fits(int ctx, KvCacheType kv) {
@@ -301,7 +304,7 @@ public final class MemoryPlanner {
             long arrayLength = (long) ctx * (kv.blockSize == 1 ? c.kvDim() : kv.bytes(c.kvDim()));
             if (arrayLength > MAX_ARRAY) return false;
             long kvb = kvBytes(c, ctx, kv, gpuLayers), compute = computeBytes(c, ctx, batch);
-            long peak = m.residentWeightBytes + kvb + compute + JavaHeap.JVM_BASELINE_BYTES + m.modelHeapBytes + backend
+            long peak = m.residentWeightBytes + kvb + compute + overhead
                     + (gpuInRam ? gpuBytes(m, gpuLayers, ctx, kv, batch) : 0);
             long heap = kvb + compute + m.modelHeapBytes;
             return peak <= p.ramUsableBytes() && (p.heapLimitBytes() <= 0 || heap <= p.heapLimitBytes());

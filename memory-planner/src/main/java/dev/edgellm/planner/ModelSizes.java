@@ -7,6 +7,10 @@ import dev.edgellm.gguf.MetadataValue;
 import dev.edgellm.gguf.TensorInfo;
 import dev.edgellm.model.ModelConfig;
 
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Map;
+
 /**
  * Byte counts of a model taken from its GGUF header only: weights per tensor and per layer (exact:
  * {@link TensorInfo#byteSize()}), what stays resident once decode has touched it, what one decode step
@@ -33,11 +37,11 @@ public final class ModelSizes {
     public final GgmlType outputType;
     public final long outputBytes;
     /** Bytes of the 2-D tensors (matrices, the token embedding among them) by type: what a backend repacks. */
-    public final java.util.Map<GgmlType, Long> matrixBytes;
+    public final Map<GgmlType, Long> matrixBytes;
 
     private ModelSizes(ModelConfig config, long weightsBytes, long[] layerBytes, long nonLayerBytes, long residentWeightBytes,
                        long streamedBytesPerToken, long modelHeapBytes, long q4WeightsBytes, boolean tiedOutput,
-                       GgmlType outputType, long outputBytes, java.util.Map<GgmlType, Long> matrixBytes) {
+                       GgmlType outputType, long outputBytes, Map<GgmlType, Long> matrixBytes) {
         this.config = config;
         this.weightsBytes = weightsBytes;
         this.layerBytes = layerBytes;
@@ -49,7 +53,7 @@ public final class ModelSizes {
         this.tiedOutput = tiedOutput;
         this.outputType = outputType;
         this.outputBytes = outputBytes;
-        this.matrixBytes = java.util.Collections.unmodifiableMap(matrixBytes);
+        this.matrixBytes = Collections.unmodifiableMap(matrixBytes);
     }
 
     /**
@@ -64,7 +68,7 @@ public final class ModelSizes {
         boolean tied = g.tensor("output.weight") == null;
         long[] layers = new long[c.layers];
         long total = 0, nonLayer = 0, matrices = 0, vectorsHeap = 0, q4 = 0;
-        java.util.Map<GgmlType, Long> byType = new java.util.EnumMap<>(GgmlType.class);
+        Map<GgmlType, Long> byType = new EnumMap<>(GgmlType.class);
         for (TensorInfo t : g.tensors()) {
             long b = t.byteSize();
             total += b;

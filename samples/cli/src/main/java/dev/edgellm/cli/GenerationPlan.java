@@ -1,5 +1,6 @@
 package dev.edgellm.cli;
 
+import dev.edgellm.Engine;
 import dev.edgellm.ModelFormatException;
 import dev.edgellm.gguf.GgufFile;
 import dev.edgellm.model.ModelConfig;
@@ -7,7 +8,6 @@ import dev.edgellm.kv.KvCacheType;
 import dev.edgellm.planner.MemoryPlanner;
 import dev.edgellm.planner.ModelSizes;
 import dev.edgellm.planner.Plan;
-import dev.edgellm.Engine;
 import dev.edgellm.planner.PlanRequest;
 import dev.edgellm.profiles.DeviceProfile;
 import dev.edgellm.profiles.ProfileCatalog;
