@@ -12,11 +12,13 @@ import static dev.edgellm.simd.Vec.F;
 import static dev.edgellm.simd.Vec.L;
 
 /**
- * Single-pass (online-softmax, flash-style) causal attention for one query position, GQA-aware: positions
- * are walked once per KV head and every query head of the group is scored against the key while it is hot
- * in cache. Each head keeps a running max m, a running sum l and an unnormalized output o; a new score s
- * above m rescales o and l by exp(m - s) once, so no score array and no second pass over the values.
- * {@code m} and {@code l} are caller scratch of at least {@code group} floats each.
+ * Causal attention, GQA-aware. One query position (decode): single-pass online softmax (flash-style), positions
+ * walked once per KV head and every query head of the group scored against a key while it is hot in cache; each
+ * head keeps a running max m, a running sum l and an unnormalized output o, rescaled by exp(m_old - m_new) when
+ * the max grows. {@link #attend} does it position by position through the cache interface (f32 caches);
+ * {@link #attendTiled} reads f16/q8_0/q4_0 caches directly, {@link #TILE} positions at a time. Prefill:
+ * {@link #attendBatch}, two-pass over keys and values converted once per batch. {@code m} and {@code l} are
+ * caller scratch of at least {@code group} floats each.
  */
 final class Attention {
     private Attention() {}
@@ -70,34 +72,6 @@ final class Attention {
         for (int g = 0; g < group; g++) scaleInPlace(out, o + g * headDim, headDim, 1f / l[g]);
     }
 
-    /**
-     * {@link #attend} for an f16 cache read directly: each key and value row of a KV head is converted to floats
-     * once (8 lanes at a time, {@link #halfToFloat}) and reused by every query head of the group, instead of one
-     * software f16 conversion per element and head through the cache interface. Only KV heads
-     * {@code [kh0, kh1)} (and their query heads) are computed, so that threads can split the heads.
-     * {@code kf}, {@code vf}: scratch of {@code headDim} floats.
-     */
-    static void attendHalf(short[] keys, short[] values, int kvDim, int pos, float[] q, int qOff, int heads,
-                           int kvHeads, int kh0, int kh1, int headDim, float scale, float[] out, int outOff, float[] m,
-                           float[] l, float[] kf, float[] vf) {
-        int group = heads / kvHeads;
-        for (int kh = kh0; kh < kh1; kh++) {
-            int h0 = kh * group;
-            begin(group, out, outOff + h0 * headDim, headDim, m, l);
-            for (int t = 0; t <= pos; t++) {
-                int base = t * kvDim + kh * headDim;
-                halfToFloat(keys, base, kf, headDim);
-                halfToFloat(values, base, vf, headDim);
-                for (int g = 0; g < group; g++) {
-                    int o = outOff + (h0 + g) * headDim;
-                    float s = Vec.dot(kf, 0, q, qOff + (h0 + g) * headDim, headDim) * scale;
-                    axpy(weigh(s, g, t, out, o, headDim, m, l), vf, 0, out, o, headDim);
-                }
-            }
-            end(group, out, outOff + h0 * headDim, headDim, l);
-        }
-    }
-
     private static final VectorSpecies<Short> H = ShortVector.SPECIES_128;
 
     /**
@@ -130,46 +104,81 @@ final class Attention {
         for (; i < n; i++) out[o + i] += w * v[vOff + i];
     }
 
-    /** Scratch floats {@link #attendQuant} needs per key or value row: the blocks covering one head's slice. */
+    /** Scratch floats {@link #attendTiled} needs per key or value row: the blocks covering one head's slice (quantized caches). */
     static int quantScratch(int headDim) {
         return headDim + 64;
     }
 
     /**
-     * {@link #attend} for a q8_0 or q4_0 cache read directly ({@link KvCache#quantKeys}): for each position the
-     * blocks covering the KV head's slice of the key and value rows are dequantized once with vector code into
-     * {@code kf}/{@code vf} and reused by every query head of the group, instead of one scalar dequantization per
-     * element and head through the cache interface. The dequantized values are bit-identical to the cache's own
-     * ({@code d·q} is exact in float), so only the summation order differs from the reference. Head slices that
-     * do not start on a block (headDim not a multiple of 32) are read from inside the first block. KV heads
-     * {@code [kh0, kh1)} only, as {@link #attendHalf}. {@code kf}, {@code vf}: {@link #quantScratch} floats.
+     * {@link #attend} for an f16 ({@code halfKeys}) or q8_0/q4_0 ({@code quantKeys}, {@code q4}) cache read directly,
+     * KV heads {@code [kh0, kh1)} only (threads split the heads): flash-style, {@link #TILE} positions at a time.
+     * Each key row of the tile is converted to floats once (vector code) and scored against every query head of the
+     * group; then each head's running max, sum and output are rescaled once per tile (not once per new max), the
+     * tile's weights are one vector {@code EXP} per 8 positions, and each value row is converted once and added to
+     * every head's output. The conversions are bit-identical to the cache's own, so only the summation order
+     * differs from the reference. Quantized head slices that do not start on a block (headDim not a multiple of
+     * 32) are read from inside the first block. {@code kf}: {@link #quantScratch} floats; {@code sc}: group ·
+     * {@link #TILE} floats; {@code m}, {@code l}: group floats.
      */
-    static void attendQuant(byte[] keys, byte[] values, boolean q4, int kvDim, int pos, float[] q, int qOff,
-                            int heads, int kvHeads, int kh0, int kh1, int headDim, float scale, float[] out,
-                            int outOff, float[] m, float[] l, float[] kf, float[] vf) {
+    static void attendTiled(short[] halfKeys, short[] halfValues, byte[] quantKeys, byte[] quantValues, boolean q4,
+                            int kvDim, int pos, float[] q, int qOff, int heads, int kvHeads, int kh0, int kh1,
+                            int headDim, float scale, float[] out, int outOff, float[] m, float[] l, float[] kf,
+                            float[] sc) {
         int group = heads / kvHeads;
-        int blockBytes = q4 ? Q4_0_BLOCK : Q8_0_BLOCK, rowBytes = kvDim / 32 * blockBytes;
         for (int kh = kh0; kh < kh1; kh++) {
-            int e0 = kh * headDim, b0 = e0 >>> 5, blocks = ((e0 + headDim + 31) >>> 5) - b0, skip = e0 - 32 * b0;
-            int h0 = kh * group;
-            begin(group, out, outOff + h0 * headDim, headDim, m, l);
-            for (int t = 0; t <= pos; t++) {
-                int base = t * rowBytes + b0 * blockBytes;
-                if (q4) {
-                    q4_0ToFloat(keys, base, blocks, kf);
-                    q4_0ToFloat(values, base, blocks, vf);
-                } else {
-                    q8_0ToFloat(keys, base, blocks, kf);
-                    q8_0ToFloat(values, base, blocks, vf);
+            int h0 = kh * group, o0 = outOff + h0 * headDim;
+            begin(group, out, o0, headDim, m, l);
+            for (int t0 = 0; t0 <= pos; t0 += TILE) {
+                int n = Math.min(TILE, pos + 1 - t0);
+                for (int j = 0; j < n; j++) {
+                    int skip = row(halfKeys, quantKeys, q4, kvDim, t0 + j, kh, headDim, kf);
+                    for (int g = 0; g < group; g++) {
+                        sc[g * TILE + j] = Vec.dot(kf, skip, q, qOff + (h0 + g) * headDim, headDim) * scale;
+                    }
                 }
                 for (int g = 0; g < group; g++) {
-                    int o = outOff + (h0 + g) * headDim;
-                    float s = Vec.dot(kf, skip, q, qOff + (h0 + g) * headDim, headDim) * scale;
-                    axpy(weigh(s, g, t, out, o, headDim, m, l), vf, skip, out, o, headDim);
+                    int base = g * TILE;
+                    java.util.Arrays.fill(sc, base + n, base + TILE, Float.NEGATIVE_INFINITY); // exp → 0
+                    FloatVector mx = FloatVector.fromArray(F, sc, base);
+                    for (int j = L; j < TILE; j += L) mx = mx.max(FloatVector.fromArray(F, sc, base + j));
+                    float tileMax = mx.reduceLanes(VectorOperators.MAX);
+                    if (tileMax > m[g]) { // a new running max: the output so far rescaled once (0 on the first tile)
+                        float c = (float) Math.exp(m[g] - tileMax);
+                        if (t0 > 0) scaleInPlace(out, o0 + g * headDim, headDim, c);
+                        l[g] *= c;
+                        m[g] = tileMax;
+                    }
+                    FloatVector sum = FloatVector.zero(F);
+                    for (int j = 0; j < TILE; j += L) {
+                        FloatVector e = FloatVector.fromArray(F, sc, base + j).sub(m[g]).lanewise(VectorOperators.EXP);
+                        e.intoArray(sc, base + j);
+                        sum = sum.add(e);
+                    }
+                    l[g] += sum.reduceLanes(VectorOperators.ADD);
+                }
+                for (int j = 0; j < n; j++) {
+                    int skip = row(halfValues, quantValues, q4, kvDim, t0 + j, kh, headDim, kf);
+                    for (int g = 0; g < group; g++) axpy(sc[g * TILE + j], kf, skip, out, o0 + g * headDim, headDim);
                 }
             }
-            end(group, out, outOff + h0 * headDim, headDim, l);
+            end(group, out, o0, headDim, l);
         }
+    }
+
+    /**
+     * KV head kh's slice of row t of an f16 ({@code half}) or q8_0/q4_0 ({@code quant}) cache array as floats in
+     * dst; returns where the slice starts in dst (a quantized slice is read from its first block's start).
+     */
+    private static int row(short[] half, byte[] quant, boolean q4, int kvDim, int t, int kh, int headDim, float[] dst) {
+        if (half != null) {
+            halfToFloat(half, t * kvDim + kh * headDim, dst, headDim);
+            return 0;
+        }
+        int blockBytes = q4 ? Q4_0_BLOCK : Q8_0_BLOCK, e0 = kh * headDim, b0 = e0 >>> 5;
+        int blocks = ((e0 + headDim + 31) >>> 5) - b0, base = t * (kvDim / 32 * blockBytes) + b0 * blockBytes;
+        if (q4) q4_0ToFloat(quant, base, blocks, dst);
+        else q8_0ToFloat(quant, base, blocks, dst);
+        return e0 - 32 * b0;
     }
 
     /** Per-thread scratch of {@link #attendBatch}: keys transposed, values as rows, one head's scores. */

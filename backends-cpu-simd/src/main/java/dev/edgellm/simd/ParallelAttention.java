@@ -14,9 +14,9 @@ final class ParallelAttention {
     static final int ATTENTION_PARALLEL_MIN = 1 << 16;
 
     private float[] attMax = new float[0], attSum = new float[0];
-    // per worker scratch of the f16 and quantized paths: running max, sum (group floats), key and value row
-    // (headDim floats; Attention.quantScratch for q8_0/q4_0)
-    private final float[][] attM, attL, attK, attV;
+    // per worker scratch of the f16 and quantized paths: running max, sum (group floats), a key or value row
+    // (Attention.quantScratch floats), a tile's weights (group · Attention.TILE floats)
+    private final float[][] attM, attL, attRow, attTile;
     private final WorkerPool pool;
     private final long parallelMinWork;
     // the attention in flight, read by the workers (published by WorkerPool's volatile generation): f16 rows in
@@ -47,8 +47,8 @@ final class ParallelAttention {
         int threads = pool.size();
         this.attM = new float[threads][];
         this.attL = new float[threads][];
-        this.attK = new float[threads][];
-        this.attV = new float[threads][];
+        this.attRow = new float[threads][];
+        this.attTile = new float[threads][];
         this.batchScratch = new Attention.BatchScratch[threads];
     }
 
@@ -117,20 +117,16 @@ final class ParallelAttention {
             attM[worker] = new float[group];
             attL[worker] = new float[group];
         }
-        int rowFloats = Attention.quantScratch(attHeadDim); // enough for both paths
-        if (attK[worker] == null || attK[worker].length < rowFloats) {
-            attK[worker] = new float[rowFloats];
-            attV[worker] = new float[rowFloats];
+        if (attTile[worker] == null || attTile[worker].length < group * Attention.TILE) {
+            attTile[worker] = new float[group * Attention.TILE];
+        }
+        if (attRow[worker] == null || attRow[worker].length < Attention.quantScratch(attHeadDim)) {
+            attRow[worker] = new float[Attention.quantScratch(attHeadDim)];
         }
         int kh0 = attKvHeads * worker / workers, kh1 = attKvHeads * (worker + 1) / workers;
-        if (attKeys != null) {
-            Attention.attendHalf(attKeys, attValues, attKvDim, attPos, attQ, attQOff, attHeads, attKvHeads, kh0, kh1,
-                    attHeadDim, attScale, attOut, attOutOff, attM[worker], attL[worker], attK[worker], attV[worker]);
-        } else {
-            Attention.attendQuant(attQuantKeys, attQuantValues, attQ4, attKvDim, attPos, attQ, attQOff, attHeads,
-                    attKvHeads, kh0, kh1, attHeadDim, attScale, attOut, attOutOff, attM[worker], attL[worker],
-                    attK[worker], attV[worker]);
-        }
+        Attention.attendTiled(attKeys, attValues, attQuantKeys, attQuantValues, attQ4, attKvDim, attPos, attQ, attQOff,
+                attHeads, attKvHeads, kh0, kh1, attHeadDim, attScale, attOut, attOutOff, attM[worker], attL[worker],
+                attRow[worker], attTile[worker]);
     }
 
     /**
@@ -143,7 +139,8 @@ final class ParallelAttention {
         short[] keys = cache.halfKeys(layer);
         byte[] quantKeys = keys == null ? cache.quantKeys(layer) : null;
         long scratch = 2L * Attention.batchStride(startPos + n) * headDim;
-        // one token (decode) keeps the single-pass path; so do other caches and contexts too long for the scratch
+        // one token (decode) goes to the tiled kernel, which needs no context-sized scratch; so do other caches
+        // and contexts too long for the scratch
         if (n == 1 || (keys == null && quantKeys == null) || scratch > BATCH_ATTENTION_MAX_FLOATS
                 || heads % kvHeads != 0) {
             return false;

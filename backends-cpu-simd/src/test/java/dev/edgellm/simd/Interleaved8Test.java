@@ -69,6 +69,22 @@ class Interleaved8Test {
     }
 
     /**
+     * The memory planner sizes the repacked copies without seeing this module: it must name the same types as
+     * {@link Interleaved8#forType} and the same bytes per 8-row group as the formats (k groups of one block each).
+     */
+    @ParameterizedTest
+    @EnumSource(GgmlType.class)
+    void thePlannerKnowsWhichTypesAreRepackedAndTheirSize(GgmlType type) {
+        Interleaved8 format = Interleaved8.forType(type);
+        for (long groups : new long[] {1, 7, 1000}) {
+            long fileBytes = groups * Interleaved8.ROWS * (format == null ? 32 : format.sourceBlockBytes());
+            long planned = dev.edgellm.planner.MemoryPlanner.simdRepackedBytes(type, fileBytes);
+            if (format == null) assertEquals(-1, planned, type + " is not repacked");
+            else assertEquals(format.packedBytes((int) groups, 1), planned, type + ", " + groups + " groups");
+        }
+    }
+
+    /**
      * The kernels convert the 8 rows' f16 scales in vector registers with integer shifts: every class of finite
      * half (zero, -0, subnormals, the smallest and largest normals, both signs) must come out as the scalar
      * reference's {@code Float.float16ToFloat}.

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
- * The q8_0 / q4_0 KV cache attention path ({@link Attention#attendQuant}, through {@link SimdBackend#attention})
+ * The q8_0 / q4_0 KV cache attention path ({@link Attention#attendTiled}, through {@link SimdBackend#attention})
  * against {@link ScalarKernels#attention} on the same cache. The vector dequantization is bit-identical to the
  * cache's own ({@code d·q} is exact in float; checked directly), so outputs differ only by summation order in the
  * dots, the softmax sum and the value accumulation: the bound is {@code 5e-6 · max(1, |want|)} per output (largest

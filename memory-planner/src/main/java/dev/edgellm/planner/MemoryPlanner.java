@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -54,7 +55,7 @@ public final class MemoryPlanner {
      * an output matrix of one of these types goes there too. The planned-vs-allocated GPU memory tests fail if
      * this and the backend disagree.
      */
-    static final java.util.Set<GgmlType> GPU_KERNEL_TYPES = java.util.EnumSet.of(GgmlType.F32, GgmlType.F16, GgmlType.Q8_0,
+    static final Set<GgmlType> GPU_KERNEL_TYPES = EnumSet.of(GgmlType.F32, GgmlType.F16, GgmlType.Q8_0,
             GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K);
 
     /**
@@ -107,25 +108,33 @@ public final class MemoryPlanner {
     static final long SIMD_REPACKED_FORMAT_BYTES = 18 * MIB;
     /** Batched prefill (4 tokens or more): OpenBLAS (library, thread buffers), dequantized tiles, batch attention. */
     static final long SIMD_PREFILL_BYTES = 24 * MIB;
-    /** Matrix types the SIMD backend repacks for 256-bit vectors (its {@code Interleaved8} formats). */
-    static final Set<GgmlType> SIMD_REPACKED = EnumSet.of(GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q4_K);
-
     /**
      * Bytes the CPU backend allocates beyond the forward pass's own (none for the scalar reference). The SIMD
-     * backend on a profile with 256-bit vectors (AVX2) also repacks Q4_0/Q5_0/Q4_K matrices into an off-heap
-     * copy and releases the mapped pages it replaces: the same bytes, except Q4_K's, whose scales and mins are
-     * unpacked to bytes (1184 per 8 rows and 256 columns instead of 1152).
+     * backend on a profile with 256-bit vectors (AVX2) also repacks some matrices into an off-heap copy and
+     * releases the mapped pages it replaces ({@link #simdRepackedBytes}).
      */
     public static long backendBytes(ModelSizes m, DeviceProfile p, PlanRequest.CpuBackend cpu, int batch) {
         if (cpu != PlanRequest.CpuBackend.SIMD) return 0;
         long bytes = SIMD_BASE_BYTES + (batch >= 4 ? SIMD_PREFILL_BYTES : 0);
         if (repacks(p)) {
-            for (GgmlType t : SIMD_REPACKED) {
-                if (m.matrixBytes.containsKey(t)) bytes += SIMD_REPACKED_FORMAT_BYTES;
+            for (Map.Entry<GgmlType, Long> e : m.matrixBytes.entrySet()) {
+                long repacked = simdRepackedBytes(e.getKey(), e.getValue());
+                if (repacked >= 0) bytes += SIMD_REPACKED_FORMAT_BYTES + repacked - e.getValue();
             }
-            bytes += m.matrixBytes.getOrDefault(GgmlType.Q4_K, 0L) * (1184 - 1152) / 1152;
         }
         return bytes;
+    }
+
+    /**
+     * The size of the SIMD backend's repacked copy of matrices of this type that take {@code fileBytes} in the
+     * file, or -1 for a type it does not repack. Its {@code Interleaved8} formats interleave 8 rows' blocks: the
+     * same bytes for Q4_0 and Q5_0; Q4_K's scales and mins are unpacked to bytes, 1184 per 8 rows and 256 columns
+     * instead of 1152. The backend's tests hold this to its formats (they cannot be seen from here).
+     */
+    public static long simdRepackedBytes(GgmlType type, long fileBytes) {
+        if (type == GgmlType.Q4_0 || type == GgmlType.Q5_0) return fileBytes;
+        if (type == GgmlType.Q4_K) return fileBytes * 1184 / 1152;
+        return -1;
     }
 
     /** Whether the SIMD backend runs 256-bit vectors there (x86 AVX2; NEON is 128-bit) and so repacks. */
