@@ -99,6 +99,12 @@ final class SimdBackend implements Backend, WorkerPool.Task {
     private final Map<TensorData, Prepared> prepared = new IdentityHashMap<>();
     /** Per token of the batch in flight: its activations quantized for the {@link Interleaved8} kernels. */
     private QuantizedInput[] quantized = {new QuantizedInput()};
+    /**
+     * The activations {@link #quantized} holds (batch · row length floats; length 0: none): the q, k and v (gate
+     * and up) projections read the same input, so a repeat is recognized by content and not quantized again.
+     */
+    private float[] quantizedFrom = new float[0];
+    private int quantizedBatch, quantizedRow;
     private final Set<GgmlType> fallbackLogged = EnumSet.noneOf(GgmlType.class);
     private final float[][] rowScratch;
     private final ParallelAttention attention;
@@ -180,7 +186,15 @@ final class SimdBackend implements Backend, WorkerPool.Task {
                 for (int b = quantized.length; b < batch; b++) grown[b] = new QuantizedInput();
                 quantized = grown;
             }
-            for (int b = 0; b < batch; b++) quantized[b].quantize(x, xOff + b * in, in);
+            int count = batch * in;
+            if (batch != quantizedBatch || in != quantizedRow
+                    || !java.util.Arrays.equals(x, xOff, xOff + count, quantizedFrom, 0, count)) {
+                for (int b = 0; b < batch; b++) quantized[b].quantize(x, xOff + b * in, in);
+                if (quantizedFrom.length < count) quantizedFrom = new float[count];
+                System.arraycopy(x, xOff, quantizedFrom, 0, count);
+                quantizedBatch = batch;
+                quantizedRow = in;
+            }
         }
         // per-block sums for the Q4_0 row kernel, which a repacked tensor uses only for rows outside full groups
         if (op.sums && (batch < MATMUL_MIN_BATCH || op.packed != null)

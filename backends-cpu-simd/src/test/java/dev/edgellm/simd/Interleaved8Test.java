@@ -197,6 +197,44 @@ class Interleaved8Test {
         if (Vec.L == 8 && SimdBackend.REPACK) assertTrue(PageRelease.available() || !nativeAccess(), "madvise found");
     }
 
+    /**
+     * The backend quantizes an input once for the projections that share it (q, k, v): the same content again is
+     * reused, and any change (one element in place, the batch split of the same floats, another array) is seen.
+     */
+    @Test
+    void aRepeatedInputIsQuantizedOnceAndAChangedOneAgain() {
+        int rows = 16, n = 128;
+        TensorData w = randomTensor(GgmlType.Q4_0, n, rows, new Random(8));
+        float[] x = randomFloats(new Random(9), 2 * n);
+        try (SimdBackend b = new SimdBackend(1, 0, 0); SimdBackend fresh = new SimdBackend(1, 0, 0)) {
+            float[] got = new float[2 * rows], want = new float[2 * rows];
+            b.matMul(w, x, got, 1);
+            fresh.matMul(w, x, want, 1);
+            assertArrayEquals(want, got);
+            x[77] = -x[77] + 0.5f; // in place: same array, offset and length
+            b.matMul(w, x, got, 1);
+            try (SimdBackend other = new SimdBackend(1, 0, 0)) {
+                other.matMul(w, x, want, 1);
+            }
+            assertArrayEquals(want, got, "after an in-place change");
+            b.matMul(w, x, got, 2); // the same first n floats, now one of two tokens
+            try (SimdBackend other = new SimdBackend(1, 0, 0)) {
+                other.matMul(w, x, want, 2);
+            }
+            assertArrayEquals(want, got, "two tokens");
+            float[] copy = x.clone();
+            b.matMul(w, copy, got, 2); // equal content in another array: the same answer
+            assertArrayEquals(want, got, "a copy");
+            TensorData wide = randomTensor(GgmlType.Q4_0, 2 * n, rows, new Random(10));
+            float[] gotWide = new float[rows], wantWide = new float[rows];
+            b.matMul(wide, x, gotWide, 1); // the same 2n floats as one token of a wider matrix
+            try (SimdBackend other = new SimdBackend(1, 0, 0)) {
+                other.matMul(wide, x, wantWide, 1);
+            }
+            assertArrayEquals(wantWide, gotWide, "one token of 2n");
+        }
+    }
+
     private static boolean nativeAccess() {
         return Interleaved8Test.class.getModule().isNativeAccessEnabled();
     }
