@@ -24,6 +24,7 @@ class BenchmarkBuildTest {
             assertNotNull(in, "META-INF/BenchmarkList missing: the JMH annotation processor did not run");
             String list = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(list.contains("dev.edgellm.benchmarks.MatVecBenchmark"), list);
+            assertTrue(list.contains("dev.edgellm.benchmarks.AttentionBenchmark"), list);
         }
     }
 
