@@ -79,6 +79,11 @@ final class Attention {
      * (exact for normals and subnormals), sign copied, all-ones exponent mapped to inf/NaN.
      */
     static void halfToFloat(short[] src, int off, float[] dst, int n) {
+        halfToFloat(src, off, dst, 0, n);
+    }
+
+    /** {@link #halfToFloat} into dst[at .. at + n). */
+    static void halfToFloat(short[] src, int off, float[] dst, int at, int n) {
         int i = 0;
         if (L == 8) {
             for (; i + 8 <= n; i += 8) {
@@ -88,10 +93,10 @@ final class Attention {
                         .reinterpretAsInts()
                         .or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
                         .lanewise(VectorOperators.OR, 0x7F800000, h.and(0x7C00).compare(VectorOperators.EQ, 0x7C00))
-                        .reinterpretAsFloats().intoArray(dst, i);
+                        .reinterpretAsFloats().intoArray(dst, at + i);
             }
         }
-        for (; i < n; i++) dst[i] = Float.float16ToFloat(src[off + i]);
+        for (; i < n; i++) dst[at + i] = Float.float16ToFloat(src[off + i]);
     }
 
     /** out[o ..] += w · v[vOff .. vOff + n). */
@@ -114,16 +119,17 @@ final class Attention {
      * KV heads {@code [kh0, kh1)} only (threads split the heads): flash-style, {@link #TILE} positions at a time.
      * Each key row of the tile is converted to floats once (vector code) and scored against every query head of the
      * group; then each head's running max, sum and output are rescaled once per tile (not once per new max), the
-     * tile's weights are one vector {@code EXP} per 8 positions, and each value row is converted once and added to
-     * every head's output. The conversions are bit-identical to the cache's own, so only the summation order
-     * differs from the reference. Quantized head slices that do not start on a block (headDim not a multiple of
-     * 32) are read from inside the first block. {@code kf}: {@link #quantScratch} floats; {@code sc}: group ·
-     * {@link #TILE} floats; {@code m}, {@code l}: group floats.
+     * tile's weights are one vector {@code EXP} per 8 positions, and the tile's value rows are converted once and
+     * summed into each head's output in registers ({@link #addWeightedRows}). The conversions are bit-identical to
+     * the cache's own, so only the summation order differs from the reference. Quantized head slices that do not
+     * start on a block (headDim not a multiple of 32) are read from inside the first block. {@code kf}:
+     * {@link #quantScratch} floats; {@code vt}: {@link #TILE} · quantScratch floats; {@code sc}: group · TILE
+     * floats; {@code m}, {@code l}: group floats.
      */
     static void attendTiled(short[] halfKeys, short[] halfValues, byte[] quantKeys, byte[] quantValues, boolean q4,
                             int kvDim, int pos, float[] q, int qOff, int heads, int kvHeads, int kh0, int kh1,
                             int headDim, float scale, float[] out, int outOff, float[] m, float[] l, float[] kf,
-                            float[] sc) {
+                            float[] vt, float[] sc) {
         int group = heads / kvHeads;
         for (int kh = kh0; kh < kh1; kh++) {
             int h0 = kh * group, o0 = outOff + h0 * headDim;
@@ -131,7 +137,7 @@ final class Attention {
             for (int t0 = 0; t0 <= pos; t0 += TILE) {
                 int n = Math.min(TILE, pos + 1 - t0);
                 for (int j = 0; j < n; j++) {
-                    int skip = row(halfKeys, quantKeys, q4, kvDim, t0 + j, kh, headDim, kf);
+                    int skip = row(halfKeys, quantKeys, q4, kvDim, t0 + j, kh, headDim, kf, 0);
                     for (int g = 0; g < group; g++) {
                         sc[g * TILE + j] = Vec.dot(kf, skip, q, qOff + (h0 + g) * headDim, headDim) * scale;
                     }
@@ -156,9 +162,10 @@ final class Attention {
                     }
                     l[g] += sum.reduceLanes(VectorOperators.ADD);
                 }
-                for (int j = 0; j < n; j++) {
-                    int skip = row(halfValues, quantValues, q4, kvDim, t0 + j, kh, headDim, kf);
-                    for (int g = 0; g < group; g++) axpy(sc[g * TILE + j], kf, skip, out, o0 + g * headDim, headDim);
+                int skip = 0, slot = quantScratch(headDim);
+                for (int j = 0; j < n; j++) skip = row(halfValues, quantValues, q4, kvDim, t0 + j, kh, headDim, vt, j * slot);
+                for (int g = 0; g < group; g++) {
+                    addWeightedRows(vt, skip, slot, sc, g * TILE, n, 1f, out, o0 + g * headDim, headDim);
                 }
             }
             end(group, out, o0, headDim, l);
@@ -167,17 +174,19 @@ final class Attention {
 
     /**
      * KV head kh's slice of row t of an f16 ({@code half}) or q8_0/q4_0 ({@code quant}) cache array as floats in
-     * dst; returns where the slice starts in dst (a quantized slice is read from its first block's start).
+     * dst from {@code at}; returns where the slice starts relative to {@code at} (a quantized slice is read from
+     * its first block's start).
      */
-    private static int row(short[] half, byte[] quant, boolean q4, int kvDim, int t, int kh, int headDim, float[] dst) {
+    private static int row(short[] half, byte[] quant, boolean q4, int kvDim, int t, int kh, int headDim, float[] dst,
+                           int at) {
         if (half != null) {
-            halfToFloat(half, t * kvDim + kh * headDim, dst, headDim);
+            halfToFloat(half, t * kvDim + kh * headDim, dst, at, headDim);
             return 0;
         }
         int blockBytes = q4 ? Q4_0_BLOCK : Q8_0_BLOCK, e0 = kh * headDim, b0 = e0 >>> 5;
         int blocks = ((e0 + headDim + 31) >>> 5) - b0, base = t * (kvDim / 32 * blockBytes) + b0 * blockBytes;
-        if (q4) q4_0ToFloat(quant, base, blocks, dst);
-        else q8_0ToFloat(quant, base, blocks, dst);
+        if (q4) q4_0ToFloat(quant, base, blocks, dst, at);
+        else q8_0ToFloat(quant, base, blocks, dst, at);
         return e0 - 32 * b0;
     }
 
@@ -256,7 +265,8 @@ final class Attention {
                         e.intoArray(sc, j);
                         sum = sum.add(e);
                     }
-                    weightedValues(vf, headDim, sc, len, 1f / sum.reduceLanes(VectorOperators.ADD), out, qo);
+                    addWeightedRows(vf, 0, headDim, sc, 0, len, 0f, out, qo, headDim);
+                    scaleInPlace(out, qo, headDim, 1f / sum.reduceLanes(VectorOperators.ADD));
                 }
             }
         }
@@ -296,27 +306,33 @@ final class Attention {
         return max.reduceLanes(VectorOperators.MAX);
     }
 
-    /** out[o .. o+headDim) = inv · Σ_{j < len} w[j] · v_j, four vectors of dimensions at a time in registers. */
-    private static void weightedValues(float[] vf, int headDim, float[] w, int len, float inv, float[] out, int o) {
+    /**
+     * out[o .. o+headDim) = keep · out[o ..] + Σ_{j < len} w[w0 + j] · rows[first + j · stride ..], four vectors of
+     * dimensions at a time in registers (independent FMA chains, no store per position); keep = 0 overwrites.
+     */
+    private static void addWeightedRows(float[] rows, int first, int stride, float[] w, int w0, int len, float keep,
+                                        float[] out, int o, int headDim) {
         int d = 0;
         for (; d + 4 * L <= headDim; d += 4 * L) {
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-            for (int j = 0, r = d; j < len; j++, r += headDim) {
-                FloatVector p = FloatVector.broadcast(F, w[j]);
-                a0 = FloatVector.fromArray(F, vf, r).fma(p, a0);
-                a1 = FloatVector.fromArray(F, vf, r + L).fma(p, a1);
-                a2 = FloatVector.fromArray(F, vf, r + 2 * L).fma(p, a2);
-                a3 = FloatVector.fromArray(F, vf, r + 3 * L).fma(p, a3);
+            FloatVector a0 = FloatVector.fromArray(F, out, o + d).mul(keep), a1 = FloatVector.fromArray(F, out, o + d + L).mul(keep);
+            FloatVector a2 = FloatVector.fromArray(F, out, o + d + 2 * L).mul(keep);
+            FloatVector a3 = FloatVector.fromArray(F, out, o + d + 3 * L).mul(keep);
+            for (int j = 0, r = first + d; j < len; j++, r += stride) {
+                FloatVector p = FloatVector.broadcast(F, w[w0 + j]);
+                a0 = FloatVector.fromArray(F, rows, r).fma(p, a0);
+                a1 = FloatVector.fromArray(F, rows, r + L).fma(p, a1);
+                a2 = FloatVector.fromArray(F, rows, r + 2 * L).fma(p, a2);
+                a3 = FloatVector.fromArray(F, rows, r + 3 * L).fma(p, a3);
             }
-            a0.mul(inv).intoArray(out, o + d);
-            a1.mul(inv).intoArray(out, o + d + L);
-            a2.mul(inv).intoArray(out, o + d + 2 * L);
-            a3.mul(inv).intoArray(out, o + d + 3 * L);
+            a0.intoArray(out, o + d);
+            a1.intoArray(out, o + d + L);
+            a2.intoArray(out, o + d + 2 * L);
+            a3.intoArray(out, o + d + 3 * L);
         }
         for (; d < headDim; d++) {
-            float a = 0f;
-            for (int j = 0; j < len; j++) a += w[j] * vf[j * headDim + d];
-            out[o + d] = a * inv;
+            float a = keep * out[o + d];
+            for (int j = 0; j < len; j++) a += w[w0 + j] * rows[first + j * stride + d];
+            out[o + d] = a;
         }
     }
 
@@ -333,13 +349,13 @@ final class Attention {
      * 8-byte groups (sign-extending loads straight into float lanes); no calls inside the vector body (C2 inlining
      * budget, README).
      */
-    static void q8_0ToFloat(byte[] src, int off, int blocks, float[] dst) {
+    static void q8_0ToFloat(byte[] src, int off, int blocks, float[] dst, int at) {
         if (L != 8) {
-            q8_0ToFloatAnyLanes(src, off, blocks, dst);
+            q8_0ToFloatAnyLanes(src, off, blocks, dst, at);
             return;
         }
         for (int b = 0; b < blocks; b++) {
-            int p = off + Q8_0_BLOCK * b, o = 32 * b;
+            int p = off + Q8_0_BLOCK * b, o = at + 32 * b;
             FloatVector d = FloatVector.broadcast(F,
                     Float.float16ToFloat((short) ((src[p] & 0xFF) | src[p + 1] << 8)));
             ((FloatVector) ByteVector.fromArray(B8, src, p + 2).convertShape(VectorOperators.B2F, F, 0)).mul(d)
@@ -353,10 +369,15 @@ final class Attention {
         }
     }
 
+    /** {@link #q8_0ToFloat(byte[], int, int, float[], int)} into dst[0 ..]. */
+    static void q8_0ToFloat(byte[] src, int off, int blocks, float[] dst) {
+        q8_0ToFloat(src, off, blocks, dst, 0);
+    }
+
     /** {@link #q8_0ToFloat} for any float lane count (8 bytes widened into 8 / L float vectors). */
-    static void q8_0ToFloatAnyLanes(byte[] src, int off, int blocks, float[] dst) {
+    static void q8_0ToFloatAnyLanes(byte[] src, int off, int blocks, float[] dst, int at) {
         for (int b = 0; b < blocks; b++) {
-            int p = off + Q8_0_BLOCK * b, o = 32 * b;
+            int p = off + Q8_0_BLOCK * b, o = at + 32 * b;
             FloatVector d = FloatVector.broadcast(F, scaleAt(src, p));
             for (int j = 0; j < 32; j += 8) {
                 ByteVector q = ByteVector.fromArray(B8, src, p + 2 + j);
@@ -367,18 +388,23 @@ final class Attention {
         }
     }
 
+    /** {@link #q8_0ToFloatAnyLanes(byte[], int, int, float[], int)} into dst[0 ..]. */
+    static void q8_0ToFloatAnyLanes(byte[] src, int off, int blocks, float[] dst) {
+        q8_0ToFloatAnyLanes(src, off, blocks, dst, 0);
+    }
+
     /**
      * dst[0 .. 32·blocks) = the Q4_0 blocks at src[off ..] dequantized (d·(nibble − 8)). For 8 float lanes: the 16
      * quant bytes loaded once and widened to two int vectors (bytes 0-7, 8-15), nibbles split with int and/shift
      * (as {@link BlockKernels#q4_0Sums}: byte-lane shifts compile badly), hand-unrolled.
      */
-    static void q4_0ToFloat(byte[] src, int off, int blocks, float[] dst) {
+    static void q4_0ToFloat(byte[] src, int off, int blocks, float[] dst, int at) {
         if (L != 8) {
-            q4_0ToFloatAnyLanes(src, off, blocks, dst);
+            q4_0ToFloatAnyLanes(src, off, blocks, dst, at);
             return;
         }
         for (int b = 0; b < blocks; b++) {
-            int p = off + Q4_0_BLOCK * b, o = 32 * b;
+            int p = off + Q4_0_BLOCK * b, o = at + 32 * b;
             FloatVector d = FloatVector.broadcast(F,
                     Float.float16ToFloat((short) ((src[p] & 0xFF) | src[p + 1] << 8)));
             ByteVector raw = ByteVector.fromArray(B16, src, p + 2);
@@ -393,10 +419,15 @@ final class Attention {
         }
     }
 
+    /** {@link #q4_0ToFloat(byte[], int, int, float[], int)} into dst[0 ..]. */
+    static void q4_0ToFloat(byte[] src, int off, int blocks, float[] dst) {
+        q4_0ToFloat(src, off, blocks, dst, 0);
+    }
+
     /** {@link #q4_0ToFloat} for any float lane count (byte lanes split into nibbles, widened into 8 / L float vectors). */
-    static void q4_0ToFloatAnyLanes(byte[] src, int off, int blocks, float[] dst) {
+    static void q4_0ToFloatAnyLanes(byte[] src, int off, int blocks, float[] dst, int at) {
         for (int b = 0; b < blocks; b++) {
-            int p = off + Q4_0_BLOCK * b, o = 32 * b;
+            int p = off + Q4_0_BLOCK * b, o = at + 32 * b;
             FloatVector d = FloatVector.broadcast(F, scaleAt(src, p));
             for (int j = 0; j < 16; j += 8) {
                 ByteVector raw = ByteVector.fromArray(B8, src, p + 2 + j);
@@ -409,6 +440,11 @@ final class Attention {
                 }
             }
         }
+    }
+
+    /** {@link #q4_0ToFloatAnyLanes(byte[], int, int, float[], int)} into dst[0 ..]. */
+    static void q4_0ToFloatAnyLanes(byte[] src, int off, int blocks, float[] dst) {
+        q4_0ToFloatAnyLanes(src, off, blocks, dst, 0);
     }
 
     static void scaleInPlace(float[] a, int off, int n, float c) {

@@ -14,9 +14,9 @@ final class ParallelAttention {
     static final int ATTENTION_PARALLEL_MIN = 1 << 16;
 
     private float[] attMax = new float[0], attSum = new float[0];
-    // per worker scratch of the f16 and quantized paths: running max, sum (group floats), a key or value row
-    // (Attention.quantScratch floats), a tile's weights (group · Attention.TILE floats)
-    private final float[][] attM, attL, attRow, attTile;
+    // per worker scratch of the f16 and quantized paths: running max, sum (group floats), a key row
+    // (Attention.quantScratch floats), a tile's value rows (TILE of those), a tile's weights (group · TILE floats)
+    private final float[][] attM, attL, attRow, attValueTile, attTile;
     private final WorkerPool pool;
     private final long parallelMinWork;
     // the attention in flight, read by the workers (published by WorkerPool's volatile generation): f16 rows in
@@ -48,6 +48,7 @@ final class ParallelAttention {
         this.attM = new float[threads][];
         this.attL = new float[threads][];
         this.attRow = new float[threads][];
+        this.attValueTile = new float[threads][];
         this.attTile = new float[threads][];
         this.batchScratch = new Attention.BatchScratch[threads];
     }
@@ -122,11 +123,12 @@ final class ParallelAttention {
         }
         if (attRow[worker] == null || attRow[worker].length < Attention.quantScratch(attHeadDim)) {
             attRow[worker] = new float[Attention.quantScratch(attHeadDim)];
+            attValueTile[worker] = new float[Attention.TILE * Attention.quantScratch(attHeadDim)];
         }
         int kh0 = attKvHeads * worker / workers, kh1 = attKvHeads * (worker + 1) / workers;
         Attention.attendTiled(attKeys, attValues, attQuantKeys, attQuantValues, attQ4, attKvDim, attPos, attQ, attQOff,
                 attHeads, attKvHeads, kh0, kh1, attHeadDim, attScale, attOut, attOutOff, attM[worker], attL[worker],
-                attRow[worker], attTile[worker]);
+                attRow[worker], attValueTile[worker], attTile[worker]);
     }
 
     /**
