@@ -109,7 +109,7 @@ final class Attention {
         for (; i < n; i++) out[o + i] += w * v[vOff + i];
     }
 
-    /** Scratch floats {@link #attendTiled} needs per key or value row: the blocks covering one head's slice (quantized caches). */
+    /** Scratch floats {@link #attendTiled} needs per key or value row: the blocks covering one head's slice. */
     static int quantScratch(int headDim) {
         return headDim + 64;
     }
@@ -163,7 +163,9 @@ final class Attention {
                     l[g] += sum.reduceLanes(VectorOperators.ADD);
                 }
                 int skip = 0, slot = quantScratch(headDim);
-                for (int j = 0; j < n; j++) skip = row(halfValues, quantValues, q4, kvDim, t0 + j, kh, headDim, vt, j * slot);
+                for (int j = 0; j < n; j++) {
+                    skip = row(halfValues, quantValues, q4, kvDim, t0 + j, kh, headDim, vt, j * slot);
+                }
                 for (int g = 0; g < group; g++) {
                     addWeightedRows(vt, skip, slot, sc, g * TILE, n, 1f, out, o0 + g * headDim, headDim);
                 }
@@ -314,7 +316,8 @@ final class Attention {
                                         float[] out, int o, int headDim) {
         int d = 0;
         for (; d + 4 * L <= headDim; d += 4 * L) {
-            FloatVector a0 = FloatVector.fromArray(F, out, o + d).mul(keep), a1 = FloatVector.fromArray(F, out, o + d + L).mul(keep);
+            FloatVector a0 = FloatVector.fromArray(F, out, o + d).mul(keep);
+            FloatVector a1 = FloatVector.fromArray(F, out, o + d + L).mul(keep);
             FloatVector a2 = FloatVector.fromArray(F, out, o + d + 2 * L).mul(keep);
             FloatVector a3 = FloatVector.fromArray(F, out, o + d + 3 * L).mul(keep);
             for (int j = 0, r = first + d; j < len; j++, r += stride) {
