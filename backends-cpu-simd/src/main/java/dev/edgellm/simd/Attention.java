@@ -99,16 +99,6 @@ final class Attention {
         for (; i < n; i++) dst[at + i] = Float.float16ToFloat(src[off + i]);
     }
 
-    /** out[o ..] += w · v[vOff .. vOff + n). */
-    static void axpy(float w, float[] v, int vOff, float[] out, int o, int n) {
-        int i = 0;
-        for (; i + L <= n; i += L) {
-            FloatVector.fromArray(F, v, vOff + i).fma(FloatVector.broadcast(F, w), FloatVector.fromArray(F, out, o + i))
-                    .intoArray(out, o + i);
-        }
-        for (; i < n; i++) out[o + i] += w * v[vOff + i];
-    }
-
     /** Scratch floats {@link #attendTiled} needs per key or value row: the blocks covering one head's slice. */
     static int quantScratch(int headDim) {
         return headDim + 64;
