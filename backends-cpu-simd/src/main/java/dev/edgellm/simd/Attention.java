@@ -75,14 +75,9 @@ final class Attention {
     private static final VectorSpecies<Short> H = ShortVector.SPECIES_128;
 
     /**
-     * dst[0 .. n) = the halfs at src[off ..] as floats: magnitude bits moved into a float and rescaled by 2^112
+     * dst[at .. at + n) = the halfs at src[off ..] as floats: magnitude bits moved into a float and rescaled by 2^112
      * (exact for normals and subnormals), sign copied, all-ones exponent mapped to inf/NaN.
      */
-    static void halfToFloat(short[] src, int off, float[] dst, int n) {
-        halfToFloat(src, off, dst, 0, n);
-    }
-
-    /** {@link #halfToFloat} into dst[at .. at + n). */
     static void halfToFloat(short[] src, int off, float[] dst, int at, int n) {
         int i = 0;
         if (L == 8) {
@@ -225,26 +220,11 @@ final class Attention {
             s.ensure(stride, headDim);
             float[] kt = s.keysT, vf = s.values, sc = s.scores, row = s.row;
             // keys transposed and values as rows, positions [0, positions)
-            if (halfKeys != null) {
-                for (int j = 0; j < positions; j++) {
-                    int base = j * kvDim + kh * headDim;
-                    halfToFloat(halfKeys, base, row, headDim);
-                    for (int d = 0, r = keyIndex(j, headDim); d < headDim; d++) kt[r + d * TILE] = row[d];
-                    halfToFloat(halfValues, base, row, headDim);
-                    System.arraycopy(row, 0, vf, j * headDim, headDim);
-                }
-            } else {
-                int blockBytes = q4 ? Q4_0_BLOCK : Q8_0_BLOCK, rowBytes = kvDim / 32 * blockBytes;
-                int e0 = kh * headDim, b0 = e0 >>> 5, blocks = ((e0 + headDim + 31) >>> 5) - b0, skip = e0 - 32 * b0;
-                for (int j = 0; j < positions; j++) {
-                    int base = j * rowBytes + b0 * blockBytes;
-                    if (q4) q4_0ToFloat(quantKeys, base, blocks, row);
-                    else q8_0ToFloat(quantKeys, base, blocks, row);
-                    for (int d = 0, r = keyIndex(j, headDim); d < headDim; d++) kt[r + d * TILE] = row[skip + d];
-                    if (q4) q4_0ToFloat(quantValues, base, blocks, row);
-                    else q8_0ToFloat(quantValues, base, blocks, row);
-                    System.arraycopy(row, skip, vf, j * headDim, headDim);
-                }
+            for (int j = 0; j < positions; j++) {
+                int skip = row(halfKeys, quantKeys, q4, kvDim, j, kh, headDim, row, 0);
+                for (int d = 0, r = keyIndex(j, headDim); d < headDim; d++) kt[r + d * TILE] = row[skip + d];
+                skip = row(halfValues, quantValues, q4, kvDim, j, kh, headDim, row, 0);
+                System.arraycopy(row, skip, vf, j * headDim, headDim);
             }
             for (int i = i0; i < i1; i++) {
                 int len = startPos + i + 1, tiles = (len + TILE - 1) / TILE;
@@ -338,8 +318,8 @@ final class Attention {
     }
 
     /**
-     * dst[0 .. 32·blocks) = the Q8_0 blocks at src[off ..] dequantized (d·q). Hand-unrolled over the block's four
-     * 8-byte groups (sign-extending loads straight into float lanes); no calls inside the vector body (C2 inlining
+     * dst[at .. at + 32·blocks) = the Q8_0 blocks at src[off ..] dequantized (d·q). Hand-unrolled over the block's
+     * four 8-byte groups (sign-extending loads straight into float lanes); no calls inside the vector body (C2 inlining
      * budget, README).
      */
     static void q8_0ToFloat(byte[] src, int off, int blocks, float[] dst, int at) {
@@ -362,10 +342,6 @@ final class Attention {
         }
     }
 
-    /** {@link #q8_0ToFloat(byte[], int, int, float[], int)} into dst[0 ..]. */
-    static void q8_0ToFloat(byte[] src, int off, int blocks, float[] dst) {
-        q8_0ToFloat(src, off, blocks, dst, 0);
-    }
 
     /** {@link #q8_0ToFloat} for any float lane count (8 bytes widened into 8 / L float vectors). */
     static void q8_0ToFloatAnyLanes(byte[] src, int off, int blocks, float[] dst, int at) {
@@ -381,14 +357,10 @@ final class Attention {
         }
     }
 
-    /** {@link #q8_0ToFloatAnyLanes(byte[], int, int, float[], int)} into dst[0 ..]. */
-    static void q8_0ToFloatAnyLanes(byte[] src, int off, int blocks, float[] dst) {
-        q8_0ToFloatAnyLanes(src, off, blocks, dst, 0);
-    }
 
     /**
-     * dst[0 .. 32·blocks) = the Q4_0 blocks at src[off ..] dequantized (d·(nibble − 8)). For 8 float lanes: the 16
-     * quant bytes loaded once and widened to two int vectors (bytes 0-7, 8-15), nibbles split with int and/shift
+     * dst[at .. at + 32·blocks) = the Q4_0 blocks at src[off ..] dequantized (d·(nibble − 8)). For 8 float lanes:
+     * the 16 quant bytes loaded once and widened to two int vectors (bytes 0-7, 8-15), nibbles split with int and/shift
      * (as {@link BlockKernels#q4_0Sums}: byte-lane shifts compile badly), hand-unrolled.
      */
     static void q4_0ToFloat(byte[] src, int off, int blocks, float[] dst, int at) {
@@ -412,10 +384,6 @@ final class Attention {
         }
     }
 
-    /** {@link #q4_0ToFloat(byte[], int, int, float[], int)} into dst[0 ..]. */
-    static void q4_0ToFloat(byte[] src, int off, int blocks, float[] dst) {
-        q4_0ToFloat(src, off, blocks, dst, 0);
-    }
 
     /** {@link #q4_0ToFloat} for any float lane count (byte lanes split into nibbles, widened into 8 / L float vectors). */
     static void q4_0ToFloatAnyLanes(byte[] src, int off, int blocks, float[] dst, int at) {
@@ -435,10 +403,6 @@ final class Attention {
         }
     }
 
-    /** {@link #q4_0ToFloatAnyLanes(byte[], int, int, float[], int)} into dst[0 ..]. */
-    static void q4_0ToFloatAnyLanes(byte[] src, int off, int blocks, float[] dst) {
-        q4_0ToFloatAnyLanes(src, off, blocks, dst, 0);
-    }
 
     static void scaleInPlace(float[] a, int off, int n, float c) {
         int i = 0;

@@ -59,11 +59,11 @@ class QuantAttentionTest {
 
     private static void dequantize(KvCacheType type, boolean anyLanes, byte[] src, int off, int blocks, float[] dst) {
         if (type == KvCacheType.Q8_0) {
-            if (anyLanes) Attention.q8_0ToFloatAnyLanes(src, off, blocks, dst);
-            else Attention.q8_0ToFloat(src, off, blocks, dst);
+            if (anyLanes) Attention.q8_0ToFloatAnyLanes(src, off, blocks, dst, 0);
+            else Attention.q8_0ToFloat(src, off, blocks, dst, 0);
         } else {
-            if (anyLanes) Attention.q4_0ToFloatAnyLanes(src, off, blocks, dst);
-            else Attention.q4_0ToFloat(src, off, blocks, dst);
+            if (anyLanes) Attention.q4_0ToFloatAnyLanes(src, off, blocks, dst, 0);
+            else Attention.q4_0ToFloat(src, off, blocks, dst, 0);
         }
     }
 

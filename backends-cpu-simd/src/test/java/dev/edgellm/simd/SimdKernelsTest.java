@@ -126,7 +126,7 @@ class SimdKernelsTest {
         short[] all = new short[65536 + 3];
         for (int i = 0; i < 65536; i++) all[i + 3] = (short) i;
         float[] got = new float[65536];
-        Attention.halfToFloat(all, 3, got, 65536);
+        Attention.halfToFloat(all, 3, got, 0, 65536);
         for (int i = 0; i < 65536; i++) {
             float want = Float.float16ToFloat((short) i);
             if (Float.isNaN(want)) assertTrue(Float.isNaN(got[i]), "half 0x" + Integer.toHexString(i));
