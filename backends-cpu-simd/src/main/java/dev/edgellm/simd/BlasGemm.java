@@ -66,12 +66,19 @@ final class BlasGemm implements AutoCloseable {
     }
 
     /**
-     * Writes rows {@code r0 .. r0+count} of the weights, dequantized, as floats into {@code dst} (row r of the
-     * tile at byte {@code 4·r·in}); may split the rows across the worker pool.
+     * Writes rows {@code r0 .. r0+count} of the weights, dequantized, as floats into {@code dst}: row-major (row r
+     * of the tile at byte {@code 4·r·in}) or, for a column source, column-major (row r, column c at float
+     * {@code c·count + r}); may split the rows across the worker pool.
      */
     interface RowSource {
         void rows(int r0, int count, MemorySegment dst);
     }
+
+    /**
+     * Rows per column-major tile are a multiple of this, and so is every tile's first row: a source whose layout
+     * interleaves 8 rows ({@link Interleaved8}) writes 8 rows' values of a column with one store.
+     */
+    static final int COLUMN_TILE_ROWS = 8;
 
     /** {@code out[b * rows + r] = dot(row r of w, x[b * in ..])} for {@code b < n}, rows read by the scalar reference. */
     void matMul(TensorData w, float[] x, float[] out, int n) {
@@ -91,10 +98,24 @@ final class BlasGemm implements AutoCloseable {
         MemorySegment.copy(row, 0, tile, ValueLayout.JAVA_FLOAT, 4L * r * in, in);
     }
 
-    /** As {@link #matMul(TensorData, float[], float[], int)}, with the weight rows from {@code src}. */
+    /** Copies {@code row[0 .. in)} to row r of a column-major tile of {@code count} rows. */
+    static void copyColumn(float[] row, MemorySegment tile, int r, int count, int in) {
+        for (int c = 0; c < in; c++) tile.setAtIndex(ValueLayout.JAVA_FLOAT, (long) c * count + r, row[c]);
+    }
+
+    /** As {@link #matMul(TensorData, float[], float[], int)}, with the weight rows from {@code src} (row-major tiles). */
     void matMul(TensorData w, RowSource src, float[] x, float[] out, int n) {
+        matMul(w, src, false, x, out, n);
+    }
+
+    /**
+     * As {@link #matMul(TensorData, float[], float[], int)}, with the weight rows from {@code src}, which writes
+     * column-major tiles if {@code columns} (sgemm then reads the tile as Wᵀ untransposed).
+     */
+    void matMul(TensorData w, RowSource src, boolean columns, float[] x, float[] out, int n) {
         int in = (int) w.info().rowLength(), rows = (int) w.info().rows();
         int tileRows = (int) Math.max(1, Math.min(rows, tileBytes / (4L * in)));
+        if (columns && tileRows < rows) tileRows = Math.max(COLUMN_TILE_ROWS, tileRows / COLUMN_TILE_ROWS * COLUMN_TILE_ROWS);
         xBuf = ensure(xBuf, (long) n * in);
         if (wBuf.capacity() < (long) tileRows * in) {
             wBuf = ensure(wBuf, (long) tileRows * in);
@@ -109,8 +130,8 @@ final class BlasGemm implements AutoCloseable {
             int t = Math.min(tileRows, rows - r0);
             src.rows(r0, t, wSeg);
             if (pool != null) pool.rest();
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, t, in, 1f, xBuf.position(0), in, wBuf.position(0), in,
-                    0f, cBuf.position(0), t);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, columns ? CblasNoTrans : CblasTrans, n, t, in, 1f, xBuf.position(0), in,
+                    wBuf.position(0), columns ? t : in, 0f, cBuf.position(0), t);
             copyOut = out;
             copyN = n;
             copyT = t;

@@ -11,15 +11,17 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
- * A 32-element block format repacked for decode with eight rows interleaved (the idea of llama.cpp's
- * {@code block_q4_0x8}; the layouts are our own, see {@link Q4_0x8} and {@link Q5_0x8}): for every group of 8
- * rows and every block, the 8 rows' data side by side so that one 256-bit load holds 8 rows, the kernel
+ * A block format repacked for decode with eight rows interleaved (the idea of llama.cpp's {@code block_q4_0x8};
+ * the layouts are our own, see {@link Q4_0x8}, {@link Q5_0x8}, {@link Q8_0x8} and {@link Q4_Kx8}): for every
+ * group of 8 rows and every block, the 8 rows' data side by side so that one load holds 8 rows, the kernel
  * produces 8 outputs at once and multiplies 8-bit-quantized activations ({@link QuantizedInput}) with 16-bit
- * integer products. The copy has the source's size; rows past the last full group stay in the source layout.
+ * integer products. The copy has the source's size (Q4_K: its scales unpacked); rows past the last full group
+ * stay in the source layout.
  *
- * <p>Nibbles are stored the same way by every format: four 32-byte vectors V0..V3 per block, where int lane r
- * of V_m holds 8 nibbles of row r: bits 4j..4j+3 = column 8m+j and bits 16+4j.. = column 8m+4+j (j < 4). One
- * int shift and one mask then give 16 short lanes = 8 rows × 2 columns.
+ * <p>Nibbles are stored the same way by every 4- and 5-bit format ({@link Q8_0x8} stores whole bytes in its own
+ * order): four 32-byte vectors V0..V3 per block, where int lane r of V_m holds 8 nibbles of row r: bits 4j..4j+3
+ * = column 8m+j and bits 16+4j.. = column 8m+4+j (j < 4). One int shift and one mask then give 16 short lanes =
+ * 8 rows × 2 columns.
  */
 abstract class Interleaved8 {
     static final int ROWS = 8;
@@ -36,6 +38,7 @@ abstract class Interleaved8 {
         return switch (type) {
             case Q4_0 -> Q4_0x8.FORMAT;
             case Q5_0 -> Q5_0x8.FORMAT;
+            case Q8_0 -> Q8_0x8.FORMAT;
             case Q4_K -> Q4_Kx8.FORMAT;
             default -> null;
         };
@@ -56,6 +59,20 @@ abstract class Interleaved8 {
 
     /** Row {@code row} (< 8 · groups) as floats, exactly as the scalar reference dequantizes it. */
     abstract void dequantizeRow(MemorySegment w, int row, int blocks, float[] out, int off);
+
+    /**
+     * Whether prefill tiles of this format are dequantized by groups into column-major tiles
+     * ({@link #dequantizeGroupColumns}) rather than row by row: where a row's quants are scattered over its group.
+     */
+    boolean columnTiles() { return false; }
+
+    /**
+     * Rows 8g .. 8g+8 as floats, exactly as the scalar reference dequantizes them, into a column-major tile: row
+     * 8g + i, column c at float index {@code c · ld + at + i}. Only for formats with {@link #columnTiles}.
+     */
+    void dequantizeGroupColumns(MemorySegment w, int g, int blocks, MemorySegment dst, long ld, long at) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " dequantizes by rows");
+    }
 
     /** Bytes of the repacked form of {@code groups} groups of {@code blocks} blocks. */
     final long packedBytes(int groups, int blocks) {

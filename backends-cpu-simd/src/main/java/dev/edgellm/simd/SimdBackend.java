@@ -158,7 +158,8 @@ final class SimdBackend implements Backend, WorkerPool.Task {
     public void matMul(TensorData w, float[] x, float[] out, int n) {
         if (n >= BlasGemm.MIN_BATCH && w.info().rowLength() >= simdMinRow && blas() != null) {
             Prepared p = prepare(w);
-            blas.matMul(w, (r0, count, dst) -> dequantizeRows(p, r0, count, dst), x, out, n);
+            boolean columns = p.packed != null && p.format.columnTiles();
+            blas.matMul(w, (r0, count, dst) -> dequantizeRows(p, r0, count, dst, columns), columns, x, out, n);
             return;
         }
         if (n == 1) start(w, x, 0, out, 0, 1);
@@ -172,13 +173,6 @@ final class SimdBackend implements Backend, WorkerPool.Task {
             return;
         }
         op = prepare(w);
-        if (op.permuted && batch < MATMUL_MIN_BATCH) {
-            int in = (int) w.info().rowLength();
-            if (xPermuted.length < batch * in) xPermuted = new float[batch * in];
-            for (int b = 0; b < batch; b++) BlockKernels.permute32(x, xOff + b * in, xPermuted, b * in, in);
-            x = xPermuted;
-            xOff = 0;
-        }
         if (op.packed != null) { // every batch that reaches here (OpenBLAS takes the large ones)
             int in = (int) w.info().rowLength();
             if (quantized.length < batch) {
@@ -196,9 +190,17 @@ final class SimdBackend implements Backend, WorkerPool.Task {
                 quantizedRow = in;
             }
         }
+        // the row kernels' inputs: for every row below MATMUL_MIN_BATCH, or for a repacked tensor's tail rows
+        boolean tailRows = op.packed != null && w.info().rows() % Interleaved8.ROWS != 0;
+        if (op.permuted && (op.packed == null ? batch < MATMUL_MIN_BATCH : tailRows)) {
+            int in = (int) w.info().rowLength();
+            if (xPermuted.length < batch * in) xPermuted = new float[batch * in];
+            for (int b = 0; b < batch; b++) BlockKernels.permute32(x, xOff + b * in, xPermuted, b * in, in);
+            x = xPermuted;
+            xOff = 0;
+        }
         // per-block sums for the Q4_0 row kernel, which a repacked tensor uses only for rows outside full groups
-        if (op.sums && (batch < MATMUL_MIN_BATCH || op.packed != null)
-                && (op.packed == null || w.info().rows() % Interleaved8.ROWS != 0)) {
+        if (op.sums && (op.packed == null ? batch < MATMUL_MIN_BATCH : tailRows)) {
             int in = (int) w.info().rowLength(), nb = in / 32;
             if (xSums.length < batch * nb) xSums = new float[batch * nb];
             for (int b = 0; b < batch; b++) BlockKernels.blockSums(x, xOff + b * in, xSums, b * nb, in);
@@ -309,21 +311,39 @@ final class SimdBackend implements Backend, WorkerPool.Task {
     private Prepared fillOp;
     private MemorySegment fillDst;
     private int fillR0, fillCount;
+    private boolean fillColumns;
     private final WorkerPool.Task fillTask = (worker, workers) -> {
-        int in = (int) fillOp.data.info().rowLength();
+        Prepared p = fillOp;
+        int in = (int) p.data.info().rowLength();
         float[] row = scratch(worker, in); // the dot4 path's per-worker row; never in use at the same time
+        if (fillColumns) { // the tile's full groups by group (fillR0 is a multiple of 8), then any tail rows
+            int g0 = fillR0 / Interleaved8.ROWS;
+            int groups = Math.min(Interleaved8.ROWS * p.groups, fillR0 + fillCount) / Interleaved8.ROWS - g0;
+            int blocks = in / p.format.blockElements();
+            for (int g = g0 + groups * worker / workers, end = g0 + groups * (worker + 1) / workers; g < end; g++) {
+                p.format.dequantizeGroupColumns(p.packed, g, blocks, fillDst, fillCount, (long) Interleaved8.ROWS * (g - g0));
+            }
+            if (worker == workers - 1) {
+                for (int r = Interleaved8.ROWS * groups; r < fillCount; r++) {
+                    dequantizeRow(p, fillR0 + r, row, 0);
+                    BlasGemm.copyColumn(row, fillDst, r, fillCount, in);
+                }
+            }
+            return;
+        }
         int from = fillCount * worker / workers, to = fillCount * (worker + 1) / workers;
         for (int r = from; r < to; r++) {
-            dequantizeRow(fillOp, fillR0 + r, row, 0);
+            dequantizeRow(p, fillR0 + r, row, 0);
             BlasGemm.copyRow(row, fillDst, r, in);
         }
     };
 
-    private void dequantizeRows(Prepared p, int r0, int count, MemorySegment dst) {
+    private void dequantizeRows(Prepared p, int r0, int count, MemorySegment dst, boolean columns) {
         fillOp = p;
         fillDst = dst;
         fillR0 = r0;
         fillCount = count;
+        fillColumns = columns;
         try {
             pool.run(fillTask);
         } finally {

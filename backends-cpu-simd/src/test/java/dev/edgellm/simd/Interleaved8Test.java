@@ -13,6 +13,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
@@ -28,10 +29,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The repacked layouts (Q4_0, Q5_0): lossless, read back exactly, and correct on a file mapping whose pages were released. */
+/** The repacked layouts (Q4_0, Q5_0, Q8_0, Q4_K): lossless, read back exactly, and correct on a file mapping whose pages were released. */
 class Interleaved8Test {
     @ParameterizedTest
-    @EnumSource(names = {"Q4_0", "Q5_0", "Q4_K"})
+    @EnumSource(names = {"Q4_0", "Q5_0", "Q8_0", "Q4_K"})
     void repackedRowsDequantizeExactlyAsTheReference(GgmlType type) {
         Interleaved8 format = Interleaved8.forType(type);
         int blocks = type == GgmlType.Q4_K ? 9 : 67, rows = 24, n = format.blockElements() * blocks;
@@ -47,6 +48,31 @@ class Interleaved8Test {
                 Quants.of(type).dequantize(w.buffer(r), w.rowOffset(r), want, 0, n);
                 format.dequantizeRow(packed, r, blocks, got, 5);
                 assertArrayEquals(want, java.util.Arrays.copyOfRange(got, 5, n + 5), "row " + r);
+            }
+        }
+    }
+
+    /** Q8_0's prefill tiles are column-major, filled a group at a time: the same floats as its rows, exactly. */
+    @Test
+    void q8_0GroupsDequantizeIntoColumnsExactlyAsTheirRows() {
+        Interleaved8 format = Interleaved8.forType(GgmlType.Q8_0);
+        int blocks = 5, rows = 16, n = 32 * blocks, ld = 19; // a tile of 19 rows: groups at rows 0 and 8, 3 more
+        TensorData w = randomTensor(GgmlType.Q8_0, n, rows, new Random(4));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment packed = arena.allocate(format.packedBytes(rows / 8, blocks));
+            format.repack(rows(MemorySegment.ofBuffer(w.buffer(0)), w.rowBytes()), 0, rows / 8, blocks, packed);
+            MemorySegment tile = arena.allocate(4L * n * ld);
+            tile.fill((byte) 0x7F);
+            for (int g = 0; g < rows / 8; g++) format.dequantizeGroupColumns(packed, g, blocks, tile, ld, 8L * g);
+            float[] want = new float[n];
+            for (int r = 0; r < rows; r++) {
+                Quants.of(GgmlType.Q8_0).dequantize(w.buffer(r), w.rowOffset(r), want, 0, n);
+                for (int c = 0; c < n; c++) {
+                    assertEquals(want[c], tile.getAtIndex(ValueLayout.JAVA_FLOAT, (long) c * ld + r), "row " + r + " column " + c);
+                }
+            }
+            for (int c = 0; c < n; c++) { // the tile's other rows are not written
+                for (int r = rows; r < ld; r++) assertEquals(0x7F7F7F7F, tile.getAtIndex(ValueLayout.JAVA_INT, (long) c * ld + r));
             }
         }
     }
@@ -90,7 +116,7 @@ class Interleaved8Test {
      * reference's {@code Float.float16ToFloat}.
      */
     @ParameterizedTest
-    @EnumSource(names = {"Q4_0", "Q5_0"})
+    @EnumSource(names = {"Q4_0", "Q5_0", "Q8_0"})
     void decodeConvertsEveryClassOfFiniteScaleExactly(GgmlType type) {
         short[] halves = {0x0000, (short) 0x8000, 0x0001, (short) 0x8001, 0x03FF, (short) 0x83FF, 0x0400,
                 (short) 0x8400, 0x3C00, (short) 0xBC00, 0x7BFF, (short) 0xFBFF, 0x2E66, (short) 0xAE66, 0x1234, 0x5555};
@@ -114,10 +140,11 @@ class Interleaved8Test {
 
     /**
      * The kernels sum a block's products per short lane in 16 bits: exact only while those sums fit a short. The
-     * extremes: every quant at its minimum (0) or maximum (15, 31) against activations of ±127 steps.
+     * extremes: every quant at its minimum (0; Q8_0: 127) or maximum (15, 31; Q8_0: -128) against activations of
+     * ±127 steps.
      */
     @ParameterizedTest
-    @EnumSource(names = {"Q4_0", "Q5_0"})
+    @EnumSource(names = {"Q4_0", "Q5_0", "Q8_0"})
     void decodeIsExactAtTheLimitsOfItsSixteenBitSums(GgmlType type) {
         int n = 128, rows = 8, blockBytes = (int) type.byteSize(32);
         Interleaved8 format = Interleaved8.forType(type);
@@ -128,7 +155,8 @@ class Interleaved8Test {
             for (int blk = 0; blk < rows * n / 32; blk++) {
                 int at = blk * blockBytes;
                 buf.putShort(at, (short) 0x3C00); // d = 1
-                for (int i = 2; i < blockBytes; i++) buf.put(at + i, max ? (byte) 0xFF : 0); // qh and nibbles
+                byte fill = type == GgmlType.Q8_0 ? (max ? Byte.MIN_VALUE : Byte.MAX_VALUE) : (max ? (byte) 0xFF : 0);
+                for (int i = 2; i < blockBytes; i++) buf.put(at + i, fill); // qh and nibbles, or the 8-bit quants
             }
             float[] x = new float[n];
             for (int i = 0; i < n; i++) x[i] = pattern < 2 ? (max ? -1f : 1f) : (i % 3 == 0 ? 1f : -1f);
@@ -160,7 +188,7 @@ class Interleaved8Test {
     }
 
     @ParameterizedTest
-    @EnumSource(names = {"Q4_0", "Q5_0", "Q4_K"})
+    @EnumSource(names = {"Q4_0", "Q5_0", "Q8_0", "Q4_K"})
     void decodeOnAReleasedFileMappingMatchesTheReference(GgmlType type, @TempDir Path dir) throws IOException {
         int rows = 1029, n = 2048; // 128 groups + 5 tail rows, > 1 MB so pages are released
         TensorData heap = randomTensor(type, n, rows, new Random(5));

@@ -104,7 +104,7 @@ public final class MemoryPlanner {
      * Q4_K_M and Q8_0 are the independent check (BENCHMARKS.md, 2026-12-03 fifth session).
      */
     static final long SIMD_BASE_BYTES = 24 * MIB;
-    /** Per repacked format the model uses (Q4_0, Q5_0, Q4_K: a kernel family of its own to compile). */
+    /** Per repacked format the model uses (Q4_0, Q5_0, Q8_0, Q4_K: a kernel family of its own to compile). */
     static final long SIMD_REPACKED_FORMAT_BYTES = 18 * MIB;
     /** Batched prefill (4 tokens or more): OpenBLAS (library, thread buffers), dequantized tiles, batch attention. */
     static final long SIMD_PREFILL_BYTES = 24 * MIB;
@@ -128,11 +128,11 @@ public final class MemoryPlanner {
     /**
      * The size of the SIMD backend's repacked copy of matrices of this type that take {@code fileBytes} in the
      * file, or -1 for a type it does not repack. Its {@code Interleaved8} formats interleave 8 rows' blocks: the
-     * same bytes for Q4_0 and Q5_0; Q4_K's scales and mins are unpacked to bytes, 1184 per 8 rows and 256 columns
+     * same bytes for Q4_0, Q5_0 and Q8_0; Q4_K's scales and mins are unpacked to bytes, 1184 per 8 rows and 256 columns
      * instead of 1152. The backend's tests hold this to its formats (they cannot be seen from here).
      */
     public static long simdRepackedBytes(GgmlType type, long fileBytes) {
-        if (type == GgmlType.Q4_0 || type == GgmlType.Q5_0) return fileBytes;
+        if (type == GgmlType.Q4_0 || type == GgmlType.Q5_0 || type == GgmlType.Q8_0) return fileBytes;
         if (type == GgmlType.Q4_K) return fileBytes * 1184 / 1152;
         return -1;
     }

@@ -1,0 +1,187 @@
+package dev.edgellm.simd;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+
+import static dev.edgellm.simd.Vec.I8;
+import static dev.edgellm.simd.Vec.LE;
+
+/**
+ * Q8_0 repacked for decode ({@link Interleaved8}): per group of 8 rows and block, 272 bytes (the source's size)
+ * = the 8 rows' f16 scales, then 16 chunks of 16 bytes. Chunk k = 4m + j holds row r's quants of columns 8m + j
+ * and 8m + 4 + j at bytes 2r and 2r + 1: the order of {@link QuantizedInput}'s pair k, so one sign-extending
+ * load ({@code vpmovsxbw}) gives the 16 short lanes to multiply by it. A product of two 8-bit quants is at most
+ * 128 · 127 in magnitude (activations stop at ±127), so two chunks' products are added in 16 bits and each int
+ * lane then holds two such sums, lo and hi, that the block must add up (see {@link #dot}).
+ *
+ * <p>Against the float kernel on the row-major layout (sign-extend, convert, FMA per 8 weights) this is ~0.3
+ * instead of ~0.6 instructions per weight byte: 1.6x in L2 and 1.1x from DRAM at one thread (BENCHMARKS.md,
+ * 2026-12-04), where the instruction window limits how many cache-line misses a core keeps in flight.
+ */
+final class Q8_0x8 extends Interleaved8 {
+    static final Q8_0x8 FORMAT = new Q8_0x8();
+    static final int GROUP_BLOCK_BYTES = 16 + 256;
+    private static final int SRC_BLOCK_BYTES = 34;
+    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
+    /** Bit 15 of each int lane: flips the low 16-bit sum into offset binary (lo + 32768, never negative). */
+    private static final IntVector LOW_SIGN = IntVector.broadcast(I8, 0x8000);
+
+    private Q8_0x8() {}
+
+    @Override int sourceBlockBytes() { return SRC_BLOCK_BYTES; }
+
+    @Override int groupBlockBytes() { return GROUP_BLOCK_BYTES; }
+
+    @Override
+    void packBlock(byte[] in, byte[] out) {
+        for (int r = 0; r < ROWS; r++) {
+            int s = r * SRC_BLOCK_BYTES;
+            out[2 * r] = in[s];
+            out[2 * r + 1] = in[s + 1];
+            for (int m = 0; m < 4; m++) {
+                for (int j = 0; j < 4; j++) {
+                    int at = 16 + 16 * (4 * m + j) + 2 * r;
+                    out[at] = in[s + 2 + 8 * m + j];
+                    out[at + 1] = in[s + 2 + 8 * m + 4 + j];
+                }
+            }
+        }
+    }
+
+    @Override
+    void dotGroup(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+        dot(w, base, blocks, x, out, o);
+    }
+
+    @Override
+    void dequantizeRow(MemorySegment w, int row, int blocks, float[] out, int off) {
+        int r = row % ROWS;
+        long base = (long) (row / ROWS) * blocks * GROUP_BLOCK_BYTES;
+        for (int b = 0; b < blocks; b++) {
+            long p = base + (long) b * GROUP_BLOCK_BYTES;
+            float d = Vec.f16(w, p + 2L * r);
+            int o = off + 32 * b;
+            for (int k = 0; k < 16; k++) {
+                short two = w.get(Vec.SHORT, p + 16 + 16L * k + 2L * r);
+                int col = 8 * (k >> 2) + (k & 3);
+                out[o + col] = (byte) two * d; // q · d: one rounding, as the reference's
+                out[o + col + 4] = (two >> 8) * d;
+            }
+        }
+    }
+
+    /** A row's quants are scattered over its group, two bytes per chunk; a column of the group is one load. */
+    @Override
+    boolean columnTiles() { return true; }
+
+    @Override
+    void dequantizeGroupColumns(MemorySegment w, int g, int blocks, MemorySegment dst, long ld, long at) {
+        long base = (long) g * blocks * GROUP_BLOCK_BYTES;
+        for (int b = 0; b < blocks; b++) {
+            long p = base + (long) b * GROUP_BLOCK_BYTES;
+            FloatVector d = scales(w, p);
+            for (int k = 0; k < 16; k++) {
+                // lane r: row r's two quants of chunk k, sign-extended from their short: a = bits 0-7, b = 8-15
+                IntVector two = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p + 16 + 16L * k, LE)
+                        .convertShape(VectorOperators.S2I, I8, 0);
+                long col = 32L * b + 8 * (k >> 2) + (k & 3);
+                ((FloatVector) two.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)
+                        .convert(VectorOperators.I2F, 0)).mul(d).intoMemorySegment(dst, 4 * (col * ld + at), LE);
+                ((FloatVector) two.lanewise(VectorOperators.ASHR, 8).convert(VectorOperators.I2F, 0)).mul(d)
+                        .intoMemorySegment(dst, 4 * ((col + 4) * ld + at), LE);
+            }
+        }
+    }
+
+    /**
+     * The 8 rows' f16 scales at {@code p} as floats, exact for finite values and subnormals: each half, sign-extended,
+     * shifted so that its exponent and mantissa land at the bottom of a float's (sign copies cleared), rescaled by
+     * 2^112. Inf/NaN scales (a broken file) become large finite ones.
+     */
+    private static FloatVector scales(MemorySegment w, long p) {
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p, LE)
+                .convertShape(VectorOperators.S2I, I8, 0);
+        return h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
+                .reinterpretAsFloats().mul(0x1p112f);
+    }
+
+    /**
+     * Per block: u_k = chunk 2k's products + chunk 2k+1's, 16 short lanes = 8 rows × (lo, hi). With the low half
+     * made offset binary (XOR bit 15), an int lane of u_k reads 65536 · hi + lo + 32768 exactly, so over the 8
+     * u_k of a block X = Σ u_k and H = Σ (u_k >> 16) = Σ hi give Σ (lo + hi) = X − 65535 · H − 8 · 32768, in
+     * wrapping int arithmetic: two ops per u_k instead of three shifts to sign-extend both halves.
+     */
+    static void dot(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+        MemorySegment pairs = x.pairs;
+        float[] xScale = x.scale;
+        FloatVector acc = FloatVector.zero(Vec.F);
+        // Unrolled by hand, with no method of ours in the body: past C2's inlining budget a call to a helper of
+        // ours is not inlined and every vector it returns is boxed (measured 25x slower); see Q4_0x8.
+        for (int b = 0; b < blocks; b++) {
+            long p = base + (long) b * GROUP_BLOCK_BYTES;
+            long xp = 512L * b; // pair 16b + k starts at byte 32 · (16b + k)
+            IntVector u0 = ((ShortVector) ByteVector.fromMemorySegment(B16, w, p + 16, LE).convertShape(VectorOperators.B2S, S16, 0))
+                    .mul(ShortVector.fromMemorySegment(S16, pairs, xp, LE))
+                    .add(((ShortVector) ByteVector.fromMemorySegment(B16, w, p + 32, LE).convertShape(VectorOperators.B2S, S16, 0))
+                            .mul(ShortVector.fromMemorySegment(S16, pairs, xp + 32, LE)))
+                    .reinterpretAsInts().lanewise(VectorOperators.XOR, LOW_SIGN);
+            IntVector u1 = ((ShortVector) ByteVector.fromMemorySegment(B16, w, p + 48, LE).convertShape(VectorOperators.B2S, S16, 0))
+                    .mul(ShortVector.fromMemorySegment(S16, pairs, xp + 64, LE))
+                    .add(((ShortVector) ByteVector.fromMemorySegment(B16, w, p + 64, LE).convertShape(VectorOperators.B2S, S16, 0))
+                            .mul(ShortVector.fromMemorySegment(S16, pairs, xp + 96, LE)))
+                    .reinterpretAsInts().lanewise(VectorOperators.XOR, LOW_SIGN);
+            IntVector u2 = ((ShortVector) ByteVector.fromMemorySegment(B16, w, p + 80, LE).convertShape(VectorOperators.B2S, S16, 0))
+                    .mul(ShortVector.fromMemorySegment(S16, pairs, xp + 128, LE))
+                    .add(((ShortVector) ByteVector.fromMemorySegment(B16, w, p + 96, LE).convertShape(VectorOperators.B2S, S16, 0))
+                            .mul(ShortVector.fromMemorySegment(S16, pairs, xp + 160, LE)))
+                    .reinterpretAsInts().lanewise(VectorOperators.XOR, LOW_SIGN);
+            IntVector u3 = ((ShortVector) ByteVector.fromMemorySegment(B16, w, p + 112, LE).convertShape(VectorOperators.B2S, S16, 0))
+                    .mul(ShortVector.fromMemorySegment(S16, pairs, xp + 192, LE))
+                    .add(((ShortVector) ByteVector.fromMemorySegment(B16, w, p + 128, LE).convertShape(VectorOperators.B2S, S16, 0))
+                            .mul(ShortVector.fromMemorySegment(S16, pairs, xp + 224, LE)))
+                    .reinterpretAsInts().lanewise(VectorOperators.XOR, LOW_SIGN);
+            IntVector sum = u0.add(u1).add(u2.add(u3));
+            IntVector high = u0.lanewise(VectorOperators.ASHR, 16).add(u1.lanewise(VectorOperators.ASHR, 16))
+                    .add(u2.lanewise(VectorOperators.ASHR, 16).add(u3.lanewise(VectorOperators.ASHR, 16)));
+            u0 = ((ShortVector) ByteVector.fromMemorySegment(B16, w, p + 144, LE).convertShape(VectorOperators.B2S, S16, 0))
+                    .mul(ShortVector.fromMemorySegment(S16, pairs, xp + 256, LE))
+                    .add(((ShortVector) ByteVector.fromMemorySegment(B16, w, p + 160, LE).convertShape(VectorOperators.B2S, S16, 0))
+                            .mul(ShortVector.fromMemorySegment(S16, pairs, xp + 288, LE)))
+                    .reinterpretAsInts().lanewise(VectorOperators.XOR, LOW_SIGN);
+            u1 = ((ShortVector) ByteVector.fromMemorySegment(B16, w, p + 176, LE).convertShape(VectorOperators.B2S, S16, 0))
+                    .mul(ShortVector.fromMemorySegment(S16, pairs, xp + 320, LE))
+                    .add(((ShortVector) ByteVector.fromMemorySegment(B16, w, p + 192, LE).convertShape(VectorOperators.B2S, S16, 0))
+                            .mul(ShortVector.fromMemorySegment(S16, pairs, xp + 352, LE)))
+                    .reinterpretAsInts().lanewise(VectorOperators.XOR, LOW_SIGN);
+            u2 = ((ShortVector) ByteVector.fromMemorySegment(B16, w, p + 208, LE).convertShape(VectorOperators.B2S, S16, 0))
+                    .mul(ShortVector.fromMemorySegment(S16, pairs, xp + 384, LE))
+                    .add(((ShortVector) ByteVector.fromMemorySegment(B16, w, p + 224, LE).convertShape(VectorOperators.B2S, S16, 0))
+                            .mul(ShortVector.fromMemorySegment(S16, pairs, xp + 416, LE)))
+                    .reinterpretAsInts().lanewise(VectorOperators.XOR, LOW_SIGN);
+            u3 = ((ShortVector) ByteVector.fromMemorySegment(B16, w, p + 240, LE).convertShape(VectorOperators.B2S, S16, 0))
+                    .mul(ShortVector.fromMemorySegment(S16, pairs, xp + 448, LE))
+                    .add(((ShortVector) ByteVector.fromMemorySegment(B16, w, p + 256, LE).convertShape(VectorOperators.B2S, S16, 0))
+                            .mul(ShortVector.fromMemorySegment(S16, pairs, xp + 480, LE)))
+                    .reinterpretAsInts().lanewise(VectorOperators.XOR, LOW_SIGN);
+            sum = sum.add(u0.add(u1).add(u2.add(u3)));
+            high = high.add(u0.lanewise(VectorOperators.ASHR, 16).add(u1.lanewise(VectorOperators.ASHR, 16))
+                    .add(u2.lanewise(VectorOperators.ASHR, 16).add(u3.lanewise(VectorOperators.ASHR, 16))));
+            IntVector dot = sum.sub(high.lanewise(VectorOperators.LSHL, 16)).add(high).sub(8 * 32768);
+            // scales(w, p), written out (see above)
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p, LE)
+                    .convertShape(VectorOperators.S2I, I8, 0);
+            FloatVector d = h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
+                    .reinterpretAsFloats().mul(0x1p112f);
+            acc = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(d)
+                    .fma(FloatVector.broadcast(Vec.F, xScale[b]), acc);
+        }
+        acc.intoArray(out, o);
+    }
+}
