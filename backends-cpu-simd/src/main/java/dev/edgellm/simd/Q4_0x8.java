@@ -57,7 +57,7 @@ final class Q4_0x8 extends Interleaved8 {
     private static final int NIB = 0x000F000F;
 
     static void dot(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
-        MemorySegment pairs = x.pairs;
+        int[] pairs = x.pairs;
         int[] qsum8 = x.qsum8;
         float[] xScale = x.scale;
         FloatVector acc = FloatVector.zero(Vec.F);
@@ -68,27 +68,27 @@ final class Q4_0x8 extends Interleaved8 {
         // broadcast scalar (C2 spilled less; BENCHMARKS.md).
         for (int b = 0; b < blocks; b++) {
             long p = base + (long) b * GROUP_BLOCK_BYTES;
-            long xp = 512L * b; // pair 16b + k starts at byte 32 · (16b + k)
+            IntVector lo = IntVector.fromArray(I8, pairs, 16 * b), hi = IntVector.fromArray(I8, pairs, 16 * b + 8);
             IntVector v0 = IntVector.fromMemorySegment(I8, w, p + 16, LE);
             IntVector v1 = IntVector.fromMemorySegment(I8, w, p + 48, LE);
-            ShortVector s = v0.and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp, LE));
-            ShortVector t = v1.and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 128, LE));
-            s = s.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 32, LE)));
-            t = t.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 160, LE)));
-            s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 64, LE)));
-            t = t.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 192, LE)));
-            s = s.add(v0.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 96, LE)));
-            t = t.add(v1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 224, LE)));
+            ShortVector s = v0.and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts());
+            ShortVector t = v1.and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts());
+            s = s.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts()));
+            t = t.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts()));
+            s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts()));
+            t = t.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts()));
+            s = s.add(v0.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts()));
+            t = t.add(v1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts()));
             IntVector v2 = IntVector.fromMemorySegment(I8, w, p + 80, LE);
             IntVector v3 = IntVector.fromMemorySegment(I8, w, p + 112, LE);
-            s = s.add(v2.and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 256, LE)));
-            t = t.add(v3.and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 384, LE)));
-            s = s.add(v2.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 288, LE)));
-            t = t.add(v3.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 416, LE)));
-            s = s.add(v2.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 320, LE)));
-            t = t.add(v3.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 448, LE)));
-            s = s.add(v2.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 352, LE)));
-            t = t.add(v3.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 480, LE)));
+            s = s.add(v2.and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts()));
+            t = t.add(v3.and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts()));
+            s = s.add(v2.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts()));
+            t = t.add(v3.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts()));
+            s = s.add(v2.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts()));
+            t = t.add(v3.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts()));
+            s = s.add(v2.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts()));
+            t = t.add(v3.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts()));
             IntVector si = s.add(t).reinterpretAsInts();
             IntVector dot = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(si.lanewise(VectorOperators.ASHR, 16))

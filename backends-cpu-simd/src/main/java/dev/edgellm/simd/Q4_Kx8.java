@@ -90,7 +90,7 @@ final class Q4_Kx8 extends Interleaved8 {
 
     @Override
     void dotGroup(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
-        MemorySegment pairs = x.pairs;
+        int[] pairs = x.pairs;
         FloatVector acc = FloatVector.zero(Vec.F);
         // Unrolled by hand with no method of ours in the body, as Q4_0x8 (C2's inlining cutoff).
         for (int b = 0; b < blocks; b++) {
@@ -99,27 +99,27 @@ final class Q4_Kx8 extends Interleaved8 {
             for (int sb = 0; sb < 8; sb++) {
                 long q = p + HEAD + (long) SUB * sb;
                 int xb = 8 * b + sb;
-                long xp = 512L * xb;
+                IntVector lo = IntVector.fromArray(I8, pairs, 16 * xb), hi = IntVector.fromArray(I8, pairs, 16 * xb + 8);
                 IntVector v0 = IntVector.fromMemorySegment(I8, w, q + 16, LE);
-                ShortVector s = v0.and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp, LE));
-                s = s.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 32, LE)));
-                s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 64, LE)));
-                s = s.add(v0.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 96, LE)));
+                ShortVector s = v0.and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts());
+                s = s.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts()));
+                s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts()));
+                s = s.add(v0.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts()));
                 IntVector v1 = IntVector.fromMemorySegment(I8, w, q + 48, LE);
-                s = s.add(v1.and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 128, LE)));
-                s = s.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 160, LE)));
-                s = s.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 192, LE)));
-                s = s.add(v1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 224, LE)));
+                s = s.add(v1.and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts()));
+                s = s.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts()));
+                s = s.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts()));
+                s = s.add(v1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts()));
                 IntVector v2 = IntVector.fromMemorySegment(I8, w, q + 80, LE);
-                s = s.add(v2.and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 256, LE)));
-                s = s.add(v2.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 288, LE)));
-                s = s.add(v2.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 320, LE)));
-                s = s.add(v2.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 352, LE)));
+                s = s.add(v2.and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts()));
+                s = s.add(v2.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts()));
+                s = s.add(v2.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts()));
+                s = s.add(v2.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts()));
                 IntVector v3 = IntVector.fromMemorySegment(I8, w, q + 112, LE);
-                s = s.add(v3.and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 384, LE)));
-                s = s.add(v3.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 416, LE)));
-                s = s.add(v3.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 448, LE)));
-                s = s.add(v3.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 480, LE)));
+                s = s.add(v3.and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts()));
+                s = s.add(v3.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts()));
+                s = s.add(v3.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts()));
+                s = s.add(v3.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts()));
                 IntVector si = s.reinterpretAsInts();
                 IntVector dot = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                         .add(si.lanewise(VectorOperators.ASHR, 16));

@@ -65,33 +65,33 @@ final class Q5_0x8 extends Interleaved8 {
 
     @Override
     void dotGroup(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
-        MemorySegment pairs = x.pairs;
+        int[] pairs = x.pairs;
         FloatVector acc = FloatVector.zero(Vec.F);
         // Unrolled by hand with no method of ours in the body, as Q4_0x8 (C2's inlining cutoff).
         for (int b = 0; b < blocks; b++) {
             long p = base + (long) b * GROUP_BLOCK_BYTES;
-            long xp = 512L * b;
+            IntVector lo = IntVector.fromArray(I8, pairs, 16 * b), hi = IntVector.fromArray(I8, pairs, 16 * b + 8);
             IntVector hb = IntVector.fromMemorySegment(I8, w, p + 16, LE);
             IntVector v0 = IntVector.fromMemorySegment(I8, w, p + 48, LE);
-            ShortVector sa = v0.and(NIB).or(hb.lanewise(VectorOperators.LSHL, 4).and(BIT4)).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp, LE));
-            sa = sa.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).or(hb.lanewise(VectorOperators.LSHL, 3).and(BIT4)).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 32, LE)));
-            sa = sa.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).or(hb.lanewise(VectorOperators.LSHL, 2).and(BIT4)).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 64, LE)));
-            sa = sa.add(v0.lanewise(VectorOperators.LSHR, 12).and(NIB).or(hb.lanewise(VectorOperators.LSHL, 1).and(BIT4)).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 96, LE)));
+            ShortVector sa = v0.and(NIB).or(hb.lanewise(VectorOperators.LSHL, 4).and(BIT4)).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts());
+            sa = sa.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).or(hb.lanewise(VectorOperators.LSHL, 3).and(BIT4)).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts()));
+            sa = sa.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).or(hb.lanewise(VectorOperators.LSHL, 2).and(BIT4)).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts()));
+            sa = sa.add(v0.lanewise(VectorOperators.LSHR, 12).and(NIB).or(hb.lanewise(VectorOperators.LSHL, 1).and(BIT4)).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts()));
             IntVector v1 = IntVector.fromMemorySegment(I8, w, p + 80, LE);
-            sa = sa.add(v1.and(NIB).or(hb.and(BIT4)).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 128, LE)));
-            sa = sa.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).or(hb.lanewise(VectorOperators.LSHR, 1).and(BIT4)).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 160, LE)));
-            sa = sa.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).or(hb.lanewise(VectorOperators.LSHR, 2).and(BIT4)).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 192, LE)));
-            sa = sa.add(v1.lanewise(VectorOperators.LSHR, 12).and(NIB).or(hb.lanewise(VectorOperators.LSHR, 3).and(BIT4)).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 224, LE)));
+            sa = sa.add(v1.and(NIB).or(hb.and(BIT4)).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts()));
+            sa = sa.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).or(hb.lanewise(VectorOperators.LSHR, 1).and(BIT4)).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts()));
+            sa = sa.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).or(hb.lanewise(VectorOperators.LSHR, 2).and(BIT4)).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts()));
+            sa = sa.add(v1.lanewise(VectorOperators.LSHR, 12).and(NIB).or(hb.lanewise(VectorOperators.LSHR, 3).and(BIT4)).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts()));
             IntVector v2 = IntVector.fromMemorySegment(I8, w, p + 112, LE);
-            ShortVector sb = v2.and(NIB).or(hb.lanewise(VectorOperators.LSHR, 4).and(BIT4)).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 256, LE));
-            sb = sb.add(v2.lanewise(VectorOperators.LSHR, 4).and(NIB).or(hb.lanewise(VectorOperators.LSHR, 5).and(BIT4)).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 288, LE)));
-            sb = sb.add(v2.lanewise(VectorOperators.LSHR, 8).and(NIB).or(hb.lanewise(VectorOperators.LSHR, 6).and(BIT4)).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 320, LE)));
-            sb = sb.add(v2.lanewise(VectorOperators.LSHR, 12).and(NIB).or(hb.lanewise(VectorOperators.LSHR, 7).and(BIT4)).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 352, LE)));
+            ShortVector sb = v2.and(NIB).or(hb.lanewise(VectorOperators.LSHR, 4).and(BIT4)).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts());
+            sb = sb.add(v2.lanewise(VectorOperators.LSHR, 4).and(NIB).or(hb.lanewise(VectorOperators.LSHR, 5).and(BIT4)).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts()));
+            sb = sb.add(v2.lanewise(VectorOperators.LSHR, 8).and(NIB).or(hb.lanewise(VectorOperators.LSHR, 6).and(BIT4)).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts()));
+            sb = sb.add(v2.lanewise(VectorOperators.LSHR, 12).and(NIB).or(hb.lanewise(VectorOperators.LSHR, 7).and(BIT4)).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts()));
             IntVector v3 = IntVector.fromMemorySegment(I8, w, p + 144, LE);
-            sb = sb.add(v3.and(NIB).or(hb.lanewise(VectorOperators.LSHR, 8).and(BIT4)).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 384, LE)));
-            sb = sb.add(v3.lanewise(VectorOperators.LSHR, 4).and(NIB).or(hb.lanewise(VectorOperators.LSHR, 9).and(BIT4)).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 416, LE)));
-            sb = sb.add(v3.lanewise(VectorOperators.LSHR, 8).and(NIB).or(hb.lanewise(VectorOperators.LSHR, 10).and(BIT4)).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 448, LE)));
-            sb = sb.add(v3.lanewise(VectorOperators.LSHR, 12).and(NIB).or(hb.lanewise(VectorOperators.LSHR, 11).and(BIT4)).reinterpretAsShorts().mul(ShortVector.fromMemorySegment(S16, pairs, xp + 480, LE)));
+            sb = sb.add(v3.and(NIB).or(hb.lanewise(VectorOperators.LSHR, 8).and(BIT4)).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts()));
+            sb = sb.add(v3.lanewise(VectorOperators.LSHR, 4).and(NIB).or(hb.lanewise(VectorOperators.LSHR, 9).and(BIT4)).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts()));
+            sb = sb.add(v3.lanewise(VectorOperators.LSHR, 8).and(NIB).or(hb.lanewise(VectorOperators.LSHR, 10).and(BIT4)).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts()));
+            sb = sb.add(v3.lanewise(VectorOperators.LSHR, 12).and(NIB).or(hb.lanewise(VectorOperators.LSHR, 11).and(BIT4)).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts()));
             IntVector ia = sa.reinterpretAsInts(), ib = sb.reinterpretAsInts();
             IntVector dot = ia.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(ia.lanewise(VectorOperators.ASHR, 16))

@@ -1,30 +1,39 @@
 package dev.edgellm.simd;
 
-import jdk.incubator.vector.IntVector;
-
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
 
 import static dev.edgellm.simd.Vec.I8;
-import static dev.edgellm.simd.Vec.LE;
 
 /**
  * An activation vector quantized to 8 bits per 32-element block (as ggml's Q8_0: scale = max|x| / 127,
- * q = round(x / scale)), laid out for the {@link Interleaved8} kernels: pair p = 16b + 4m + j is the two shorts
- * q[32b + 8m + j], q[32b + 8m + 4 + j], repeated 8 times (32 bytes at {@code pairs + 32p}) so that the kernel
- * loads it as a ready broadcast vector; {@code qsum8[8b .. 8b+8)} = 8 · Σ q over block b, also repeated 8 times
- * (the offset terms, loaded as one vector); {@code sum[b]} as below. Buffers grow to the largest input and are
- * reused, so quantizing allocates nothing in steady state.
+ * q = round(x / scale)), laid out for the {@link Interleaved8} kernels: {@code pairs[16b + k]}, k = 4m + j, is the
+ * int whose low and high shorts are q[32b + 8m + j] and q[32b + 8m + 4 + j]. A kernel loads a block's 16 pairs as
+ * two 8-lane vectors and broadcasts pair k to all lanes with one {@code vpermd} ({@link #PAIR0} .. {@link #PAIR7}); {@code
+ * qsum8[8b .. 8b+8)} = 8 · Σ q over block b, repeated 8 times (the offset terms, loaded as one vector); {@code
+ * sum[b]} as below. Buffers grow to the largest input and are reused, so quantizing allocates nothing in steady
+ * state.
  *
- * <p>The pairs live off-heap: C2 folds a vector load from a native segment into the {@code vpmullw} that uses it,
- * but keeps loads from a {@code short[]} (whose bounds checks it hoisted out of the loop) as separate instructions
- * issued early, and the 16 live vectors then spilled the kernel's accumulator (BENCHMARKS.md, 2026-12-03 fourth).
+ * <p>Compact pairs (64 bytes per block) rather than pairs stored already broadcast (512 bytes per block, folded
+ * into the multiplies as memory operands): at the shape of a decode matrix-vector product the broadcast copy is
+ * 32-128 KiB, re-read for every group of 8 rows, and it evicted the weight stream from L1 and took its miss
+ * buffers. From DRAM, compact pairs made the Q4_0 kernel ~1.5x faster at one thread; in L2 they cost ~5%
+ * (BENCHMARKS.md, 2026-12-04).
  */
 final class QuantizedInput {
-    private static final long PAIR_BYTES = 32;
+    /** PAIR[k]: the shuffle that broadcasts lane k of an 8-lane int vector. */
+    static final VectorShuffle<Integer> PAIR0 = broadcastLane(I8, 0, 0), PAIR1 = broadcastLane(I8, 1, 1),
+            PAIR2 = broadcastLane(I8, 2, 2), PAIR3 = broadcastLane(I8, 3, 3), PAIR4 = broadcastLane(I8, 4, 4),
+            PAIR5 = broadcastLane(I8, 5, 5), PAIR6 = broadcastLane(I8, 6, 6), PAIR7 = broadcastLane(I8, 7, 7);
 
-    MemorySegment pairs = MemorySegment.NULL;
+    /** A shuffle of {@code species} whose first 8 lanes take lane {@code lo} and the next 8 (if any) lane {@code hi}. */
+    static VectorShuffle<Integer> broadcastLane(VectorSpecies<Integer> species, int lo, int hi) {
+        int[] lanes = new int[species.length()];
+        for (int i = 0; i < lanes.length; i++) lanes[i] = i < 8 ? lo : hi;
+        return VectorShuffle.fromArray(species, lanes, 0);
+    }
+
+    int[] pairs = new int[0];
     int[] qsum8 = new int[0];
     float[] scale = new float[0];
     /** scale[b] · Σ q over block b: the block's sum as the kernels see it (K-quant min terms). */
@@ -35,12 +44,11 @@ final class QuantizedInput {
     void quantize(float[] x, int off, int n) {
         int blocks = n / 32;
         if (scale.length < blocks) {
-            pairs = Arena.ofAuto().allocate(16 * PAIR_BYTES * blocks, 64);
+            pairs = new int[16 * blocks];
             qsum8 = new int[8 * blocks];
             scale = new float[blocks];
             sum = new float[blocks];
         }
-        MemorySegment dst = pairs;
         for (int b = 0; b < blocks; b++) {
             int o = off + 32 * b;
             float amax = 0f;
@@ -54,8 +62,7 @@ final class QuantizedInput {
             }
             for (int m = 0; m < 4; m++) {
                 for (int j = 0; j < 4; j++) {
-                    int pair = (q[8 * m + j] & 0xFFFF) | q[8 * m + 4 + j] << 16; // little-endian: low short first
-                    IntVector.broadcast(I8, pair).intoMemorySegment(dst, PAIR_BYTES * (16 * b + 4 * m + j), LE);
+                    pairs[16 * b + 4 * m + j] = (q[8 * m + j] & 0xFFFF) | q[8 * m + 4 + j] << 16;
                 }
             }
             java.util.Arrays.fill(qsum8, 8 * b, 8 * b + 8, 8 * qs);
@@ -64,8 +71,8 @@ final class QuantizedInput {
         }
     }
 
-    /** Short {@code i} of the pairs (tests). */
+    /** Short {@code i} of the pairs: 2k is pair k's low short, 2k + 1 its high one (tests). */
     short pairShort(int i) {
-        return pairs.get(ValueLayout.JAVA_SHORT_UNALIGNED, 2L * i);
+        return (short) (pairs[i >> 1] >> 16 * (i & 1));
     }
 }

@@ -25,6 +25,13 @@ final class Vec {
     /** 8 int lanes: used only by kernels selected when {@code L == 8}. */
     static final VectorSpecies<Integer> I8 = jdk.incubator.vector.IntVector.SPECIES_256;
     static final int PARTS = 8 / L;
+    /**
+     * Whether the repacked integer kernels use 512-bit vectors (AVX-512BW): they are bound by how many loads a
+     * core keeps in flight, which is set by instructions per weight byte, and 512-bit lanes halve those. The
+     * float lanes stay at {@link #F}. {@code -Dedgellm.simd.wide=false} keeps the 256-bit kernels (A/B runs).
+     */
+    static final boolean WIDE = jdk.incubator.vector.ShortVector.SPECIES_PREFERRED.vectorBitSize() >= 512
+            && Boolean.parseBoolean(System.getProperty("edgellm.simd.wide", "true"));
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
     static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
