@@ -37,8 +37,7 @@ public final class SimdBackendProvider implements BackendProvider {
                 return Availability.unavailable("preferred vector size is " + bits + " bits; SIMD kernels need >= "
                         + MIN_BITS);
             }
-            return Availability.available(10, "Vector API " + bits + "-bit, kernels at "
-                    + Math.min(bits, 256) + " bits");
+            return Availability.available(10, "Vector API " + bits + "-bit, kernels at " + ask("kernelBits"));
         } catch (Throwable t) { // probe() must never throw: a broken vector runtime just means "not this one"
             return Availability.unavailable("Vector API probe failed: " + t);
         }
@@ -49,10 +48,14 @@ public final class SimdBackendProvider implements BackendProvider {
         return new SimdBackend(options.threads());
     }
 
-    /** Asks {@link VectorInfo} reflectively, so the Vector API classes load only once the module is known. */
     private static int preferredBits() throws ReflectiveOperationException {
+        return (Integer) ask("preferredBits");
+    }
+
+    /** Asks {@link VectorInfo} reflectively, so the Vector API classes load only once the module is known. */
+    private static Object ask(String method) throws ReflectiveOperationException {
         Class<?> c = Class.forName("dev.edgellm.simd.VectorInfo", true, SimdBackendProvider.class.getClassLoader());
-        Method m = c.getDeclaredMethod("preferredBits");
-        return (Integer) m.invoke(null);
+        Method m = c.getDeclaredMethod(method);
+        return m.invoke(null);
     }
 }

@@ -9,4 +9,9 @@ final class VectorInfo {
     static int preferredBits() {
         return FloatVector.SPECIES_PREFERRED.vectorBitSize();
     }
+
+    /** The kernels' widths, for the backend's one-line description. */
+    static String kernelBits() {
+        return Vec.F.vectorBitSize() + " bits" + (Vec.WIDE ? " (Q8_0 decode at 512)" : "");
+    }
 }

@@ -172,6 +172,37 @@ class Interleaved8Test {
         }
     }
 
+    /**
+     * Q8_0's 512-bit kernel (chosen where the CPU has AVX-512; elsewhere it runs in the Vector API's Java fallback)
+     * sums the same integers as the 256-bit one in another order, so both give the same floats: on random data and
+     * on the extremes of its 16-bit sums (-128 · -127 in every lane).
+     */
+    @Test
+    void q8_0WideKernelMatchesTheNarrowOneExactly() {
+        int blocks = 67, n = 32 * blocks, groups = 2;
+        for (int pattern = 0; pattern < 2; pattern++) {
+            TensorData w = randomTensor(GgmlType.Q8_0, n, 8 * groups, new Random(11));
+            float[] x = randomFloats(new Random(12), n);
+            if (pattern == 1) {
+                ByteBuffer buf = w.buffer(0).duplicate();
+                for (int blk = 0; blk < 8 * groups * blocks; blk++) {
+                    for (int i = 2; i < 34; i++) buf.put(blk * 34 + i, Byte.MIN_VALUE);
+                }
+                java.util.Arrays.fill(x, -1f);
+            }
+            MemorySegment packed = Arena.ofAuto().allocate(Q8_0x8.FORMAT.packedBytes(groups, blocks));
+            Q8_0x8.FORMAT.repack(rows(MemorySegment.ofBuffer(w.buffer(0)), w.rowBytes()), 0, groups, blocks, packed);
+            QuantizedInput q = new QuantizedInput();
+            q.quantize(x, 0, n);
+            float[] narrow = new float[8 * groups], wide = new float[8 * groups];
+            for (int g = 0; g < groups; g++) {
+                Q8_0x8.dot(packed, Q8_0x8.FORMAT.packedBytes(g, blocks), blocks, q, narrow, 8 * g);
+                Q8_0x8.dotWide(packed, Q8_0x8.FORMAT.packedBytes(g, blocks), blocks, q, wide, 8 * g);
+            }
+            assertArrayEquals(narrow, wide, "pattern " + pattern);
+        }
+    }
+
     /** The 8 rows of {@code w} (one group, n columns) repacked and dotted with x quantized, as decode runs them. */
     private static float[] dotOneGroup(Interleaved8 format, TensorData w, float[] x, int n) {
         MemorySegment packed = Arena.ofAuto().allocate(format.packedBytes(1, n / 32));
