@@ -235,6 +235,7 @@ final class Q8_0x8 extends Interleaved8 {
                     .add(u2.lanewise(VectorOperators.ASHR, 16).add(u3.lanewise(VectorOperators.ASHR, 16)));
             IntVector dot16 = sum.sub(high.lanewise(VectorOperators.LSHL, 16)).add(high).sub(4 * 32768);
             IntVector dot = ((IntVector) dot16.reinterpretShape(I8, 0)).add((IntVector) dot16.reinterpretShape(I8, 1));
+            // scales(w, p), written out as in dot
             IntVector h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p, LE)
                     .convertShape(VectorOperators.S2I, I8, 0);
             FloatVector d = h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)

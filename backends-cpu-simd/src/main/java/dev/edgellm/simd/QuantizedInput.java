@@ -9,9 +9,9 @@ import static dev.edgellm.simd.Vec.I8;
  * An activation vector quantized to 8 bits per 32-element block (as ggml's Q8_0: scale = max|x| / 127,
  * q = round(x / scale)), laid out for the {@link Interleaved8} kernels: {@code pairs[16b + k]}, k = 4m + j, is the
  * int whose low and high shorts are q[32b + 8m + j] and q[32b + 8m + 4 + j]. A kernel loads a block's 16 pairs as
- * two 8-lane vectors and broadcasts pair k to all lanes with one {@code vpermd} ({@link #PAIR0} .. {@link #PAIR7}); {@code
- * qsum8[8b .. 8b+8)} = 8 · Σ q over block b, repeated 8 times (the offset terms, loaded as one vector); {@code
- * sum[b]} as below. Buffers grow to the largest input and are reused, so quantizing allocates nothing in steady
+ * two 8-lane vectors and broadcasts pair k to all lanes with one {@code vpermd} ({@link #PAIR0} .. {@link
+ * #PAIR7}); {@code qsum8[8b .. 8b+8)} = 8 · Σ q over block b, repeated 8 times (the offset terms, loaded as one
+ * vector); {@code sum[b]} as below. Buffers grow to the largest input and are reused, so quantizing allocates nothing in steady
  * state.
  *
  * <p>Compact pairs (64 bytes per block) rather than pairs stored already broadcast (512 bytes per block, folded

@@ -26,9 +26,10 @@ final class Vec {
     static final VectorSpecies<Integer> I8 = jdk.incubator.vector.IntVector.SPECIES_256;
     static final int PARTS = 8 / L;
     /**
-     * Whether the repacked integer kernels use 512-bit vectors (AVX-512BW): they are bound by how many loads a
-     * core keeps in flight, which is set by instructions per weight byte, and 512-bit lanes halve those. The
-     * float lanes stay at {@link #F}. {@code -Dedgellm.simd.wide=false} keeps the 256-bit kernels (A/B runs).
+     * Whether Q8_0's repacked decode kernel runs at 512 bits ({@link Q8_0x8#dotWide}; AVX-512BW): half the
+     * instructions per weight byte, measured 6-10% faster on Zen 4, which splits 512-bit operations in two (a
+     * 512-bit Q4_0 kernel measured no faster and was not kept; BENCHMARKS.md, 2026-12-04). The float lanes stay
+     * at {@link #F}. {@code -Dedgellm.simd.wide=false} keeps the 256-bit kernel (A/B runs).
      */
     static final boolean WIDE = jdk.incubator.vector.ShortVector.SPECIES_PREFERRED.vectorBitSize() >= 512
             && Boolean.parseBoolean(System.getProperty("edgellm.simd.wide", "true"));
