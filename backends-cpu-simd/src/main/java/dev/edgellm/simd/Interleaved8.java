@@ -68,9 +68,10 @@ abstract class Interleaved8 {
 
     /**
      * Rows 8g .. 8g+8 as floats, exactly as the scalar reference dequantizes them, into a column-major tile: row
-     * 8g + i, column c at float index {@code c · ld + at + i}. Only for formats with {@link #columnTiles}.
+     * 8g + i, column c at element {@code c · ld + at + i}; as f32 or, if {@code bf16}, rounded to bf16
+     * ({@link PrefillGemm#storeBf16}). Only for formats with {@link #columnTiles}.
      */
-    void dequantizeGroupColumns(MemorySegment w, int g, int blocks, MemorySegment dst, long ld, long at) {
+    void dequantizeGroupColumns(MemorySegment w, int g, int blocks, MemorySegment dst, long ld, long at, boolean bf16) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " dequantizes by rows");
     }
 

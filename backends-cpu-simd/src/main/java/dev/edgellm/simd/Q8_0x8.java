@@ -84,8 +84,9 @@ final class Q8_0x8 extends Interleaved8 {
     boolean columnTiles() { return true; }
 
     @Override
-    void dequantizeGroupColumns(MemorySegment w, int g, int blocks, MemorySegment dst, long ld, long at) {
+    void dequantizeGroupColumns(MemorySegment w, int g, int blocks, MemorySegment dst, long ld, long at, boolean bf16) {
         long base = (long) g * blocks * GROUP_BLOCK_BYTES;
+        int size = bf16 ? 2 : 4;
         for (int b = 0; b < blocks; b++) {
             long p = base + (long) b * GROUP_BLOCK_BYTES;
             FloatVector d = scales(w, p);
@@ -94,10 +95,16 @@ final class Q8_0x8 extends Interleaved8 {
                 IntVector two = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p + 16 + 16L * k, LE)
                         .convertShape(VectorOperators.S2I, I8, 0);
                 long col = 32L * b + 8 * (k >> 2) + (k & 3);
-                ((FloatVector) two.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)
-                        .convert(VectorOperators.I2F, 0)).mul(d).intoMemorySegment(dst, 4 * (col * ld + at), LE);
-                ((FloatVector) two.lanewise(VectorOperators.ASHR, 8).convert(VectorOperators.I2F, 0)).mul(d)
-                        .intoMemorySegment(dst, 4 * ((col + 4) * ld + at), LE);
+                FloatVector lo = ((FloatVector) two.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)
+                        .convert(VectorOperators.I2F, 0)).mul(d);
+                FloatVector hi = ((FloatVector) two.lanewise(VectorOperators.ASHR, 8).convert(VectorOperators.I2F, 0)).mul(d);
+                if (bf16) {
+                    PrefillGemm.storeBf16(lo, dst, size * (col * ld + at));
+                    PrefillGemm.storeBf16(hi, dst, size * ((col + 4) * ld + at));
+                } else {
+                    lo.intoMemorySegment(dst, size * (col * ld + at), LE);
+                    hi.intoMemorySegment(dst, size * ((col + 4) * ld + at), LE);
+                }
             }
         }
     }

@@ -29,8 +29,8 @@ import static dev.edgellm.simd.Vec.L;
  * Repacked tensors ({@link Interleaved8}) run their integer kernels for every batch below OpenBLAS's, a group of
  * rows at a time for all the batch's tokens. Otherwise prefill ({@link #matMul}) dequantizes each weight row
  * once into per-worker scratch and dots it against every token of the batch, four tokens per pass, so weights
- * are read once per batch and the inner loop is pure float FMA; from {@link BlasGemm#MIN_BATCH} tokens on,
- * OpenBLAS sgemm on dequantized tiles. Types without a kernel run the scalar reference per row (one log line per type).
+ * are read once per batch and the inner loop is pure float FMA; from {@link PrefillGemm#MIN_BATCH} tokens on,
+ * a native GEMM on dequantized tiles (oneDNN bf16 or OpenBLAS sgemm). Types without a kernel run the scalar reference per row (one log line per type).
  *
  * <p>Weights are read through {@code MemorySegment.ofBuffer} views of the tensors' mapped buffers, made once
  * per tensor and cached, so the hot loops allocate nothing.
@@ -125,8 +125,8 @@ final class SimdBackend implements Backend, WorkerPool.Task {
 
     private final int simdMinRow;
     private final long parallelMinWork;
-    private BlasGemm blas;
-    private boolean blasTried;
+    private PrefillGemm gemm;
+    private boolean gemmTried;
 
     SimdBackend(int threads) {
         this(threads, SIMD_MIN_ROW, PARALLEL_MIN_WORK);
@@ -156,10 +156,10 @@ final class SimdBackend implements Backend, WorkerPool.Task {
 
     @Override
     public void matMul(TensorData w, float[] x, float[] out, int n) {
-        if (n >= BlasGemm.MIN_BATCH && w.info().rowLength() >= simdMinRow && blas() != null) {
+        if (n >= PrefillGemm.MIN_BATCH && w.info().rowLength() >= simdMinRow && gemm() != null) {
             Prepared p = prepare(w);
             boolean columns = p.packed != null && p.format.columnTiles();
-            blas.matMul(w, (r0, count, dst) -> dequantizeRows(p, r0, count, dst, columns), columns, x, out, n);
+            gemm.matMul(w, (r0, count, dst) -> dequantizeRows(p, r0, count, dst, columns), columns, x, out, n);
             return;
         }
         if (n == 1) start(w, x, 0, out, 0, 1);
@@ -220,13 +220,18 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         }
     }
 
-    /** OpenBLAS, loaded on the first large batch (a decode-only session never loads its natives). */
-    private BlasGemm blas() {
-        if (!blasTried) {
-            blasTried = true;
-            blas = BlasGemm.open(pool);
+    /** Bytes per weight element of the prefill GEMM's tiles (2: bf16), 0 if it has none (tests' tolerances). */
+    int prefillGemmElementBytes() {
+        return gemm() == null ? 0 : gemm.tileElementBytes();
+    }
+
+    /** The native GEMM, loaded on the first large batch (a decode-only session never loads its natives). */
+    private PrefillGemm gemm() {
+        if (!gemmTried) {
+            gemmTried = true;
+            gemm = PrefillGemm.open(pool);
         }
-        return blas;
+        return gemm;
     }
 
     private Prepared prepare(TensorData w) {
@@ -306,8 +311,8 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         }
     }
 
-    // BlasGemm's tile fill, split across the workers (single-threaded it held back 2-thread prefill): each worker
-    // dequantizes its rows into its own scratch and copies them into OpenBLAS's buffer
+    // PrefillGemm's tile fill, split across the workers (single-threaded it held back 2-thread prefill): each worker
+    // dequantizes its rows into its own scratch and copies them into the GEMM's buffer, in its element type
     private Prepared fillOp;
     private MemorySegment fillDst;
     private int fillR0, fillCount;
@@ -317,16 +322,17 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         int in = (int) p.data.info().rowLength();
         float[] row = scratch(worker, in); // the dot4 path's per-worker row; never in use at the same time
         if (fillColumns) { // the tile's full groups by group (fillR0 is a multiple of 8), then any tail rows
+            boolean bf16 = gemm.tileElementBytes() == 2;
             int g0 = fillR0 / Interleaved8.ROWS;
             int groups = Math.min(Interleaved8.ROWS * p.groups, fillR0 + fillCount) / Interleaved8.ROWS - g0;
             int blocks = in / p.format.blockElements();
             for (int g = g0 + groups * worker / workers, end = g0 + groups * (worker + 1) / workers; g < end; g++) {
-                p.format.dequantizeGroupColumns(p.packed, g, blocks, fillDst, fillCount, (long) Interleaved8.ROWS * (g - g0));
+                p.format.dequantizeGroupColumns(p.packed, g, blocks, fillDst, fillCount, (long) Interleaved8.ROWS * (g - g0), bf16);
             }
             if (worker == workers - 1) {
                 for (int r = Interleaved8.ROWS * groups; r < fillCount; r++) {
                     dequantizeRow(p, fillR0 + r, row, 0);
-                    BlasGemm.copyColumn(row, fillDst, r, fillCount, in);
+                    gemm.copyColumn(row, fillDst, r, fillCount, in);
                 }
             }
             return;
@@ -334,7 +340,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         int from = fillCount * worker / workers, to = fillCount * (worker + 1) / workers;
         for (int r = from; r < to; r++) {
             dequantizeRow(p, fillR0 + r, row, 0);
-            BlasGemm.copyRow(row, fillDst, r, in);
+            gemm.copyRow(row, fillDst, r, in);
         }
     };
 
@@ -539,7 +545,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
     @Override
     public void close() {
         pool.close();
-        if (blas != null) blas.close();
+        if (gemm != null) gemm.close();
         arena.close();
     }
 }

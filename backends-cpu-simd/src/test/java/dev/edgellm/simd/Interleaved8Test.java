@@ -8,6 +8,7 @@ import dev.edgellm.spi.ScalarKernels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
@@ -52,7 +53,41 @@ class Interleaved8Test {
         }
     }
 
-    /** Q8_0's prefill tiles are column-major, filled a group at a time: the same floats as its rows, exactly. */
+    /**
+     * Q8_0's prefill tiles are column-major, filled a group at a time: the same floats as its rows, exactly, or
+     * those floats rounded to bf16 (oneDNN's tiles).
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void q8_0GroupsDequantizeIntoColumnsExactlyAsTheirRows(boolean bf16) {
+        Interleaved8 format = Interleaved8.forType(GgmlType.Q8_0);
+        int blocks = 5, rows = 16, n = 32 * blocks, ld = 19; // a tile of 19 rows: groups at rows 0 and 8, 3 more
+        TensorData w = randomTensor(GgmlType.Q8_0, n, rows, new Random(4));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment packed = arena.allocate(format.packedBytes(rows / 8, blocks));
+            format.repack(rows(MemorySegment.ofBuffer(w.buffer(0)), w.rowBytes()), 0, rows / 8, blocks, packed);
+            MemorySegment tile = arena.allocate(4L * n * ld);
+            tile.fill((byte) 0x7F);
+            for (int g = 0; g < rows / 8; g++) format.dequantizeGroupColumns(packed, g, blocks, tile, ld, 8L * g, bf16);
+            float[] want = new float[n];
+            for (int r = 0; r < rows; r++) {
+                Quants.of(GgmlType.Q8_0).dequantize(w.buffer(r), w.rowOffset(r), want, 0, n);
+                for (int c = 0; c < n; c++) {
+                    long at = (long) c * ld + r;
+                    if (bf16) assertEquals(PrefillGemm.bf16(want[c]), tile.getAtIndex(Vec.SHORT, at), "row " + r + " column " + c);
+                    else assertEquals(want[c], tile.getAtIndex(ValueLayout.JAVA_FLOAT, at), "row " + r + " column " + c);
+                }
+            }
+            for (int c = 0; c < n; c++) { // the tile's other rows are not written
+                for (int r = rows; r < ld; r++) {
+                    long at = (long) c * ld + r;
+                    if (bf16) assertEquals((short) 0x7F7F, tile.getAtIndex(Vec.SHORT, at));
+                    else assertEquals(0x7F7F7F7F, tile.getAtIndex(ValueLayout.JAVA_INT, at));
+                }
+            }
+        }
+    }
+
     @Test
     void q8_0GroupsDequantizeIntoColumnsExactlyAsTheirRows() {
         Interleaved8 format = Interleaved8.forType(GgmlType.Q8_0);
@@ -63,7 +98,7 @@ class Interleaved8Test {
             format.repack(rows(MemorySegment.ofBuffer(w.buffer(0)), w.rowBytes()), 0, rows / 8, blocks, packed);
             MemorySegment tile = arena.allocate(4L * n * ld);
             tile.fill((byte) 0x7F);
-            for (int g = 0; g < rows / 8; g++) format.dequantizeGroupColumns(packed, g, blocks, tile, ld, 8L * g);
+            for (int g = 0; g < rows / 8; g++) format.dequantizeGroupColumns(packed, g, blocks, tile, ld, 8L * g, false);
             float[] want = new float[n];
             for (int r = 0; r < rows; r++) {
                 Quants.of(GgmlType.Q8_0).dequantize(w.buffer(r), w.rowOffset(r), want, 0, n);
@@ -249,7 +284,11 @@ class Interleaved8Test {
             float[] xs = new float[64 * n];
             for (int t = 0; t < 64; t++) System.arraycopy(x, 0, xs, t * n, n);
             b.matMul(mapped, xs, prefill, 64);
-            for (int r = 0; r < rows; r++) assertEquals(want[r], prefill[63 * rows + r], 1e-4 * Math.abs(want[r]) + 1e-3);
+            for (int r = 0; r < rows; r++) {
+                double bound = 1e-4 * Math.abs(want[r]) + 1e-3
+                        + (b.prefillGemmElementBytes() == 2 ? SimdKernelsTest.bf16Rounding(heap, r, x, 0, n) : 0);
+                assertEquals(want[r], prefill[63 * rows + r], bound, "prefill row " + r);
+            }
         }
         // the file's bytes are unchanged: released pages fault back in from it
         byte[] back = new byte[heap.buffer(0).capacity()];

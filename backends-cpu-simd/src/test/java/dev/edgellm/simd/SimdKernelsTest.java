@@ -68,6 +68,18 @@ class SimdKernelsTest {
                 && w.info().rows() >= Interleaved8.ROWS;
     }
 
+    /**
+     * Worst case of rounding both the weights and x to bf16 (oneDNN's prefill tiles; 8 significant bits, each
+     * rounding within 2^-8 relative): 2^-7 · Σ |w_i · x_i|, plus f32 accumulation.
+     */
+    static double bf16Rounding(TensorData w, int r, float[] x, int xOff, int n) {
+        float[] row = new float[n];
+        Quants.of(w.info().type()).dequantize(w.buffer(r), w.rowOffset(r), row, 0, n);
+        double bound = 0;
+        for (int i = 0; i < n; i++) bound += Math.abs((double) row[i] * x[xOff + i]);
+        return 0x1p-7 * bound;
+    }
+
     /** Worst case of quantizing x to 8 bits per 32-block: Σ |w_i| · (max|x| over i's block / 127) / 2. */
     static double activationRounding(TensorData w, int r, float[] x, int xOff, int n) {
         float[] row = new float[n];
@@ -89,7 +101,8 @@ class SimdKernelsTest {
         for (int t = 0; t < batch; t++) {
             ScalarKernels.matVec(w, x, t * n, want, 0);
             for (int r = 0; r < rows; r++) {
-                double q = batch < BlasGemm.MIN_BATCH && repacked(w) ? activationRounding(w, r, x, t * n, n) : 0;
+                double q = batch < PrefillGemm.MIN_BATCH ? (repacked(w) ? activationRounding(w, r, x, t * n, n) : 0)
+                        : b.prefillGemmElementBytes() == 2 ? bf16Rounding(w, r, x, t * n, n) : 0;
                 assertClose(w, r, x, t * n, n, want[r], got[t * rows + r], q);
             }
         }

@@ -109,6 +109,14 @@ public final class MemoryPlanner {
     /** Batched prefill (4 tokens or more): OpenBLAS (library, thread buffers), dequantized tiles, batch attention. */
     static final long SIMD_PREFILL_BYTES = 24 * MIB;
     /**
+     * oneDNN, which the SIMD backend loads for prefill batches of 64 tokens or more where the CPU multiplies bf16
+     * natively (AVX512_BF16, AMX): its library alone adds ~40 MiB of resident pages on loading (relocations of
+     * a 90 MB C++ library), then kernels and threads. Measured 41-56 MiB of peak RSS over the OpenBLAS run on
+     * llama-110m and llama-1b Q4_0 and qwen2-0.5b Q8_0 (BENCHMARKS.md, 2026-12-04 ninth session); 46 centres
+     * llama-110m's spread (its peak swings by 16 MiB between runs).
+     */
+    static final long ONEDNN_BYTES = 46 * MIB;
+    /**
      * Bytes the CPU backend allocates beyond the forward pass's own (none for the scalar reference). The SIMD
      * backend on a profile with 256-bit vectors (AVX2) also repacks some matrices into an off-heap copy and
      * releases the mapped pages it replaces ({@link #simdRepackedBytes}).
@@ -116,6 +124,7 @@ public final class MemoryPlanner {
     public static long backendBytes(ModelSizes m, DeviceProfile p, PlanRequest.CpuBackend cpu, int batch) {
         if (cpu != PlanRequest.CpuBackend.SIMD) return 0;
         long bytes = SIMD_BASE_BYTES + (batch >= 4 ? SIMD_PREFILL_BYTES : 0);
+        if (batch >= 64 && usesOneDnn(p)) bytes += ONEDNN_BYTES;
         if (repacks(p)) {
             for (Map.Entry<GgmlType, Long> e : m.matrixBytes.entrySet()) {
                 long repacked = simdRepackedBytes(e.getKey(), e.getValue());
@@ -135,6 +144,11 @@ public final class MemoryPlanner {
         if (type == GgmlType.Q4_0 || type == GgmlType.Q5_0 || type == GgmlType.Q8_0) return fileBytes;
         if (type == GgmlType.Q4_K) return fileBytes * 1184 / 1152;
         return -1;
+    }
+
+    /** Whether the SIMD backend's prefill runs oneDNN's bf16 matmul there (x86-64 with bf16 instructions). */
+    static boolean usesOneDnn(DeviceProfile p) {
+        return p.hasIsa("avx512_bf16") || p.hasIsa("amx_tile");
     }
 
     /** Whether the SIMD backend runs 256-bit vectors there (x86 AVX2; NEON is 128-bit) and so repacks. */
@@ -223,7 +237,8 @@ public final class MemoryPlanner {
         why.add("overhead: JVM baseline " + mib(JavaHeap.JVM_BASELINE_BYTES) + " (measured) + model heap "
                 + mib(m.modelHeapBytes) + " (metadata strings, tokenizer tables, norms) + " + mib(backend) + " for the "
                 + cpu.name().toLowerCase(Locale.ROOT) + " CPU backend" + (cpu == PlanRequest.CpuBackend.SIMD
-                ? " (compiled vector kernels, " + (repacks(p) ? "their repacked layouts, " : "") + "prefill scratch; measured)"
+                ? " (compiled vector kernels, " + (repacks(p) ? "their repacked layouts, " : "") + "prefill scratch"
+                        + (req.batch >= 64 && usesOneDnn(p) ? ", oneDNN for bf16 prefill" : "") + "; measured)"
                 : req.cpuBackend == null ? " (the profile caps the Java heap: Android, no Vector API)" : ""));
         why.add("budget: " + p.id() + " lets the app use " + mib(p.ramUsableBytes()) + " of " + mib(p.ramTotalBytes())
                 + (p.heapLimitBytes() > 0 ? "; Java heap capped at " + mib(p.heapLimitBytes()) + " (needs " + mib(heap) + ")" : ""));

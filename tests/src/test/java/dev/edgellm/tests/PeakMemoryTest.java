@@ -6,6 +6,7 @@ import dev.edgellm.planner.MemoryPlanner;
 import dev.edgellm.planner.ModelSizes;
 import dev.edgellm.planner.Plan;
 import dev.edgellm.planner.PlanRequest;
+import dev.edgellm.profiles.DeviceProfile;
 import dev.edgellm.profiles.ProfileCatalog;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -72,13 +73,27 @@ class PeakMemoryTest {
     static final String LONG_PROMPT = String.join(" ", java.util.Collections.nCopies(20,
             "Once upon a time there was a little girl who liked to play in the park."));
 
+    /**
+     * The laptop profile plus this machine's bf16 instructions, if it has them: the SIMD run then loads oneDNN
+     * for its prefill, which the planner counts only on profiles that list them.
+     */
+    static DeviceProfile withLocalBf16(DeviceProfile p) throws java.io.IOException {
+        List<String> isa = new java.util.ArrayList<>(p.isa());
+        String cpuinfo = Files.readString(Paths.get("/proc/cpuinfo"));
+        for (String f : List.of("avx512_bf16", "amx_tile")) {
+            if (java.util.regex.Pattern.compile("\\b" + f + "\\b").matcher(cpuinfo).find() && !isa.contains(f)) isa.add(f);
+        }
+        return new DeviceProfile(p.id(), p.name(), p.ramTotalBytes(), p.ramUsableBytes(), p.heapLimitBytes(), p.bandwidthPeakGBs(),
+                p.bandwidthEffectiveGBs(), p.bigCores(), p.littleCores(), isa, p.gpu(), p.sources());
+    }
+
     private static void check(Path model, int ctx, String kv, double tolerance) throws Exception {
         check(model, ctx, kv, PlanRequest.CpuBackend.SCALAR, tolerance);
     }
 
     private static void check(Path model, int ctx, String kv, PlanRequest.CpuBackend backend, double tolerance) throws Exception {
         assumeTrue(Files.isReadable(Paths.get("/proc/self/status")), "needs Linux /proc");
-        Plan plan = MemoryPlanner.plan(ModelSizes.of(GgufFile.open(model)), ProfileCatalog.builtin().get("x86-laptop-16gb"),
+        Plan plan = MemoryPlanner.plan(ModelSizes.of(GgufFile.open(model)), withLocalBf16(ProfileCatalog.builtin().get("x86-laptop-16gb")),
                 PlanRequest.of(ctx, KvCacheType.parse(kv)).withCpuBackend(backend));
         String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
         boolean simd = backend == PlanRequest.CpuBackend.SIMD;

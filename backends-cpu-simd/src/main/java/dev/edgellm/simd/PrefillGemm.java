@@ -1,0 +1,217 @@
+package dev.edgellm.simd;
+
+import dev.edgellm.gguf.TensorData;
+import dev.edgellm.spi.ScalarKernels;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.logging.Logger;
+
+/**
+ * Prefill matrix-matrix product on dequantized weight tiles: weights are dequantized tile by tile (a few MiB of
+ * rows at a time, never the whole matrix) into a native buffer, and {@code out[n × rows] = x[n × in] · W_tileᵀ}
+ * runs per tile in a native GEMM: OpenBLAS's fp32 sgemm ({@link OpenBlasGemm}) or oneDNN's bf16 matmul
+ * ({@link OneDnnGemm}, where the CPU multiplies bf16 natively: twice sgemm's rate on Zen 4). Dequantizing costs
+ * ~one pass over the weights per call, which only pays off for large batches ({@link SimdBackend} uses this
+ * from {@link #MIN_BATCH} tokens on). The native library runs its own threads, as many as the backend's. The
+ * weight tiles are written straight into the native buffer by the row source and the products read back by
+ * the backend's workers; before each product the workers are told to park at once rather than spin, which
+ * would take a core from the library's threads. Buffers grow to the largest call and are reused, so
+ * steady-state prefill allocates nothing on the Java heap.
+ */
+abstract class PrefillGemm implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(PrefillGemm.class.getName());
+    /** Smallest batch sent to the native GEMM: below it the per-call dequantization outweighs its speed (BENCHMARKS.md). */
+    static final int MIN_BATCH = 64;
+    /** Bytes of dequantized weights per tile ({@code -Dedgellm.simd.blasTileBytes} for A/B measurements). */
+    static final long TILE_BYTES = Long.getLong("edgellm.simd.blasTileBytes", 8L << 20);
+    /**
+     * Rows per column-major tile are a multiple of this, and so is every tile's first row: a source whose layout
+     * interleaves 8 rows ({@link Interleaved8}) writes 8 rows' values of a column with one store.
+     */
+    static final int COLUMN_TILE_ROWS = 8;
+
+    /** The GEMM {@code -Dedgellm.simd.gemm} asks for: auto (oneDNN bf16 where native, else OpenBLAS), onednn, openblas. */
+    static final String CHOICE = System.getProperty("edgellm.simd.gemm", "auto");
+
+    final WorkerPool pool; // null: copies on the calling thread (tests)
+    private final long tileBytes;
+    private float[] rowScratch = new float[0]; // for the scalar-reference row source of matMul(TensorData, ...)
+
+    // the copy-out in flight, read by the workers (published by WorkerPool's volatile generation)
+    private MemorySegment products;
+    private float[] copyOut;
+    private int copyN, copyT, copyRows, copyR0;
+    private final WorkerPool.Task copyOutTask = (worker, workers) ->
+            copyOut(copyN * worker / workers, copyN * (worker + 1) / workers);
+
+    PrefillGemm(WorkerPool pool, long tileBytes) {
+        this.pool = pool;
+        this.tileBytes = tileBytes;
+    }
+
+    /**
+     * The prefill GEMM for {@code pool}'s thread count as {@link #CHOICE} asks: oneDNN's bf16 matmul where the
+     * CPU has native bf16 products, else OpenBLAS's sgemm; or null (the reasons logged) where no natives load.
+     */
+    static PrefillGemm open(WorkerPool pool) {
+        if (!CHOICE.matches("auto|onednn|openblas")) {
+            throw new IllegalArgumentException("-Dedgellm.simd.gemm must be auto, onednn or openblas, not '" + CHOICE + "'");
+        }
+        PrefillGemm g = null;
+        // oneDNN's natives are bundled for x86-64 Linux only; elsewhere auto goes straight to OpenBLAS
+        boolean x86 = System.getProperty("os.arch").matches("amd64|x86_64");
+        if (CHOICE.equals("onednn") || CHOICE.equals("auto") && x86) {
+            g = OneDnnGemm.open(pool.size(), pool, TILE_BYTES, CHOICE.equals("auto"));
+        }
+        if (g == null && !CHOICE.equals("onednn")) g = OpenBlasGemm.open(pool.size(), pool, TILE_BYTES);
+        if (g == null) LOG.info("simd: no native GEMM (" + CHOICE + "); prefill uses the Vector API matMul");
+        else LOG.fine("simd: prefill GEMM " + g.description());
+        return g;
+    }
+
+    /** What runs the products, for logs and the backend's description. */
+    abstract String description();
+
+    /** Bytes per weight element of a tile: 4 (f32) or 2 (bf16). */
+    abstract int tileElementBytes();
+
+    /** The weight tile buffer, grown to at least {@code elements}. */
+    abstract MemorySegment tile(long elements);
+
+    /** The products buffer (f32, {@code n × t} row-major), grown to at least {@code floats}. */
+    abstract MemorySegment products(long floats);
+
+    /** Stores {@code x[0 .. n·in)} as the GEMM's left operand. */
+    abstract void input(float[] x, int n, int in);
+
+    /**
+     * products[n × t] = input[n × in] · tileᵀ, with the tile row-major ({@code t × in}) or, if {@code columns},
+     * column-major (row r, column c at element {@code c·t + r}).
+     */
+    abstract void multiply(int n, int t, int in, boolean columns);
+
+    /**
+     * Writes rows {@code r0 .. r0+count} of the weights, dequantized, into {@code dst} in the GEMM's element type
+     * ({@link #copyRow}, {@link #copyColumn}): row-major (row r of the tile at element {@code r·in}) or, for a
+     * column source, column-major (row r, column c at element {@code c·count + r}); may split the rows across the
+     * worker pool.
+     */
+    interface RowSource {
+        void rows(int r0, int count, MemorySegment dst);
+    }
+
+    /** {@code out[b * rows + r] = dot(row r of w, x[b * in ..])} for {@code b < n}, rows read by the scalar reference. */
+    void matMul(TensorData w, float[] x, float[] out, int n) {
+        int in = (int) w.info().rowLength();
+        matMul(w, (r0, count, dst) -> {
+            if (rowScratch.length < in) rowScratch = new float[in];
+            float[] row = rowScratch;
+            for (int r = 0; r < count; r++) {
+                ScalarKernels.getRow(w, r0 + r, row, 0);
+                copyRow(row, dst, r, in);
+            }
+        }, x, out, n);
+    }
+
+    /** Copies {@code row[0 .. in)} to row r of a row-major tile, in the tile's element type. */
+    final void copyRow(float[] row, MemorySegment tile, int r, int in) {
+        if (tileElementBytes() == 4) MemorySegment.copy(row, 0, tile, ValueLayout.JAVA_FLOAT, 4L * r * in, in);
+        else toBf16(row, 0, tile, 2L * r * in, in);
+    }
+
+    /** Copies {@code row[0 .. in)} to row r of a column-major tile of {@code count} rows, in the tile's element type. */
+    final void copyColumn(float[] row, MemorySegment tile, int r, int count, int in) {
+        if (tileElementBytes() == 4) {
+            for (int c = 0; c < in; c++) tile.setAtIndex(ValueLayout.JAVA_FLOAT, (long) c * count + r, row[c]);
+        } else {
+            for (int c = 0; c < in; c++) tile.setAtIndex(Vec.SHORT, (long) c * count + r, bf16(row[c]));
+        }
+    }
+
+    /** As {@link #matMul(TensorData, float[], float[], int)}, with the weight rows from {@code src} (row-major tiles). */
+    void matMul(TensorData w, RowSource src, float[] x, float[] out, int n) {
+        matMul(w, src, false, x, out, n);
+    }
+
+    /**
+     * As {@link #matMul(TensorData, float[], float[], int)}, with the weight rows from {@code src}, which writes
+     * column-major tiles if {@code columns}.
+     */
+    void matMul(TensorData w, RowSource src, boolean columns, float[] x, float[] out, int n) {
+        int in = (int) w.info().rowLength(), rows = (int) w.info().rows();
+        int tileRows = (int) Math.max(1, Math.min(rows, tileBytes / ((long) tileElementBytes() * in)));
+        if (columns && tileRows < rows) tileRows = Math.max(COLUMN_TILE_ROWS, tileRows / COLUMN_TILE_ROWS * COLUMN_TILE_ROWS);
+        MemorySegment tile = tile((long) tileRows * in);
+        products = products((long) n * tileRows);
+        input(x, n, in);
+        for (int r0 = 0; r0 < rows; r0 += tileRows) {
+            int t = Math.min(tileRows, rows - r0);
+            src.rows(r0, t, tile);
+            if (pool != null) pool.rest();
+            multiply(n, t, in, columns);
+            copyOut = out;
+            copyN = n;
+            copyT = t;
+            copyRows = rows;
+            copyR0 = r0;
+            try {
+                if (pool == null) copyOut(0, n);
+                else pool.run(copyOutTask);
+            } finally {
+                copyOut = null;
+            }
+        }
+    }
+
+    /** out[b·rows + r0 ..] = products of tokens b in [b0, b1) for the tile just computed. */
+    private void copyOut(int b0, int b1) {
+        for (int b = b0; b < b1; b++) {
+            MemorySegment.copy(products, ValueLayout.JAVA_FLOAT, 4L * b * copyT, copyOut, b * copyRows + copyR0, copyT);
+        }
+    }
+
+    private static final jdk.incubator.vector.VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+
+    /**
+     * {@code src[from .. from+count)} as bf16 (round to nearest even, NaN kept a quiet NaN) at byte {@code at} of
+     * {@code dst}: 8 lanes at a time with int arithmetic, as the Vector API has no bf16 conversion.
+     */
+    static void toBf16(float[] src, int from, MemorySegment dst, long at, int count) {
+        int i = 0;
+        for (; i + 8 <= count; i += 8) {
+            storeBf16(FloatVector.fromArray(F8, src, from + i), dst, at + 2L * i);
+        }
+        for (; i < count; i++) dst.set(Vec.SHORT, at + 2L * i, bf16(src[from + i]));
+    }
+
+    /** The 8 lanes of {@code v} (8 floats) as bf16 at byte {@code at} of {@code dst}. */
+    static void storeBf16(FloatVector v, MemorySegment dst, long at) {
+        IntVector bits = v.reinterpretAsInts();
+        IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF))
+                .lanewise(VectorOperators.LSHR, 16);
+        rounded = rounded.blend(bits.lanewise(VectorOperators.LSHR, 16).or(0x40),
+                bits.and(0x7FFFFFFF).compare(VectorOperators.GT, 0x7F800000));
+        ((ShortVector) rounded.convertShape(VectorOperators.I2S, ShortVector.SPECIES_128, 0))
+                .intoMemorySegment(dst, at, Vec.LE);
+    }
+
+    /** {@code f} as bf16 bits, rounded to nearest even; a NaN stays a (quiet) NaN. */
+    static short bf16(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        if ((bits & 0x7FFFFFFF) > 0x7F800000) return (short) ((bits >>> 16) | 0x40);
+        return (short) ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16);
+    }
+
+    /** {@code bits} (bf16) as a float, exactly. */
+    static float fromBf16(short bits) {
+        return Float.intBitsToFloat(bits << 16);
+    }
+
+    @Override
+    public abstract void close();
+}
