@@ -125,4 +125,65 @@ final class KQuantKernels {
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
+
+    /**
+     * Q2_K, 84 bytes: scales[16] (scale | min << 4 per 16-element sub-block), qs[64], d, dmin. In half h,
+     * element 32g + l takes bits 2g..2g+1 of qs[32h + l]; its sub-block is 8h + 2g + l/16.
+     */
+    static float q2_k(MemorySegment w, long off, float[] x, int xOff, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0, nb = n / 256; b < nb; b++) {
+            long p = off + 84L * b;
+            float d = f16(w, p + 80), dmin = f16(w, p + 82);
+            for (int h = 0; h < 2; h++) {
+                for (int g = 0; g < 4; g++) {
+                    for (int half = 0; half < 2; half++) {
+                        long q = p + 16 + 32 * h + 16 * half;
+                        int o = xOff + 256 * b + 128 * h + 32 * g + 16 * half;
+                        FloatVector sq = FloatVector.zero(F), sx = sq;
+                        for (int l = 0; l < 16; l += 8) {
+                            sq = fma8(bytes(w, q + l).lanewise(VectorOperators.LSHR, 2 * g).and((byte) 3), x, o + l, sq);
+                            sx = add8(x, o + l, sx);
+                        }
+                        int sc = u8(w, p + 8 * h + 2 * g + half);
+                        acc = sq.fma(FloatVector.broadcast(F, d * (sc & 0xF)), acc);
+                        acc = sx.fma(FloatVector.broadcast(F, -dmin * (sc >>> 4)), acc);
+                    }
+                }
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * Q3_K, 110 bytes: hmask[32], qs[64], scales[12] (6-bit, biased by 32), d. Sub-block s (16 elements) takes
+     * bits 2((s/2)&3).. of qs[32(s/8) + 16(s&1) + l] and, as bit 2, bit s/2 of hmask[16(s&1) + l]; a cleared
+     * hmask bit means minus 4, so q = (low | high << 2) - 4.
+     */
+    static float q3_k(MemorySegment w, long off, float[] x, int xOff, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0, nb = n / 256; b < nb; b++) {
+            long p = off + 110L * b;
+            float d = f16(w, p + 108);
+            for (int s = 0; s < 16; s++) {
+                long q = p + 32 + 32 * (s >>> 3) + 16 * (s & 1), hm = p + 16 * (s & 1);
+                int shift = 2 * ((s >>> 1) & 3), hbit = s >>> 1;
+                int o = xOff + 256 * b + 16 * s;
+                FloatVector sq = FloatVector.zero(F);
+                for (int l = 0; l < 16; l += 8) {
+                    ByteVector low = bytes(w, q + l).lanewise(VectorOperators.LSHR, shift).and((byte) 3);
+                    ByteVector high = bytes(w, hm + l).lanewise(VectorOperators.LSHR, hbit).and((byte) 1).lanewise(VectorOperators.LSHL, 2);
+                    sq = fma8(low.or(high).sub((byte) 4), x, o + l, sq);
+                }
+                acc = sq.fma(FloatVector.broadcast(F, d * (q3Scale(w, p + 96, s) - 32)), acc);
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Q3_K's biased scale of sub-block s from the 12 bytes at pos: nibble of byte s % 8, 2 high bits of byte 8 + s % 4. */
+    static int q3Scale(MemorySegment w, long pos, int s) {
+        int low = s < 8 ? u8(w, pos + s) & 0xF : u8(w, pos + s - 8) >>> 4;
+        return low | ((u8(w, pos + 8 + (s & 3)) >>> (2 * (s >>> 2))) & 3) << 4;
+    }
 }

@@ -27,6 +27,8 @@ final class Kernels {
             case Q4_K -> KQuantKernels::q4_k;
             case Q5_K -> KQuantKernels::q5_k;
             case Q6_K -> KQuantKernels::q6_k;
+            case Q2_K -> KQuantKernels::q2_k;
+            case Q3_K -> KQuantKernels::q3_k;
             default -> null;
         };
     }
