@@ -59,17 +59,22 @@ abstract class PrefillGemm implements AutoCloseable {
      * CPU has native bf16 products, else OpenBLAS's sgemm; or null (the reasons logged) where no natives load.
      */
     static PrefillGemm open(WorkerPool pool) {
-        if (!CHOICE.matches("auto|onednn|openblas")) {
-            throw new IllegalArgumentException("-Dedgellm.simd.gemm must be auto, onednn or openblas, not '" + CHOICE + "'");
+        return open(pool, CHOICE);
+    }
+
+    /** As {@link #open(WorkerPool)} with {@code choice} (auto, onednn or openblas) in place of the property. */
+    static PrefillGemm open(WorkerPool pool, String choice) {
+        if (!choice.matches("auto|onednn|openblas")) {
+            throw new IllegalArgumentException("-Dedgellm.simd.gemm must be auto, onednn or openblas, not '" + choice + "'");
         }
         PrefillGemm g = null;
         // oneDNN's natives are bundled for x86-64 Linux only; elsewhere auto goes straight to OpenBLAS
         boolean x86 = System.getProperty("os.arch").matches("amd64|x86_64");
-        if (CHOICE.equals("onednn") || CHOICE.equals("auto") && x86) {
-            g = OneDnnGemm.open(pool.size(), pool, TILE_BYTES, CHOICE.equals("auto"));
+        if (choice.equals("onednn") || choice.equals("auto") && x86) {
+            g = OneDnnGemm.open(pool.size(), pool, TILE_BYTES, choice.equals("auto"));
         }
-        if (g == null && !CHOICE.equals("onednn")) g = OpenBlasGemm.open(pool.size(), pool, TILE_BYTES);
-        if (g == null) LOG.info("simd: no native GEMM (" + CHOICE + "); prefill uses the Vector API matMul");
+        if (g == null && !choice.equals("onednn")) g = OpenBlasGemm.open(pool.size(), pool, TILE_BYTES);
+        if (g == null) LOG.info("simd: no native GEMM (" + choice + "); prefill uses the Vector API matMul");
         else LOG.fine("simd: prefill GEMM " + g.description());
         return g;
     }

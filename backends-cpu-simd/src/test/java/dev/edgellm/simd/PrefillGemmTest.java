@@ -91,6 +91,61 @@ class PrefillGemmTest {
         }
     }
 
+    /**
+     * Steady-state prefill allocates nothing on the Java heap, whichever GEMM runs (calling thread, no pool): as
+     * in {@link DecodeAllocationTest}, warm up until three consecutive rounds of 10 products allocate nothing
+     * (the Vector API boxes its vectors until C2 has compiled the bf16 conversion); a product that allocates in
+     * steady state never gets there.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void aRepeatedProductAllocatesNothing(boolean bf16) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(!bf16 || X86_64, "oneDNN natives are bundled for x86-64 Linux only");
+        int n = 256, rows = 40, batch = PrefillGemm.MIN_BATCH;
+        TensorData w = randomTensor(GgmlType.Q8_0, n, rows, new Random(3));
+        float[] x = randomFloats(new Random(4), batch * n), out = new float[batch * rows], row = new float[n];
+        try (PrefillGemm gemm = bf16 ? OneDnnGemm.open(1, null, 4L * n * 16, false) : OpenBlasGemm.open(1, null, 4L * n * 16)) {
+            PrefillGemm.RowSource src = (r0, count, dst) -> {
+                for (int r = 0; r < count; r++) {
+                    ScalarKernels.getRow(w, r0 + r, row, 0);
+                    gemm.copyRow(row, dst, r, n);
+                }
+            };
+            com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            int zeroRounds = 0, round = 0;
+            long allocated = -1;
+            for (; zeroRounds < 3 && round < 400; round++) {
+                long before = mx.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < 10; i++) gemm.matMul(w, src, x, out, batch);
+                allocated = mx.getCurrentThreadAllocatedBytes() - before;
+                zeroRounds = allocated == 0 ? zeroRounds + 1 : 0;
+            }
+            assertEquals(3, zeroRounds, "bytes allocated by the last 10 products after " + round + " rounds: " + allocated);
+        }
+    }
+
+    /** {@code -Dedgellm.simd.gemm}: each value picks its GEMM; anything else is an error naming the property. */
+    @Test
+    void gemmChoice() {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            try (PrefillGemm g = PrefillGemm.open(pool, "openblas")) {
+                assertTrue(g instanceof OpenBlasGemm, "openblas: " + g.description());
+            }
+            if (X86_64) {
+                try (PrefillGemm g = PrefillGemm.open(pool, "onednn")) { // emulated bf16 too, where the CPU lacks it
+                    assertTrue(g instanceof OneDnnGemm && g.description().startsWith("oneDNN matmul (bf16, "), g.description());
+                }
+            }
+            try (PrefillGemm g = PrefillGemm.open(pool, "auto")) {
+                boolean nativeBf16 = g instanceof OneDnnGemm o && o.nativeBf16();
+                assertTrue(nativeBf16 || g instanceof OpenBlasGemm, "auto takes oneDNN only where bf16 is native: " + g.description());
+            }
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> PrefillGemm.open(pool, "blas"));
+            assertEquals("-Dedgellm.simd.gemm must be auto, onednn or openblas, not 'blas'", e.getMessage());
+        }
+    }
+
     /** The vector conversion against the scalar one, which rounds to nearest even and keeps NaN a NaN. */
     @Test
     void bf16ConversionRoundsToNearestEven() {
