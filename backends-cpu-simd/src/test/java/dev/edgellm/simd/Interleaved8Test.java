@@ -89,30 +89,6 @@ class Interleaved8Test {
     }
 
     @Test
-    void q8_0GroupsDequantizeIntoColumnsExactlyAsTheirRows() {
-        Interleaved8 format = Interleaved8.forType(GgmlType.Q8_0);
-        int blocks = 5, rows = 16, n = 32 * blocks, ld = 19; // a tile of 19 rows: groups at rows 0 and 8, 3 more
-        TensorData w = randomTensor(GgmlType.Q8_0, n, rows, new Random(4));
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment packed = arena.allocate(format.packedBytes(rows / 8, blocks));
-            format.repack(rows(MemorySegment.ofBuffer(w.buffer(0)), w.rowBytes()), 0, rows / 8, blocks, packed);
-            MemorySegment tile = arena.allocate(4L * n * ld);
-            tile.fill((byte) 0x7F);
-            for (int g = 0; g < rows / 8; g++) format.dequantizeGroupColumns(packed, g, blocks, tile, ld, 8L * g, false);
-            float[] want = new float[n];
-            for (int r = 0; r < rows; r++) {
-                Quants.of(GgmlType.Q8_0).dequantize(w.buffer(r), w.rowOffset(r), want, 0, n);
-                for (int c = 0; c < n; c++) {
-                    assertEquals(want[c], tile.getAtIndex(ValueLayout.JAVA_FLOAT, (long) c * ld + r), "row " + r + " column " + c);
-                }
-            }
-            for (int c = 0; c < n; c++) { // the tile's other rows are not written
-                for (int r = rows; r < ld; r++) assertEquals(0x7F7F7F7F, tile.getAtIndex(ValueLayout.JAVA_INT, (long) c * ld + r));
-            }
-        }
-    }
-
-    @Test
     void quantizedInputRoundsToTheNearestStepAndSumsTheBlocks() {
         float[] x = new float[64];
         for (int i = 0; i < 64; i++) x[i] = (i - 20) * 0.25f;
