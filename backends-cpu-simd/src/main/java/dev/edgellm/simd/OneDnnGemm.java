@@ -222,7 +222,8 @@ final class OneDnnGemm extends PrefillGemm {
      * Sets OMP_WAIT_POLICY=passive (unless the user set it) before libgomp loads, which reads it once: by default
      * its threads spin after every matmul and take cores from our workers while they fill the next tile: 2-thread
      * prefill measured 125 tok/s spinning against 148 passive on llama-1b Q4_0 (BENCHMARKS.md). The environment
-     * is the only way to set it; the JDK has no setenv, libc's is called directly.
+     * is the only way to set it; the JDK has no setenv, libc's is called directly (once, before the first prefill;
+     * it could only race with a concurrent getenv in native code, which the JVM does not do after startup).
      */
     private static void passiveOpenMpThreads() throws Throwable {
         Linker linker = Linker.nativeLinker();
