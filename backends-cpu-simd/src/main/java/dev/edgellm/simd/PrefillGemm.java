@@ -75,7 +75,7 @@ abstract class PrefillGemm implements AutoCloseable {
         }
         if (g == null && !choice.equals("onednn")) g = OpenBlasGemm.open(pool.size(), pool, TILE_BYTES);
         if (g == null) LOG.info("simd: no native GEMM (" + choice + "); prefill uses the Vector API matMul");
-        else LOG.fine("simd: prefill GEMM " + g.description());
+        else LOG.info("simd: prefill GEMM " + g.description()); // once per backend, on its first batch of 64+ tokens
         return g;
     }
 
