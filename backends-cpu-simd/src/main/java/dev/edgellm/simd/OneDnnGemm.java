@@ -5,7 +5,6 @@ import org.bytedeco.dnnl.engine;
 import org.bytedeco.dnnl.matmul;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.stream;
-import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
@@ -45,8 +44,6 @@ final class OneDnnGemm extends PrefillGemm {
     private final stream stream;
     private final MethodHandle ompSetNumThreads; // null where libgomp's symbol was not found (OpenMP's default then)
     private final String impl;
-    private BytePointer xBuf = new BytePointer(0L), wBuf = new BytePointer(0L), cBuf = new BytePointer(0L);
-    private MemorySegment xSeg = MemorySegment.NULL, wSeg = MemorySegment.NULL, cSeg = MemorySegment.NULL;
     private final Shape[] shapes = new Shape[MAX_SHAPES];
     private int shapeCount, nextEvicted;
 
@@ -56,7 +53,7 @@ final class OneDnnGemm extends PrefillGemm {
     private final WorkerPool.Task convertTask = (worker, workers) -> {
         int blocks = (convertCount + 7) / 8;
         int from = 8 * (blocks * worker / workers), to = Math.min(convertCount, 8 * (blocks * (worker + 1) / workers));
-        if (to > from) toBf16(convertFrom, from, xSeg, 2L * from, to - from);
+        if (to > from) toBf16(convertFrom, from, input.segment(), 2L * from, to - from);
     };
 
     private OneDnnGemm(int threads, WorkerPool pool, long tileBytes) {
@@ -103,34 +100,13 @@ final class OneDnnGemm extends PrefillGemm {
     int tileElementBytes() { return 2; }
 
     @Override
-    MemorySegment tile(long elements) {
-        if (wBuf.capacity() < 2 * elements) {
-            wBuf = grow(wBuf, 2 * elements);
-            wSeg = view(wBuf);
-        }
-        return wSeg;
-    }
-
-    @Override
-    MemorySegment products(long floats) {
-        if (cBuf.capacity() < 4 * floats) {
-            cBuf = grow(cBuf, 4 * floats);
-            cSeg = view(cBuf);
-        }
-        return cSeg;
-    }
-
-    @Override
     void input(float[] x, int n, int in) {
         int count = n * in;
-        if (xBuf.capacity() < 2L * count) {
-            xBuf = grow(xBuf, 2L * count);
-            xSeg = view(xBuf);
-        }
+        input.ensure(2L * count);
         convertFrom = x;
         convertCount = count;
         try {
-            if (pool == null) toBf16(x, 0, xSeg, 0, count);
+            if (pool == null) toBf16(x, 0, input.segment(), 0, count);
             else pool.run(convertTask);
         } finally {
             convertFrom = null;
@@ -147,6 +123,9 @@ final class OneDnnGemm extends PrefillGemm {
                 throw new IllegalStateException("omp_set_num_threads failed", e);
             }
         }
+        s.src.set_data_handle(input.pointer());
+        s.wei.set_data_handle(tile.pointer());
+        s.dst.set_data_handle(products.pointer());
         s.mm.execute(stream, s.args);
         stream._wait();
     }
@@ -168,7 +147,7 @@ final class OneDnnGemm extends PrefillGemm {
         return s;
     }
 
-    /** A matmul for one shape, bound to the current buffers (dropped whenever one of them grows). */
+    /** A matmul for one shape; its memory objects are pointed at the buffers before each product. */
     private final class Shape implements AutoCloseable {
         final int n, t, in;
         final boolean columns;
@@ -190,9 +169,9 @@ final class OneDnnGemm extends PrefillGemm {
             dstDesc = new memory.desc(new LongPointer(n, t), memory.data_type.f32, memory.format_tag.ab);
             pd = new matmul.primitive_desc(engine, srcDesc, weiDesc, dstDesc);
             mm = new matmul(pd);
-            src = new memory(srcDesc, engine, (Pointer) xBuf);
-            wei = new memory(weiDesc, engine, (Pointer) wBuf);
-            dst = new memory(dstDesc, engine, (Pointer) cBuf);
+            src = new memory(srcDesc, engine, input.pointer());
+            wei = new memory(weiDesc, engine, tile.pointer());
+            dst = new memory(dstDesc, engine, products.pointer());
             args.put(DNNL_ARG_SRC, src);
             args.put(DNNL_ARG_WEIGHTS, wei);
             args.put(DNNL_ARG_DST, dst);
@@ -202,20 +181,6 @@ final class OneDnnGemm extends PrefillGemm {
         public void close() {
             for (Pointer p : new Pointer[] {args, src, wei, dst, mm, pd, srcDesc, weiDesc, dstDesc}) p.close();
         }
-    }
-
-    /** A larger buffer; the primitives bound to the old one are dropped. */
-    private BytePointer grow(BytePointer p, long bytes) {
-        for (int i = 0; i < shapeCount; i++) shapes[i].close();
-        java.util.Arrays.fill(shapes, null);
-        shapeCount = nextEvicted = 0;
-        p.close();
-        return new BytePointer(bytes);
-    }
-
-    /** The native buffer as a segment (restricted: the wrapper and tests enable native access). */
-    private static MemorySegment view(BytePointer p) {
-        return MemorySegment.ofAddress(p.address()).reinterpret(p.capacity());
     }
 
     /**
@@ -259,12 +224,9 @@ final class OneDnnGemm extends PrefillGemm {
     }
 
     @Override
-    public void close() {
+    void closeNative() {
         for (int i = 0; i < shapeCount; i++) shapes[i].close();
         shapeCount = 0;
-        xBuf.close();
-        wBuf.close();
-        cBuf.close();
         stream.close();
         engine.close();
     }

@@ -1,8 +1,7 @@
 package dev.edgellm.simd;
 
-import org.bytedeco.javacpp.FloatPointer;
-
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.logging.Logger;
 
 import static org.bytedeco.openblas.global.openblas_nolapack.CblasNoTrans;
@@ -17,9 +16,6 @@ import static org.bytedeco.openblas.global.openblas_nolapack.cblas_sgemm;
  */
 final class OpenBlasGemm extends PrefillGemm {
     private static final Logger LOG = Logger.getLogger(OpenBlasGemm.class.getName());
-
-    private FloatPointer xBuf = new FloatPointer(0L), wBuf = new FloatPointer(0L), cBuf = new FloatPointer(0L);
-    private MemorySegment wSeg = MemorySegment.NULL, cSeg = MemorySegment.NULL;
 
     private OpenBlasGemm(int threads, WorkerPool pool, long tileBytes) {
         super(pool, tileBytes);
@@ -43,51 +39,16 @@ final class OpenBlasGemm extends PrefillGemm {
     int tileElementBytes() { return 4; }
 
     @Override
-    MemorySegment tile(long elements) {
-        if (wBuf.capacity() < elements) {
-            wBuf = ensure(wBuf, elements);
-            wSeg = view(wBuf);
-        }
-        return wSeg;
-    }
-
-    @Override
-    MemorySegment products(long floats) {
-        if (cBuf.capacity() < floats) {
-            cBuf = ensure(cBuf, floats);
-            cSeg = view(cBuf);
-        }
-        return cSeg;
-    }
-
-    @Override
     void input(float[] x, int n, int in) {
-        xBuf = ensure(xBuf, (long) n * in);
-        xBuf.position(0).put(x, 0, n * in);
-        xBuf.position(0);
+        MemorySegment.copy(x, 0, input.ensure(4L * n * in).segment(), ValueLayout.JAVA_FLOAT, 0, n * in);
     }
 
     @Override
     void multiply(int n, int t, int in, boolean columns) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, columns ? CblasNoTrans : CblasTrans, n, t, in, 1f, xBuf.position(0), in,
-                wBuf.position(0), columns ? t : in, 0f, cBuf.position(0), t);
-    }
-
-    private static FloatPointer ensure(FloatPointer p, long floats) {
-        if (p.capacity() >= floats) return p;
-        p.close();
-        return new FloatPointer(floats);
-    }
-
-    /** The native buffer as a segment (restricted: the wrapper and tests enable native access). */
-    private static MemorySegment view(FloatPointer p) {
-        return MemorySegment.ofAddress(p.address()).reinterpret(4L * p.capacity());
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, columns ? CblasNoTrans : CblasTrans, n, t, in, 1f, input.pointer(), in,
+                tile.pointer(), columns ? t : in, 0f, products.pointer(), t);
     }
 
     @Override
-    public void close() {
-        xBuf.close();
-        wBuf.close();
-        cBuf.close();
-    }
+    void closeNative() {}
 }

@@ -6,6 +6,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import org.bytedeco.javacpp.FloatPointer;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -40,10 +41,11 @@ abstract class PrefillGemm implements AutoCloseable {
 
     final WorkerPool pool; // null: copies on the calling thread (tests)
     private final long tileBytes;
+    /** The native operands: input (n × in), weight tile, products (f32, n × t); grown to the largest call. */
+    final NativeBuffer input = new NativeBuffer(), tile = new NativeBuffer(), products = new NativeBuffer();
     private float[] rowScratch = new float[0]; // for the scalar-reference row source of matMul(TensorData, ...)
 
     // the copy-out in flight, read by the workers (published by WorkerPool's volatile generation)
-    private MemorySegment products;
     private float[] copyOut;
     private int copyN, copyT, copyRows, copyR0;
     private final WorkerPool.Task copyOutTask = (worker, workers) ->
@@ -85,13 +87,7 @@ abstract class PrefillGemm implements AutoCloseable {
     /** Bytes per weight element of a tile: 4 (f32) or 2 (bf16). */
     abstract int tileElementBytes();
 
-    /** The weight tile buffer, grown to at least {@code elements}. */
-    abstract MemorySegment tile(long elements);
-
-    /** The products buffer (f32, {@code n × t} row-major), grown to at least {@code floats}. */
-    abstract MemorySegment products(long floats);
-
-    /** Stores {@code x[0 .. n·in)} as the GEMM's left operand. */
+    /** Stores {@code x[0 .. n·in)} into {@link #input} (grown here) as the GEMM's left operand. */
     abstract void input(float[] x, int n, int in);
 
     /**
@@ -99,6 +95,35 @@ abstract class PrefillGemm implements AutoCloseable {
      * column-major (row r, column c at element {@code c·t + r}).
      */
     abstract void multiply(int n, int t, int in, boolean columns);
+
+    /** Frees what the GEMM holds besides the three buffers. */
+    abstract void closeNative();
+
+    /**
+     * A native buffer that grows to the largest request (a larger one is a new allocation; contents are not
+     * kept), as a JavaCPP pointer for the library and a segment for our code (restricted: the wrapper and tests
+     * enable native access). Floats, so that OpenBLAS takes the pointer as it is.
+     */
+    static final class NativeBuffer {
+        private FloatPointer pointer = new FloatPointer(0L);
+        private MemorySegment segment = MemorySegment.NULL;
+
+        /** This buffer, at least {@code bytes} long. */
+        NativeBuffer ensure(long bytes) {
+            if (4 * pointer.capacity() < bytes) {
+                pointer.close();
+                pointer = new FloatPointer((bytes + 3) / 4);
+                segment = MemorySegment.ofAddress(pointer.address()).reinterpret(4 * pointer.capacity());
+            }
+            return this;
+        }
+
+        FloatPointer pointer() { return pointer; }
+
+        MemorySegment segment() { return segment; }
+
+        void close() { pointer.close(); }
+    }
 
     /**
      * Writes rows {@code r0 .. r0+count} of the weights, dequantized, into {@code dst} in the GEMM's element type
@@ -151,12 +176,12 @@ abstract class PrefillGemm implements AutoCloseable {
         int in = (int) w.info().rowLength(), rows = (int) w.info().rows();
         int tileRows = (int) Math.max(1, Math.min(rows, tileBytes / ((long) tileElementBytes() * in)));
         if (columns && tileRows < rows) tileRows = Math.max(COLUMN_TILE_ROWS, tileRows / COLUMN_TILE_ROWS * COLUMN_TILE_ROWS);
-        MemorySegment tile = tile((long) tileRows * in);
-        products = products((long) n * tileRows);
+        MemorySegment tileSegment = tile.ensure((long) tileElementBytes() * tileRows * in).segment();
+        products.ensure(4L * n * tileRows);
         input(x, n, in);
         for (int r0 = 0; r0 < rows; r0 += tileRows) {
             int t = Math.min(tileRows, rows - r0);
-            src.rows(r0, t, tile);
+            src.rows(r0, t, tileSegment);
             if (pool != null) pool.rest();
             multiply(n, t, in, columns);
             copyOut = out;
@@ -176,7 +201,7 @@ abstract class PrefillGemm implements AutoCloseable {
     /** out[b·rows + r0 ..] = products of tokens b in [b0, b1) for the tile just computed. */
     private void copyOut(int b0, int b1) {
         for (int b = b0; b < b1; b++) {
-            MemorySegment.copy(products, ValueLayout.JAVA_FLOAT, 4L * b * copyT, copyOut, b * copyRows + copyR0, copyT);
+            MemorySegment.copy(products.segment(), ValueLayout.JAVA_FLOAT, 4L * b * copyT, copyOut, b * copyRows + copyR0, copyT);
         }
     }
 
@@ -218,5 +243,10 @@ abstract class PrefillGemm implements AutoCloseable {
     }
 
     @Override
-    public abstract void close();
+    public final void close() {
+        closeNative();
+        input.close();
+        tile.close();
+        products.close();
+    }
 }
