@@ -26,7 +26,7 @@ import static dev.edgellm.simd.Vec.L;
 
 /**
  * Vector API backend: fused dequantize-dot matVec per row, rows split across a persistent {@link WorkerPool}.
- * Repacked tensors ({@link Interleaved8}) run their integer kernels for every batch below OpenBLAS's, a group of
+ * Repacked tensors ({@link Interleaved8}) run their integer kernels for every batch below the native GEMM's, a group of
  * rows at a time for all the batch's tokens. Otherwise prefill ({@link #matMul}) dequantizes each weight row
  * once into per-worker scratch and dots it against every token of the batch, four tokens per pass, so weights
  * are read once per batch and the inner loop is pure float FMA; from {@link PrefillGemm#MIN_BATCH} tokens on,
