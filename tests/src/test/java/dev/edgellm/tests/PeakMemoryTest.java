@@ -7,6 +7,7 @@ import dev.edgellm.planner.ModelSizes;
 import dev.edgellm.planner.Plan;
 import dev.edgellm.planner.PlanRequest;
 import dev.edgellm.profiles.DeviceProfile;
+import dev.edgellm.profiles.LocalDetector;
 import dev.edgellm.profiles.ProfileCatalog;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -77,11 +78,12 @@ class PeakMemoryTest {
      * The laptop profile plus this machine's bf16 instructions, if it has them: the SIMD run then loads oneDNN
      * for its prefill, which the planner counts only on profiles that list them.
      */
-    static DeviceProfile withLocalBf16(DeviceProfile p) throws java.io.IOException {
+    static DeviceProfile withLocalBf16(DeviceProfile p) {
         List<String> isa = new java.util.ArrayList<>(p.isa());
-        String cpuinfo = Files.readString(Paths.get("/proc/cpuinfo"));
+        List<String> local = LocalDetector.detect(Paths.get("/"), Runtime.getRuntime().availableProcessors(),
+                Runtime.getRuntime().maxMemory(), false).isa();
         for (String f : List.of("avx512_bf16", "amx_tile")) {
-            if (java.util.regex.Pattern.compile("\\b" + f + "\\b").matcher(cpuinfo).find() && !isa.contains(f)) isa.add(f);
+            if (local.contains(f) && !isa.contains(f)) isa.add(f);
         }
         return new DeviceProfile(p.id(), p.name(), p.ramTotalBytes(), p.ramUsableBytes(), p.heapLimitBytes(), p.bandwidthPeakGBs(),
                 p.bandwidthEffectiveGBs(), p.bigCores(), p.littleCores(), isa, p.gpu(), p.sources());
