@@ -54,11 +54,51 @@ abstract class Interleaved8 {
     /** 8 source blocks (row order, {@link #sourceBlockBytes} each) into one group block. */
     abstract void packBlock(byte[] in, byte[] out);
 
-    /** out[o .. o+8) = the 8 rows of the group at byte {@code base} dotted with the quantized input. */
+    /**
+     * out[o .. o+8) = the 8 rows of the group whose first block is at byte {@code base} (blocks
+     * {@link #groupBlockBytes} apart: a group that is not part of a {@link #pairs pair}) dotted with the quantized
+     * input.
+     */
     abstract void dotGroup(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o);
 
+    /**
+     * Whether full pairs of groups are stored interleaved, block by block (group 2i's block b, then group 2i+1's),
+     * and dotted together by {@link #dotPair}: one broadcast of an activation pair then feeds 16 rows' products.
+     * A last group without a partner keeps the plain layout.
+     */
+    boolean pairs() { return false; }
+
+    /** out[o .. o+16) = the rows of the pair whose first block is at byte {@code base}; only if {@link #pairs}. */
+    void dotPair(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no pair layout");
+    }
+
+    /** Whether group g of {@code groups} is stored in a pair. */
+    final boolean paired(int g, int groups) {
+        return pairs() && (g | 1) < groups;
+    }
+
+    /** Byte offset of block b of group g in a tensor of {@code groups} groups of {@code blocks} blocks. */
+    final long blockOffset(int g, int b, int groups, int blocks) {
+        long gb = groupBlockBytes();
+        if (paired(g, groups)) return ((long) (g & ~1) * blocks + 2L * b + (g & 1)) * gb;
+        return ((long) g * blocks + b) * gb;
+    }
+
+    /** Bytes from one block of group g to its next. */
+    final long blockStride(int g, int groups) {
+        return paired(g, groups) ? 2L * groupBlockBytes() : groupBlockBytes();
+    }
+
+    /** out[o ..] = group g dotted with the quantized input, and group g+1 with it where the two are a pair. */
+    final void dot(MemorySegment w, int g, int groups, int blocks, QuantizedInput x, float[] out, int o) {
+        long base = blockOffset(g, 0, groups, blocks);
+        if (paired(g, groups)) dotPair(w, base, blocks, x, out, o);
+        else dotGroup(w, base, blocks, x, out, o);
+    }
+
     /** Row {@code row} (< 8 · groups) as floats, exactly as the scalar reference dequantizes it. */
-    abstract void dequantizeRow(MemorySegment w, int row, int blocks, float[] out, int off);
+    abstract void dequantizeRow(MemorySegment w, int row, int groups, int blocks, float[] out, int off);
 
     /**
      * Whether prefill tiles of this format are dequantized by groups into column-major tiles
@@ -71,7 +111,8 @@ abstract class Interleaved8 {
      * 8g + i, column c at element {@code c · ld + at + i}; as f32 or, if {@code bf16}, rounded to bf16
      * ({@link PrefillGemm#storeBf16}). Only for formats with {@link #columnTiles}.
      */
-    void dequantizeGroupColumns(MemorySegment w, int g, int blocks, MemorySegment dst, long ld, long at, boolean bf16) {
+    void dequantizeGroupColumns(MemorySegment w, int g, int groups, int blocks, MemorySegment dst, long ld, long at,
+            boolean bf16) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " dequantizes by rows");
     }
 
@@ -80,11 +121,14 @@ abstract class Interleaved8 {
         return (long) groups * blocks * groupBlockBytes();
     }
 
-    /** Repacks groups {@code [g0, g1)} of a tensor with {@code blocks} blocks per row into {@code dst}. */
-    final void repack(Rows src, int g0, int g1, int blocks, MemorySegment dst) {
+    /**
+     * Repacks groups {@code [g0, g1)} of a tensor of {@code groups} groups with {@code blocks} blocks per row into
+     * {@code dst}. A range that splits a pair (g0 or g1 odd) is allowed, only slower.
+     */
+    final void repack(Rows src, int g0, int g1, int groups, int blocks, MemorySegment dst) {
         int sb = sourceBlockBytes(), gb = groupBlockBytes(), rowBytes = sb * blocks;
         byte[] rows = new byte[ROWS * rowBytes]; // one group's source rows, read with one copy per row
-        byte[] packed = new byte[gb * blocks];
+        byte[] packed = new byte[2 * gb * blocks]; // one group, or a pair in its stored order
         byte[] in = new byte[sb * ROWS];
         byte[] out = new byte[gb];
         for (int g = g0; g < g1; g++) {
@@ -92,12 +136,22 @@ abstract class Interleaved8 {
                 int row = ROWS * g + r;
                 MemorySegment.copy(src.segment(row), ValueLayout.JAVA_BYTE, src.offset(row), rows, r * rowBytes, rowBytes);
             }
+            boolean paired = paired(g, groups);
             for (int b = 0; b < blocks; b++) {
                 for (int r = 0; r < ROWS; r++) System.arraycopy(rows, r * rowBytes + b * sb, in, r * sb, sb);
                 packBlock(in, out);
-                System.arraycopy(out, 0, packed, b * gb, gb);
+                System.arraycopy(out, 0, packed, (paired ? 2 * b + (g & 1) : b) * gb, gb);
             }
-            MemorySegment.copy(packed, 0, dst, ValueLayout.JAVA_BYTE, (long) g * blocks * gb, packed.length);
+            if (!paired) {
+                MemorySegment.copy(packed, 0, dst, ValueLayout.JAVA_BYTE, blockOffset(g, 0, groups, blocks), gb * blocks);
+            } else if ((g & 1) == 1 && g > g0) { // the pair is complete in the buffer
+                MemorySegment.copy(packed, 0, dst, ValueLayout.JAVA_BYTE, blockOffset(g - 1, 0, groups, blocks), 2 * gb * blocks);
+            } else if ((g & 1) == 1 || g + 1 == g1) { // the partner is outside [g0, g1): this group's blocks alone
+                for (int b = 0; b < blocks; b++) {
+                    MemorySegment.copy(packed, (2 * b + (g & 1)) * gb, dst, ValueLayout.JAVA_BYTE,
+                            blockOffset(g, b, groups, blocks), gb);
+                }
+            }
         }
     }
 

@@ -71,11 +71,11 @@ final class Q4_Kx8 extends Interleaved8 {
     }
 
     @Override
-    void dequantizeRow(MemorySegment w, int row, int blocks, float[] out, int off) {
+    void dequantizeRow(MemorySegment w, int row, int groups, int blocks, float[] out, int off) {
         int r = row % ROWS;
-        long base = (long) (row / ROWS) * blocks * GROUP_BLOCK_BYTES;
+        long base = blockOffset(row / ROWS, 0, groups, blocks), stride = blockStride(row / ROWS, groups);
         for (int b = 0; b < blocks; b++) {
-            long p = base + (long) b * GROUP_BLOCK_BYTES;
+            long p = base + b * stride;
             float d = Vec.f16(w, p + 2L * r), dmin = Vec.f16(w, p + 16 + 2L * r);
             for (int s = 0; s < 8; s++) {
                 long q = p + HEAD + (long) SUB * s;

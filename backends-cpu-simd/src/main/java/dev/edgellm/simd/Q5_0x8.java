@@ -54,11 +54,11 @@ final class Q5_0x8 extends Interleaved8 {
     private static final IntVector FIFTH_BIT_SHIFTS = IntVector.fromArray(I8, new int[] {0, 1, 2, 3, 16, 17, 18, 19}, 0);
 
     @Override
-    void dequantizeRow(MemorySegment w, int row, int blocks, float[] out, int off) {
+    void dequantizeRow(MemorySegment w, int row, int groups, int blocks, float[] out, int off) {
         int r = row % ROWS;
-        long base = (long) (row / ROWS) * blocks * GROUP_BLOCK_BYTES;
+        long base = blockOffset(row / ROWS, 0, groups, blocks), stride = blockStride(row / ROWS, groups);
         for (int b = 0; b < blocks; b++) {
-            long p = base + (long) b * GROUP_BLOCK_BYTES;
+            long p = base + b * stride;
             float d = Vec.f16(w, p + 2L * r);
             IntVector h = IntVector.broadcast(I8, w.get(Vec.INT, p + 16 + 4L * r));
             for (int m = 0; m < 4; m++) {
@@ -114,5 +114,93 @@ final class Q5_0x8 extends Interleaved8 {
                     .fma(FloatVector.broadcast(Vec.F, x.scale[b]), acc);
         }
         acc.intoArray(out, o);
+    }
+
+    @Override
+    boolean pairs() { return Q4_0x8.PAIRS; }
+
+    /** {@link #dotGroup} for a pair ({@link Interleaved8#pairs}), as {@link Q4_0x8#pairDot}: s* sum group 2i, u* group 2i+1. */
+    @Override
+    void dotPair(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+        int[] pairs = x.pairs;
+        FloatVector acc = FloatVector.zero(Vec.F), acc1 = FloatVector.zero(Vec.F);
+        for (int b = 0; b < blocks; b++) {
+            long p = base + (long) b * 2 * GROUP_BLOCK_BYTES, q = p + GROUP_BLOCK_BYTES;
+            IntVector lo = IntVector.fromArray(I8, pairs, 16 * b), hi = IntVector.fromArray(I8, pairs, 16 * b + 8);
+            IntVector hb = IntVector.fromMemorySegment(I8, w, p + 16, LE), hb1 = IntVector.fromMemorySegment(I8, w, q + 16, LE);
+            IntVector v0 = IntVector.fromMemorySegment(I8, w, p + 48, LE), y0 = IntVector.fromMemorySegment(I8, w, q + 48, LE);
+            ShortVector a = lo.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts();
+            ShortVector sa = v0.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 4), BIT4).and(NIB5).reinterpretAsShorts().mul(a), ua = y0.lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHL, 4), BIT4).and(NIB5).reinterpretAsShorts().mul(a);
+            a = lo.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts();
+            sa = sa.add(v0.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 3), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+            ua = ua.add(y0.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHL, 3), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+            a = lo.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts();
+            sa = sa.add(v0.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 2), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+            ua = ua.add(y0.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHL, 2), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+            a = lo.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts();
+            sa = sa.add(v0.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 1), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+            ua = ua.add(y0.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHL, 1), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+            IntVector v1 = IntVector.fromMemorySegment(I8, w, p + 80, LE), y1 = IntVector.fromMemorySegment(I8, w, q + 80, LE);
+            a = lo.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts();
+            sa = sa.add(v1.lanewise(VectorOperators.BITWISE_BLEND, hb, BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+            ua = ua.add(y1.lanewise(VectorOperators.BITWISE_BLEND, hb1, BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+            a = lo.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts();
+            sa = sa.add(v1.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 1), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+            ua = ua.add(y1.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHR, 1), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+            a = lo.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts();
+            sa = sa.add(v1.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 2), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+            ua = ua.add(y1.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHR, 2), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+            a = lo.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts();
+            sa = sa.add(v1.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 3), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+            ua = ua.add(y1.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHR, 3), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+            IntVector v2 = IntVector.fromMemorySegment(I8, w, p + 112, LE), y2 = IntVector.fromMemorySegment(I8, w, q + 112, LE);
+            a = hi.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts();
+            ShortVector sb = v2.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 4), BIT4).and(NIB5).reinterpretAsShorts().mul(a), ub = y2.lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHR, 4), BIT4).and(NIB5).reinterpretAsShorts().mul(a);
+            a = hi.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts();
+            sb = sb.add(v2.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 5), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+            ub = ub.add(y2.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHR, 5), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+            a = hi.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts();
+            sb = sb.add(v2.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 6), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+            ub = ub.add(y2.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHR, 6), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+            a = hi.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts();
+            sb = sb.add(v2.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 7), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+            ub = ub.add(y2.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHR, 7), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+            IntVector v3 = IntVector.fromMemorySegment(I8, w, p + 144, LE), y3 = IntVector.fromMemorySegment(I8, w, q + 144, LE);
+            a = hi.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts();
+            sb = sb.add(v3.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 8), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+            ub = ub.add(y3.lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHR, 8), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+            a = hi.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts();
+            sb = sb.add(v3.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 9), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+            ub = ub.add(y3.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHR, 9), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+            a = hi.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts();
+            sb = sb.add(v3.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 10), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+            ub = ub.add(y3.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHR, 10), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+            a = hi.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts();
+            sb = sb.add(v3.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 11), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+            ub = ub.add(y3.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHR, 11), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+            IntVector q2 = IntVector.fromArray(I8, x.qsum8, 8 * b).lanewise(VectorOperators.LSHL, 1);
+            FloatVector xs = FloatVector.broadcast(Vec.F, x.scale[b]);
+            IntVector ia = sa.reinterpretAsInts(), ib = sb.reinterpretAsInts(), ja = ua.reinterpretAsInts(), jb = ub.reinterpretAsInts();
+            IntVector dot = ia.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(ia.lanewise(VectorOperators.ASHR, 16))
+                    .add(ib.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
+                    .add(ib.lanewise(VectorOperators.ASHR, 16)).sub(q2);
+            IntVector dot1 = ja.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(ja.lanewise(VectorOperators.ASHR, 16))
+                    .add(jb.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
+                    .add(jb.lanewise(VectorOperators.ASHR, 16)).sub(q2);
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p, LE)
+                    .convertShape(VectorOperators.S2I, I8, 0);
+            IntVector h1 = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, q, LE)
+                    .convertShape(VectorOperators.S2I, I8, 0);
+            FloatVector d = h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
+                    .reinterpretAsFloats().mul(0x1p112f);
+            FloatVector d1 = h1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
+                    .reinterpretAsFloats().mul(0x1p112f);
+            acc = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(d).fma(xs, acc);
+            acc1 = ((FloatVector) dot1.convert(VectorOperators.I2F, 0)).mul(d1).fma(xs, acc1);
+        }
+        acc.intoArray(out, o);
+        acc1.intoArray(out, o + 8);
     }
 }

@@ -63,11 +63,11 @@ final class Q8_0x8 extends Interleaved8 {
     }
 
     @Override
-    void dequantizeRow(MemorySegment w, int row, int blocks, float[] out, int off) {
+    void dequantizeRow(MemorySegment w, int row, int groups, int blocks, float[] out, int off) {
         int r = row % ROWS;
-        long base = (long) (row / ROWS) * blocks * GROUP_BLOCK_BYTES;
+        long base = blockOffset(row / ROWS, 0, groups, blocks), stride = blockStride(row / ROWS, groups);
         for (int b = 0; b < blocks; b++) {
-            long p = base + (long) b * GROUP_BLOCK_BYTES;
+            long p = base + b * stride;
             float d = Vec.f16(w, p + 2L * r);
             int o = off + 32 * b;
             for (int k = 0; k < 16; k++) {
@@ -84,11 +84,12 @@ final class Q8_0x8 extends Interleaved8 {
     boolean columnTiles() { return true; }
 
     @Override
-    void dequantizeGroupColumns(MemorySegment w, int g, int blocks, MemorySegment dst, long ld, long at, boolean bf16) {
-        long base = (long) g * blocks * GROUP_BLOCK_BYTES;
+    void dequantizeGroupColumns(MemorySegment w, int g, int groups, int blocks, MemorySegment dst, long ld, long at,
+            boolean bf16) {
+        long base = blockOffset(g, 0, groups, blocks), stride = blockStride(g, groups);
         int size = bf16 ? 2 : 4;
         for (int b = 0; b < blocks; b++) {
-            long p = base + (long) b * GROUP_BLOCK_BYTES;
+            long p = base + b * stride;
             FloatVector d = scales(w, p);
             for (int k = 0; k < 16; k++) {
                 // lane r: row r's two quants of chunk k, sign-extended from their short: a = bits 0-7, b = 8-15

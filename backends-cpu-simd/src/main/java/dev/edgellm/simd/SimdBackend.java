@@ -265,11 +265,12 @@ final class SimdBackend implements Backend, WorkerPool.Task {
             public long offset(int row) { return d.rowOffset(row); }
         };
         boolean release = d.fileMapped();
+        int span = format.pairs() ? 2 : 1, items = (groups + span - 1) / span; // whole pairs per worker
         pool.run((worker, workers) -> {
-            int from = groups * worker / workers, to = groups * (worker + 1) / workers;
+            int from = span * (items * worker / workers), to = Math.min(groups, span * (items * (worker + 1) / workers));
             for (int g = from; g < to; g += RELEASE_GROUPS) {
                 int end = Math.min(to, g + RELEASE_GROUPS);
-                format.repack(src, g, end, blocks, dst);
+                format.repack(src, g, end, groups, blocks, dst);
                 // as it goes, not after the tensor: else the largest tensor (a 150 MB output head) is resident
                 // twice at once, and the peak RSS overshoots the planner's "weights once" by that much
                 if (release) releaseRows(p, (long) Interleaved8.ROWS * g, (long) Interleaved8.ROWS * end);
@@ -303,7 +304,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         TensorData d = p.data;
         int in = (int) d.info().rowLength();
         if (p.packed != null && r < Interleaved8.ROWS * p.groups) {
-            p.format.dequantizeRow(p.packed, r, in / p.format.blockElements(), out, off);
+            p.format.dequantizeRow(p.packed, r, p.groups, in / p.format.blockElements(), out, off);
         } else if (p.permuted) { // Q8_0 with 8 float lanes
             BlockKernels.q8_0Dequantize(p.segments[(int) (r / p.rowsPerChunk)], d.rowOffset(r), out, off, in);
         } else {
@@ -327,7 +328,8 @@ final class SimdBackend implements Backend, WorkerPool.Task {
             int groups = Math.min(Interleaved8.ROWS * p.groups, fillR0 + fillCount) / Interleaved8.ROWS - g0;
             int blocks = in / p.format.blockElements();
             for (int g = g0 + groups * worker / workers, end = g0 + groups * (worker + 1) / workers; g < end; g++) {
-                p.format.dequantizeGroupColumns(p.packed, g, blocks, fillDst, fillCount, (long) Interleaved8.ROWS * (g - g0), bf16);
+                p.format.dequantizeGroupColumns(p.packed, g, p.groups, blocks, fillDst, fillCount,
+                        (long) Interleaved8.ROWS * (g - g0), bf16);
             }
             if (worker == workers - 1) {
                 for (int r = Interleaved8.ROWS * groups; r < fillCount; r++) {
@@ -363,11 +365,12 @@ final class SimdBackend implements Backend, WorkerPool.Task {
     public void run(int worker, int workers) {
         Prepared p = op;
         int rows = (int) p.data.info().rows();
-        int items = p.packed != null ? p.groups : rows;
+        int span = p.packed != null && p.format.pairs() ? 2 : 1; // groups per item: a pair is never split
+        int items = p.packed != null ? (p.groups + span - 1) / span : rows;
         int chunk = chunkSize(items, workers);
         for (int i0; (i0 = nextChunk.getAndIncrement() * chunk) < items; ) {
             int i1 = Math.min(items, i0 + chunk);
-            if (p.packed != null) dotGroups(p, i0, i1);
+            if (p.packed != null) dotGroups(p, span * i0, Math.min(p.groups, span * i1));
             else if (opBatch < MATMUL_MIN_BATCH) dotRows(p, i0, i1);
             else dotDequantizedRows(p, i0, i1, worker);
         }
@@ -382,12 +385,10 @@ final class SimdBackend implements Backend, WorkerPool.Task {
      */
     private void dotGroups(Prepared p, int g0, int g1) {
         int rows = (int) p.data.info().rows(), blocks = (int) p.data.info().rowLength() / p.format.blockElements();
-        long groupBytes = p.format.packedBytes(1, blocks);
         QuantizedInput[] qs = quantized;
-        for (int g = g0; g < g1; g++) {
+        for (int g = g0; g < g1; g += p.format.paired(g, p.groups) ? 2 : 1) {
             for (int b = 0; b < opBatch; b++) {
-                p.format.dotGroup(p.packed, g * groupBytes, blocks, qs[b], opOut,
-                        opOutOff + b * rows + Interleaved8.ROWS * g);
+                p.format.dot(p.packed, g, p.groups, blocks, qs[b], opOut, opOutOff + b * rows + Interleaved8.ROWS * g);
             }
         }
     }

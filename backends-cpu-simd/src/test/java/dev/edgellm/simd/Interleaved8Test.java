@@ -43,11 +43,11 @@ class Interleaved8Test {
             MemorySegment packed = arena.allocate(format.packedBytes(rows / 8, blocks));
             long source = w.rowBytes() * (long) rows;
             assertEquals(type == GgmlType.Q4_K ? source * 1184 / 1152 : source, packed.byteSize(), "copy size");
-            format.repack(rows(src, w.rowBytes()), 0, rows / 8, blocks, packed);
+            format.repack(rows(src, w.rowBytes()), 0, rows / 8, rows / 8, blocks, packed);
             float[] want = new float[n], got = new float[n + 5];
             for (int r = 0; r < rows; r++) {
                 Quants.of(type).dequantize(w.buffer(r), w.rowOffset(r), want, 0, n);
-                format.dequantizeRow(packed, r, blocks, got, 5);
+                format.dequantizeRow(packed, r, rows / 8, blocks, got, 5);
                 assertArrayEquals(want, java.util.Arrays.copyOfRange(got, 5, n + 5), "row " + r);
             }
         }
@@ -65,10 +65,10 @@ class Interleaved8Test {
         TensorData w = randomTensor(GgmlType.Q8_0, n, rows, new Random(4));
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment packed = arena.allocate(format.packedBytes(rows / 8, blocks));
-            format.repack(rows(MemorySegment.ofBuffer(w.buffer(0)), w.rowBytes()), 0, rows / 8, blocks, packed);
+            format.repack(rows(MemorySegment.ofBuffer(w.buffer(0)), w.rowBytes()), 0, rows / 8, rows / 8, blocks, packed);
             MemorySegment tile = arena.allocate(4L * n * ld);
             tile.fill((byte) 0x7F);
-            for (int g = 0; g < rows / 8; g++) format.dequantizeGroupColumns(packed, g, blocks, tile, ld, 8L * g, bf16);
+            for (int g = 0; g < rows / 8; g++) format.dequantizeGroupColumns(packed, g, rows / 8, blocks, tile, ld, 8L * g, bf16);
             float[] want = new float[n];
             for (int r = 0; r < rows; r++) {
                 Quants.of(GgmlType.Q8_0).dequantize(w.buffer(r), w.rowOffset(r), want, 0, n);
@@ -202,7 +202,7 @@ class Interleaved8Test {
                 java.util.Arrays.fill(x, -1f);
             }
             MemorySegment packed = Arena.ofAuto().allocate(Q8_0x8.FORMAT.packedBytes(groups, blocks));
-            Q8_0x8.FORMAT.repack(rows(MemorySegment.ofBuffer(w.buffer(0)), w.rowBytes()), 0, groups, blocks, packed);
+            Q8_0x8.FORMAT.repack(rows(MemorySegment.ofBuffer(w.buffer(0)), w.rowBytes()), 0, groups, groups, blocks, packed);
             QuantizedInput q = new QuantizedInput();
             q.quantize(x, 0, n);
             float[] narrow = new float[8 * groups], wide = new float[8 * groups];
@@ -214,6 +214,62 @@ class Interleaved8Test {
         }
     }
 
+    /**
+     * Q4_0 and Q5_0 store full pairs of groups interleaved and dot them together: the same integers summed in the
+     * same order as one group at a time, so the same floats, on random data and at the 16-bit limits; 3 groups =
+     * a pair and a lone last group in the plain layout.
+     */
+    @ParameterizedTest
+    @EnumSource(names = {"Q4_0", "Q5_0"})
+    void pairKernelMatchesSingleGroupsExactly(GgmlType type) {
+        Interleaved8 format = Interleaved8.forType(type);
+        int groups = 3, blocks = 67, n = 32 * blocks, rows = 8 * groups, blockBytes = (int) type.byteSize(32);
+        for (int pattern = 0; pattern < 3; pattern++) {
+            TensorData w = randomTensor(type, n, rows, new Random(13 + pattern));
+            float[] x = randomFloats(new Random(14), n);
+            if (pattern > 0) { // every quant at its minimum or maximum against activations of -127 steps
+                ByteBuffer buf = w.buffer(0).duplicate();
+                for (int blk = 0; blk < rows * blocks; blk++) {
+                    for (int i = 2; i < blockBytes; i++) buf.put(blk * blockBytes + i, pattern == 1 ? 0 : (byte) 0xFF);
+                }
+                java.util.Arrays.fill(x, -1f);
+            }
+            MemorySegment packed = Arena.ofAuto().allocate(format.packedBytes(groups, blocks));
+            format.repack(rows(MemorySegment.ofBuffer(w.buffer(0)), w.rowBytes()), 0, groups, groups, blocks, packed);
+            QuantizedInput q = new QuantizedInput();
+            q.quantize(x, 0, n);
+            float[] pairs = new float[rows], single = new float[rows];
+            for (int g = 0; g < groups; g += format.paired(g, groups) ? 2 : 1) format.dot(packed, g, groups, blocks, q, pairs, 8 * g);
+            for (int g = 0; g < groups; g++) { // each group's rows copied out to the plain layout
+                MemorySegment one = Arena.ofAuto().allocate(format.packedBytes(1, blocks));
+                for (int b = 0; b < blocks; b++) {
+                    MemorySegment.copy(packed, format.blockOffset(g, b, groups, blocks), one, (long) b * format.groupBlockBytes(),
+                            format.groupBlockBytes());
+                }
+                format.dotGroup(one, 0, blocks, q, single, 8 * g);
+            }
+            if (Q4_0x8.PAIRS) assertTrue(format.paired(0, groups) && !format.paired(2, groups), "layout");
+            assertArrayEquals(single, pairs, type + " pattern " + pattern);
+        }
+    }
+
+    /** Repacking in ranges that split pairs (as a worker's share may) writes the same bytes as in one go. */
+    @ParameterizedTest
+    @EnumSource(names = {"Q4_0", "Q5_0", "Q8_0"})
+    void repackingInPiecesWritesTheSameBytes(GgmlType type) {
+        Interleaved8 format = Interleaved8.forType(type);
+        int groups = 5, blocks = 3, n = 32 * blocks;
+        TensorData w = randomTensor(type, n, 8 * groups, new Random(15));
+        Interleaved8.Rows src = rows(MemorySegment.ofBuffer(w.buffer(0)), w.rowBytes());
+        MemorySegment whole = Arena.ofAuto().allocate(format.packedBytes(groups, blocks));
+        MemorySegment pieces = Arena.ofAuto().allocate(format.packedBytes(groups, blocks));
+        format.repack(src, 0, groups, groups, blocks, whole);
+        format.repack(src, 0, 1, groups, blocks, pieces);
+        format.repack(src, 1, 4, groups, blocks, pieces);
+        format.repack(src, 4, 5, groups, blocks, pieces);
+        assertEquals(-1, whole.mismatch(pieces));
+    }
+
     /** The 8 rows of {@code w} (one group, n columns) repacked and dotted with x quantized, as decode runs them. */
     private static float[] dotOneGroup(Interleaved8 format, TensorData w, float[] x, int n) {
         MemorySegment packed = Arena.ofAuto().allocate(format.packedBytes(1, n / 32));
@@ -223,7 +279,7 @@ class Interleaved8Test {
 
             @Override
             public long offset(int row) { return w.rowOffset(row); }
-        }, 0, 1, n / 32, packed);
+        }, 0, 1, 1, n / 32, packed);
         QuantizedInput q = new QuantizedInput();
         q.quantize(x, 0, n);
         float[] got = new float[Interleaved8.ROWS];

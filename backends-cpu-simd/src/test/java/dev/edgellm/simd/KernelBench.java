@@ -41,8 +41,8 @@ public final class KernelBench {
         int blocks = N / format.blockElements();
         qi.quantize(x, 0, N); // once, as a matVec does: the kernel's time alone
         for (MemorySegment s : packed) {
-            for (int g = 0; g < ROWS / 8; g++) {
-                format.dotGroup(s, (long) g * blocks * format.groupBlockBytes(), blocks, qi, out, 8 * g);
+            for (int g = 0, groups = ROWS / 8; g < groups; g += format.paired(g, groups) ? 2 : 1) {
+                format.dot(s, g, groups, blocks, qi, out, 8 * g);
             }
         }
         return MX.getCurrentThreadCpuTime() - t0;
@@ -90,7 +90,7 @@ public final class KernelBench {
 
                         @Override
                         public long offset(int row) { return (long) row * rowBytes; }
-                    }, 0, ROWS / 8, N / format.blockElements(), packed[t]);
+                    }, 0, ROWS / 8, ROWS / 8, N / format.blockElements(), packed[t]);
                 }
             }
             QuantizedInput qi = new QuantizedInput();
