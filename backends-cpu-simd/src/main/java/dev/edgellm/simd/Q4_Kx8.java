@@ -149,4 +149,110 @@ final class Q4_Kx8 extends Interleaved8 {
         }
         acc.intoArray(out, o);
     }
+
+    @Override
+    boolean pairs() { return Q4_0x8.PAIRS; }
+
+    /**
+     * {@link #dotGroup} for a pair ({@link Interleaved8#pairs}), as {@link Q4_0x8#pairDot}, one super-block per
+     * call and each sub-block's two halves as a loop: unrolled like dotGroup in one method, the pair kernel was too
+     * large for C1 ("out of virtual registers"; it then never reached C2 and boxed every vector). No vector
+     * crosses the call, so nothing is boxed whether C2 inlines it or not ({@code KernelAllocationCheck}).
+     */
+    @Override
+    void dotPair(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+        java.util.Arrays.fill(out, o, o + 2 * ROWS, 0f);
+        for (int b = 0; b < blocks; b++) pairSuperBlock(w, base + (long) b * 2 * GROUP_BLOCK_BYTES, b, x, out, o);
+    }
+
+    /** out[o .. o+16) += super-block b of the pair at p (group 2i+1's at p + GROUP_BLOCK_BYTES): names ending in 1. */
+    private static void pairSuperBlock(MemorySegment w, long p, int b, QuantizedInput x, float[] out, int o) {
+        int[] pairs = x.pairs;
+        long p1 = p + GROUP_BLOCK_BYTES;
+        FloatVector accD = FloatVector.zero(Vec.F), accM = accD, accD1 = accD, accM1 = accD;
+        for (int sb = 0; sb < 8; sb++) {
+            long q = p + HEAD + (long) SUB * sb, q1 = p1 + HEAD + (long) SUB * sb;
+            int xb = 8 * b + sb;
+            ShortVector s = ShortVector.zero(S16), s1 = s;
+            for (int half = 0; half < 2; half++) { // the sub-block's columns 0-15, then 16-31: half the code for C1
+                IntVector act = IntVector.fromArray(I8, pairs, 16 * xb + 8 * half);
+                long at = q + 64L * half, at1 = q1 + 64L * half;
+                IntVector v0 = IntVector.fromMemorySegment(I8, w, at + 16, LE), y0 = IntVector.fromMemorySegment(I8, w, at1 + 16, LE);
+                ShortVector a = act.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts();
+                s = s.add(v0.and(NIB).reinterpretAsShorts().mul(a));
+                s1 = s1.add(y0.and(NIB).reinterpretAsShorts().mul(a));
+                a = act.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts();
+                s = s.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(a));
+                s1 = s1.add(y0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(a));
+                a = act.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts();
+                s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(a));
+                s1 = s1.add(y0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(a));
+                a = act.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts();
+                s = s.add(v0.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(a));
+                s1 = s1.add(y0.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(a));
+                IntVector v1 = IntVector.fromMemorySegment(I8, w, at + 48, LE), y1 = IntVector.fromMemorySegment(I8, w, at1 + 48, LE);
+                a = act.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts();
+                s = s.add(v1.and(NIB).reinterpretAsShorts().mul(a));
+                s1 = s1.add(y1.and(NIB).reinterpretAsShorts().mul(a));
+                a = act.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts();
+                s = s.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(a));
+                s1 = s1.add(y1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(a));
+                a = act.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts();
+                s = s.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(a));
+                s1 = s1.add(y1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(a));
+                a = act.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts();
+                s = s.add(v1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(a));
+                s1 = s1.add(y1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(a));
+            }
+            IntVector si = s.reinterpretAsInts(), si1 = s1.reinterpretAsInts();
+            IntVector dot = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(si.lanewise(VectorOperators.ASHR, 16));
+            IntVector dot1 = si1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(si1.lanewise(VectorOperators.ASHR, 16));
+            FloatVector xs = FloatVector.broadcast(Vec.F, x.scale[xb]), xsum = FloatVector.broadcast(Vec.F, x.sum[xb]);
+            FloatVector sc = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q, LE)
+                    .convertShape(VectorOperators.B2F, Vec.F, 0);
+            FloatVector mn = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q + 8, LE)
+                    .convertShape(VectorOperators.B2F, Vec.F, 0);
+            FloatVector sc1 = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q1, LE)
+                    .convertShape(VectorOperators.B2F, Vec.F, 0);
+            FloatVector mn1 = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q1 + 8, LE)
+                    .convertShape(VectorOperators.B2F, Vec.F, 0);
+            accD = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(sc).fma(xs, accD);
+            accM = mn.fma(xsum, accM);
+            accD1 = ((FloatVector) dot1.convert(VectorOperators.I2F, 0)).mul(sc1).fma(xs, accD1);
+            accM1 = mn1.fma(xsum, accM1);
+        }
+        // f16 d and dmin of both groups as in dotGroup (Inf/NaN kept)
+        IntVector hd = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p, LE)
+                .convertShape(VectorOperators.S2I, I8, 0);
+        FloatVector d = hd.and(F16_MAG).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                .reinterpretAsInts()
+                .or(hd.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                .lanewise(VectorOperators.OR, 0x7F800000, hd.and(F16_EXP).compare(VectorOperators.EQ, F16_EXP))
+                .reinterpretAsFloats();
+        IntVector hm = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p + 16, LE)
+                .convertShape(VectorOperators.S2I, I8, 0);
+        FloatVector dmin = hm.and(F16_MAG).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                .reinterpretAsInts()
+                .or(hm.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                .lanewise(VectorOperators.OR, 0x7F800000, hm.and(F16_EXP).compare(VectorOperators.EQ, F16_EXP))
+                .reinterpretAsFloats();
+        IntVector hd1 = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p1, LE)
+                .convertShape(VectorOperators.S2I, I8, 0);
+        FloatVector d1 = hd1.and(F16_MAG).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                .reinterpretAsInts()
+                .or(hd1.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                .lanewise(VectorOperators.OR, 0x7F800000, hd1.and(F16_EXP).compare(VectorOperators.EQ, F16_EXP))
+                .reinterpretAsFloats();
+        IntVector hm1 = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p1 + 16, LE)
+                .convertShape(VectorOperators.S2I, I8, 0);
+        FloatVector dmin1 = hm1.and(F16_MAG).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                .reinterpretAsInts()
+                .or(hm1.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                .lanewise(VectorOperators.OR, 0x7F800000, hm1.and(F16_EXP).compare(VectorOperators.EQ, F16_EXP))
+                .reinterpretAsFloats();
+        accD.fma(d, FloatVector.fromArray(Vec.F, out, o)).sub(accM.mul(dmin)).intoArray(out, o);
+        accD1.fma(d1, FloatVector.fromArray(Vec.F, out, o + 8)).sub(accM1.mul(dmin1)).intoArray(out, o + 8);
+    }
 }

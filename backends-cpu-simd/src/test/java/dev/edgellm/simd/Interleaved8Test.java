@@ -215,22 +215,25 @@ class Interleaved8Test {
     }
 
     /**
-     * Q4_0 and Q5_0 store full pairs of groups interleaved and dot them together: the same integers summed in the
-     * same order as one group at a time, so the same floats, on random data and at the 16-bit limits; 3 groups =
-     * a pair and a lone last group in the plain layout.
+     * Q4_0, Q5_0 and Q4_K store full pairs of groups interleaved and dot them together: the same integers and
+     * floats in the same order as one group at a time, so the same results, on random data and at the 16-bit
+     * limits; 3 groups = a pair and a lone last group in the plain layout.
      */
     @ParameterizedTest
-    @EnumSource(names = {"Q4_0", "Q5_0"})
+    @EnumSource(names = {"Q4_0", "Q5_0", "Q4_K"})
     void pairKernelMatchesSingleGroupsExactly(GgmlType type) {
         Interleaved8 format = Interleaved8.forType(type);
-        int groups = 3, blocks = 67, n = 32 * blocks, rows = 8 * groups, blockBytes = (int) type.byteSize(32);
+        int groups = 3, blocks = type == GgmlType.Q4_K ? 9 : 67, n = format.blockElements() * blocks, rows = 8 * groups;
+        int blockBytes = (int) type.byteSize(format.blockElements());
         for (int pattern = 0; pattern < 3; pattern++) {
             TensorData w = randomTensor(type, n, rows, new Random(13 + pattern));
             float[] x = randomFloats(new Random(14), n);
             if (pattern > 0) { // every quant at its minimum or maximum against activations of -127 steps
                 ByteBuffer buf = w.buffer(0).duplicate();
-                for (int blk = 0; blk < rows * blocks; blk++) {
-                    for (int i = 2; i < blockBytes; i++) buf.put(blk * blockBytes + i, pattern == 1 ? 0 : (byte) 0xFF);
+                for (int blk = 0; blk < rows * blocks; blk++) { // Q4_K: d, dmin kept, scales/mins and quants set
+                    for (int i = type == GgmlType.Q4_K ? 4 : 2; i < blockBytes; i++) {
+                        buf.put(blk * blockBytes + i, pattern == 1 ? 0 : (byte) 0xFF);
+                    }
                 }
                 java.util.Arrays.fill(x, -1f);
             }
@@ -249,16 +252,43 @@ class Interleaved8Test {
                 format.dotGroup(one, 0, blocks, q, single, 8 * g);
             }
             if (Q4_0x8.PAIRS) assertTrue(format.paired(0, groups) && !format.paired(2, groups), "layout");
+            if (pattern == 0) assertTrue(Float.isFinite(pairs[0]) && pairs[0] != 0f, "a real sum: " + pairs[0]);
             assertArrayEquals(single, pairs, type + " pattern " + pattern);
         }
     }
 
+    /**
+     * The repacked kernels allocate nothing once compiled (the decode allocation test runs the bundled Q8_0 model,
+     * so it reaches only Q8_0's): checked in a fresh JVM with this one's flags ({@link KernelAllocationCheck}), since
+     * in this one the other tests' calls (interpreter, C1, other shapes) shape what C2 makes of the kernels.
+     */
+    @Test
+    void repackedKernelsAllocateNothing() throws Exception {
+        java.util.List<String> cmd = new java.util.ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElseThrow());
+        for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (arg.startsWith("-XX:") || arg.startsWith("--add-modules") || arg.startsWith("--enable-native-access")
+                    || arg.startsWith("-Dedgellm.")) cmd.add(arg);
+        }
+        cmd.addAll(java.util.List.of("-cp", System.getProperty("java.class.path"), KernelAllocationCheck.class.getName()));
+        Path log = Files.createTempFile("kernel-allocation", ".txt");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        boolean finished = p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS);
+        if (!finished) p.destroyForcibly().waitFor();
+        String output = Files.readString(log);
+        Files.delete(log);
+        assertTrue(finished, "finished within 120 s: " + output);
+        assertEquals(0, p.exitValue(), output);
+        assertTrue(output.contains("Q4_0 0") && output.contains("Q5_0 0") && output.contains("Q8_0 0")
+                && output.contains("Q4_K 0"), output);
+    }
+
     /** Repacking in ranges that split pairs (as a worker's share may) writes the same bytes as in one go. */
     @ParameterizedTest
-    @EnumSource(names = {"Q4_0", "Q5_0", "Q8_0"})
+    @EnumSource(names = {"Q4_0", "Q5_0", "Q8_0", "Q4_K"})
     void repackingInPiecesWritesTheSameBytes(GgmlType type) {
         Interleaved8 format = Interleaved8.forType(type);
-        int groups = 5, blocks = 3, n = 32 * blocks;
+        int groups = 5, blocks = 3, n = format.blockElements() * blocks;
         TensorData w = randomTensor(type, n, 8 * groups, new Random(15));
         Interleaved8.Rows src = rows(MemorySegment.ofBuffer(w.buffer(0)), w.rowBytes());
         MemorySegment whole = Arena.ofAuto().allocate(format.packedBytes(groups, blocks));

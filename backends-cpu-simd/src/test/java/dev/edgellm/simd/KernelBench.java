@@ -111,7 +111,9 @@ public final class KernelBench {
             long m1 = mx.getCurrentThreadAllocatedBytes();
             if (in) runQ4Float(segs, rowBytes, x, new float[N / 32], out);
             long m2 = mx.getCurrentThreadAllocatedBytes();
-            System.out.printf("%s allocated bytes per pass: float %d new %d%n", type, m1 - m0, m2 - m1);
+            if (packed[0] != null) runX8(format, packed, x, qi, out);
+            long m3 = mx.getCurrentThreadAllocatedBytes();
+            System.out.printf("%s allocated bytes per pass: float %d new %d repacked %d%n", type, m1 - m0, m2 - m1, m3 - m2);
             System.out.printf("%s GB/s (median of %d): row-major %.2f | q4_0 B2I+block sums %.2f | repacked x8 %.2f%n",
                     type, REPS, median(a), median(b), median(c));
         }
