@@ -122,66 +122,52 @@ final class Q4_0x8 extends Interleaved8 {
         acc.intoArray(out, o);
     }
 
-    /** {@link #dot} for a pair: group 2i's block b at {@code base + 2b · GROUP_BLOCK_BYTES}, group 2i+1's after it. */
+    /**
+     * {@link #dot} for a pair: group 2i's block b at {@code base + 2b · GROUP_BLOCK_BYTES}, group 2i+1's after it.
+     * The block's two halves (columns 0-15, 16-31) run as a loop rather than unrolled like {@link #dot}: as fast,
+     * and half the code for C2 to inline and compile. Written out in full, the pair kernels took C2's compiler
+     * arena from a 77 to a 141 MB peak, which the C library keeps: +42-56 MB peak RSS (BENCHMARKS.md, tenth
+     * session).
+     */
     static void pairDot(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
         int[] pairs = x.pairs;
         int[] qsum8 = x.qsum8;
         float[] xScale = x.scale;
         FloatVector acc = FloatVector.zero(Vec.F), acc1 = FloatVector.zero(Vec.F);
-        // As dot, unrolled by hand; s, t sum the first group's products, s1, t1 the second's.
         for (int b = 0; b < blocks; b++) {
             long p = base + (long) b * 2 * GROUP_BLOCK_BYTES, q = p + GROUP_BLOCK_BYTES;
-            IntVector lo = IntVector.fromArray(I8, pairs, 16 * b), hi = IntVector.fromArray(I8, pairs, 16 * b + 8);
-            IntVector v0 = IntVector.fromMemorySegment(I8, w, p + 16, LE), u0 = IntVector.fromMemorySegment(I8, w, q + 16, LE);
-            IntVector v1 = IntVector.fromMemorySegment(I8, w, p + 48, LE), u1 = IntVector.fromMemorySegment(I8, w, q + 48, LE);
-            ShortVector a = lo.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts();
-            ShortVector s = v0.and(NIB).reinterpretAsShorts().mul(a), s1 = u0.and(NIB).reinterpretAsShorts().mul(a);
-            ShortVector c = lo.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts();
-            ShortVector t = v1.and(NIB).reinterpretAsShorts().mul(c), t1 = u1.and(NIB).reinterpretAsShorts().mul(c);
-            a = lo.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts();
-            s = s.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(a));
-            s1 = s1.add(u0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(a));
-            c = lo.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts();
-            t = t.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(c));
-            t1 = t1.add(u1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(c));
-            a = lo.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts();
-            s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(a));
-            s1 = s1.add(u0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(a));
-            c = lo.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts();
-            t = t.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(c));
-            t1 = t1.add(u1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(c));
-            a = lo.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts();
-            s = s.add(v0.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(a));
-            s1 = s1.add(u0.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(a));
-            c = lo.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts();
-            t = t.add(v1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(c));
-            t1 = t1.add(u1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(c));
-            IntVector v2 = IntVector.fromMemorySegment(I8, w, p + 80, LE), u2 = IntVector.fromMemorySegment(I8, w, q + 80, LE);
-            IntVector v3 = IntVector.fromMemorySegment(I8, w, p + 112, LE), u3 = IntVector.fromMemorySegment(I8, w, q + 112, LE);
-            a = hi.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts();
-            s = s.add(v2.and(NIB).reinterpretAsShorts().mul(a));
-            s1 = s1.add(u2.and(NIB).reinterpretAsShorts().mul(a));
-            c = hi.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts();
-            t = t.add(v3.and(NIB).reinterpretAsShorts().mul(c));
-            t1 = t1.add(u3.and(NIB).reinterpretAsShorts().mul(c));
-            a = hi.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts();
-            s = s.add(v2.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(a));
-            s1 = s1.add(u2.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(a));
-            c = hi.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts();
-            t = t.add(v3.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(c));
-            t1 = t1.add(u3.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(c));
-            a = hi.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts();
-            s = s.add(v2.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(a));
-            s1 = s1.add(u2.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(a));
-            c = hi.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts();
-            t = t.add(v3.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(c));
-            t1 = t1.add(u3.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(c));
-            a = hi.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts();
-            s = s.add(v2.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(a));
-            s1 = s1.add(u2.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(a));
-            c = hi.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts();
-            t = t.add(v3.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(c));
-            t1 = t1.add(u3.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(c));
+            // s, t: the first group's products of V0/V2 and V1/V3; s1, t1 the second group's
+            ShortVector s = ShortVector.zero(S16), t = s, s1 = s, t1 = s;
+            for (int half = 0; half < 2; half++) {
+                IntVector act = IntVector.fromArray(I8, pairs, 16 * b + 8 * half);
+                long at = p + 64L * half, at1 = q + 64L * half;
+                IntVector v0 = IntVector.fromMemorySegment(I8, w, at + 16, LE), u0 = IntVector.fromMemorySegment(I8, w, at1 + 16, LE);
+                IntVector v1 = IntVector.fromMemorySegment(I8, w, at + 48, LE), u1 = IntVector.fromMemorySegment(I8, w, at1 + 48, LE);
+                ShortVector a = act.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts();
+                s = s.add(v0.and(NIB).reinterpretAsShorts().mul(a));
+                s1 = s1.add(u0.and(NIB).reinterpretAsShorts().mul(a));
+                a = act.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts();
+                t = t.add(v1.and(NIB).reinterpretAsShorts().mul(a));
+                t1 = t1.add(u1.and(NIB).reinterpretAsShorts().mul(a));
+                a = act.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts();
+                s = s.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(a));
+                s1 = s1.add(u0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(a));
+                a = act.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts();
+                t = t.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(a));
+                t1 = t1.add(u1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(a));
+                a = act.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts();
+                s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(a));
+                s1 = s1.add(u0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(a));
+                a = act.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts();
+                t = t.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(a));
+                t1 = t1.add(u1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(a));
+                a = act.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts();
+                s = s.add(v0.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(a));
+                s1 = s1.add(u0.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(a));
+                a = act.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts();
+                t = t.add(v1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(a));
+                t1 = t1.add(u1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(a));
+            }
             FloatVector xs = FloatVector.broadcast(Vec.F, xScale[b]);
             IntVector qs = IntVector.fromArray(I8, qsum8, 8 * b);
             IntVector si = s.add(t).reinterpretAsInts(), si1 = s1.add(t1).reinterpretAsInts();

@@ -119,76 +119,57 @@ final class Q5_0x8 extends Interleaved8 {
     @Override
     boolean pairs() { return Q4_0x8.PAIRS; }
 
-    /** {@link #dotGroup} for a pair ({@link Interleaved8#pairs}), as {@link Q4_0x8#pairDot}: s* sum group 2i, u* group 2i+1. */
+    /**
+     * {@link #dotGroup} for a pair ({@link Interleaved8#pairs}), as {@link Q4_0x8#pairDot} (the block's halves as
+     * a loop): names ending in 1 are group 2i+1's. A half's eight 5-bit products fill a short lane, so each half
+     * is widened on its own, as in dotGroup.
+     */
     @Override
     void dotPair(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
         int[] pairs = x.pairs;
         FloatVector acc = FloatVector.zero(Vec.F), acc1 = FloatVector.zero(Vec.F);
         for (int b = 0; b < blocks; b++) {
             long p = base + (long) b * 2 * GROUP_BLOCK_BYTES, q = p + GROUP_BLOCK_BYTES;
-            IntVector lo = IntVector.fromArray(I8, pairs, 16 * b), hi = IntVector.fromArray(I8, pairs, 16 * b + 8);
-            IntVector hb = IntVector.fromMemorySegment(I8, w, p + 16, LE), hb1 = IntVector.fromMemorySegment(I8, w, q + 16, LE);
-            IntVector v0 = IntVector.fromMemorySegment(I8, w, p + 48, LE), y0 = IntVector.fromMemorySegment(I8, w, q + 48, LE);
-            ShortVector a = lo.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts();
-            ShortVector sa = v0.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 4), BIT4).and(NIB5).reinterpretAsShorts().mul(a), ua = y0.lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHL, 4), BIT4).and(NIB5).reinterpretAsShorts().mul(a);
-            a = lo.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts();
-            sa = sa.add(v0.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 3), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-            ua = ua.add(y0.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHL, 3), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-            a = lo.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts();
-            sa = sa.add(v0.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 2), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-            ua = ua.add(y0.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHL, 2), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-            a = lo.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts();
-            sa = sa.add(v0.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 1), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-            ua = ua.add(y0.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHL, 1), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-            IntVector v1 = IntVector.fromMemorySegment(I8, w, p + 80, LE), y1 = IntVector.fromMemorySegment(I8, w, q + 80, LE);
-            a = lo.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts();
-            sa = sa.add(v1.lanewise(VectorOperators.BITWISE_BLEND, hb, BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-            ua = ua.add(y1.lanewise(VectorOperators.BITWISE_BLEND, hb1, BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-            a = lo.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts();
-            sa = sa.add(v1.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 1), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-            ua = ua.add(y1.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHR, 1), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-            a = lo.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts();
-            sa = sa.add(v1.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 2), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-            ua = ua.add(y1.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHR, 2), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-            a = lo.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts();
-            sa = sa.add(v1.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 3), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-            ua = ua.add(y1.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHR, 3), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-            IntVector v2 = IntVector.fromMemorySegment(I8, w, p + 112, LE), y2 = IntVector.fromMemorySegment(I8, w, q + 112, LE);
-            a = hi.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts();
-            ShortVector sb = v2.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 4), BIT4).and(NIB5).reinterpretAsShorts().mul(a), ub = y2.lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHR, 4), BIT4).and(NIB5).reinterpretAsShorts().mul(a);
-            a = hi.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts();
-            sb = sb.add(v2.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 5), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-            ub = ub.add(y2.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHR, 5), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-            a = hi.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts();
-            sb = sb.add(v2.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 6), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-            ub = ub.add(y2.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHR, 6), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-            a = hi.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts();
-            sb = sb.add(v2.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 7), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-            ub = ub.add(y2.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHR, 7), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-            IntVector v3 = IntVector.fromMemorySegment(I8, w, p + 144, LE), y3 = IntVector.fromMemorySegment(I8, w, q + 144, LE);
-            a = hi.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts();
-            sb = sb.add(v3.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 8), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-            ub = ub.add(y3.lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHR, 8), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-            a = hi.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts();
-            sb = sb.add(v3.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 9), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-            ub = ub.add(y3.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHR, 9), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-            a = hi.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts();
-            sb = sb.add(v3.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 10), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-            ub = ub.add(y3.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHR, 10), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-            a = hi.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts();
-            sb = sb.add(v3.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 11), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-            ub = ub.add(y3.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHR, 11), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-            IntVector q2 = IntVector.fromArray(I8, x.qsum8, 8 * b).lanewise(VectorOperators.LSHL, 1);
+            IntVector dot = IntVector.fromArray(I8, x.qsum8, 8 * b).lanewise(VectorOperators.LSHL, 1).neg(), dot1 = dot;
+            for (int half = 0; half < 2; half++) {
+                IntVector act = IntVector.fromArray(I8, pairs, 16 * b + 8 * half);
+                // the fifth bits of this half's columns start at bit 8 · half of H
+                IntVector hb = IntVector.fromMemorySegment(I8, w, p + 16, LE).lanewise(VectorOperators.LSHR, 8 * half);
+                IntVector hb1 = IntVector.fromMemorySegment(I8, w, q + 16, LE).lanewise(VectorOperators.LSHR, 8 * half);
+                long at = p + 64L * half, at1 = q + 64L * half;
+                IntVector v0 = IntVector.fromMemorySegment(I8, w, at + 48, LE), y0 = IntVector.fromMemorySegment(I8, w, at1 + 48, LE);
+                IntVector v1 = IntVector.fromMemorySegment(I8, w, at + 80, LE), y1 = IntVector.fromMemorySegment(I8, w, at1 + 80, LE);
+                ShortVector a = act.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts();
+                ShortVector s = v0.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 4), BIT4).and(NIB5).reinterpretAsShorts().mul(a);
+                ShortVector s1 = y0.lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHL, 4), BIT4).and(NIB5).reinterpretAsShorts().mul(a);
+                a = act.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts();
+                s = s.add(v0.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 3), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+                s1 = s1.add(y0.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHL, 3), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+                a = act.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts();
+                s = s.add(v0.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 2), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+                s1 = s1.add(y0.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHL, 2), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+                a = act.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts();
+                s = s.add(v0.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 1), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+                s1 = s1.add(y0.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHL, 1), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+                a = act.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts();
+                s = s.add(v1.lanewise(VectorOperators.BITWISE_BLEND, hb, BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+                s1 = s1.add(y1.lanewise(VectorOperators.BITWISE_BLEND, hb1, BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+                a = act.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts();
+                s = s.add(v1.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 1), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+                s1 = s1.add(y1.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHR, 1), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+                a = act.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts();
+                s = s.add(v1.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 2), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+                s1 = s1.add(y1.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHR, 2), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+                a = act.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts();
+                s = s.add(v1.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 3), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+                s1 = s1.add(y1.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHR, 3), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
+                IntVector si = s.reinterpretAsInts(), si1 = s1.reinterpretAsInts();
+                dot = dot.add(si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
+                        .add(si.lanewise(VectorOperators.ASHR, 16));
+                dot1 = dot1.add(si1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
+                        .add(si1.lanewise(VectorOperators.ASHR, 16));
+            }
             FloatVector xs = FloatVector.broadcast(Vec.F, x.scale[b]);
-            IntVector ia = sa.reinterpretAsInts(), ib = sb.reinterpretAsInts(), ja = ua.reinterpretAsInts(), jb = ub.reinterpretAsInts();
-            IntVector dot = ia.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(ia.lanewise(VectorOperators.ASHR, 16))
-                    .add(ib.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
-                    .add(ib.lanewise(VectorOperators.ASHR, 16)).sub(q2);
-            IntVector dot1 = ja.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(ja.lanewise(VectorOperators.ASHR, 16))
-                    .add(jb.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
-                    .add(jb.lanewise(VectorOperators.ASHR, 16)).sub(q2);
             IntVector h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p, LE)
                     .convertShape(VectorOperators.S2I, I8, 0);
             IntVector h1 = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, q, LE)
