@@ -68,6 +68,16 @@ abstract class Interleaved8 {
      */
     boolean pairs() { return false; }
 
+    /**
+     * Pairs of groups ({@link #pairs}) for the formats that have them (Q4_0, Q5_0), opt-in with
+     * {@code -Dedgellm.simd.pairs=true}: each activation broadcast ({@code vpermd}, one of the kernel's ~95 vector
+     * operations per group and block) feeds two groups, and the pair's blocks are one sequential stream: 5-30% faster decode in same-run A/Bs.
+     * Off by default because in about one run of five C2's compile of the pair kernels kept boxing their vectors
+     * (20 000+ young collections, decode at a third of its speed; BENCHMARKS.md, tenth session), which the
+     * 8-row kernels have not shown. This module's tests run with it on.
+     */
+    static final boolean PAIRS = Boolean.parseBoolean(System.getProperty("edgellm.simd.pairs", "false"));
+
     /** out[o .. o+16) = the rows of the pair whose first block is at byte {@code base}; only if {@link #pairs}. */
     void dotPair(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " has no pair layout");
@@ -76,6 +86,11 @@ abstract class Interleaved8 {
     /** Whether group g of {@code groups} is stored in a pair. */
     final boolean paired(int g, int groups) {
         return pairs() && (g | 1) < groups;
+    }
+
+    /** The groups {@link #dot} does at group g: 2 where g starts a pair, else 1. */
+    final int groupsAt(int g, int groups) {
+        return paired(g, groups) ? 2 : 1;
     }
 
     /** Byte offset of block b of group g in a tensor of {@code groups} groups of {@code blocks} blocks. */

@@ -41,16 +41,6 @@ final class Q4_0x8 extends Interleaved8 {
     @Override
     boolean pairs() { return PAIRS; }
 
-    /**
-     * Pairs of groups ({@link Interleaved8#pairs}) for Q4_0 and Q5_0, opt-in with {@code -Dedgellm.simd.pairs=true}:
-     * each activation broadcast ({@code vpermd}, one of the kernel's ~95 vector operations per group and block)
-     * feeds two groups, and the pair's blocks are one sequential stream: 5-30% faster decode in same-run A/Bs.
-     * Off by default because in about one run of five C2's compile of the pair kernels kept boxing their vectors
-     * (20 000+ young collections, decode at a third of its speed; BENCHMARKS.md, tenth session), which the
-     * 8-row kernels have not shown. This module's tests run with it on.
-     */
-    static final boolean PAIRS = Boolean.parseBoolean(System.getProperty("edgellm.simd.pairs", "false"));
-
     @Override
     void dotPair(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
         pairDot(w, base, blocks, x, out, o);

@@ -117,7 +117,7 @@ final class Q5_0x8 extends Interleaved8 {
     }
 
     @Override
-    boolean pairs() { return Q4_0x8.PAIRS; }
+    boolean pairs() { return PAIRS; }
 
     /**
      * {@link #dotGroup} for a pair ({@link Interleaved8#pairs}), as {@link Q4_0x8#pairDot} (the block's halves as

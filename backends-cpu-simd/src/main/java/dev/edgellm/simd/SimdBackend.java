@@ -386,7 +386,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
     private void dotGroups(Prepared p, int g0, int g1) {
         int rows = (int) p.data.info().rows(), blocks = (int) p.data.info().rowLength() / p.format.blockElements();
         QuantizedInput[] qs = quantized;
-        for (int g = g0; g < g1; g += p.format.paired(g, p.groups) ? 2 : 1) {
+        for (int g = g0; g < g1; g += p.format.groupsAt(g, p.groups)) {
             for (int b = 0; b < opBatch; b++) {
                 p.format.dot(p.packed, g, p.groups, blocks, qs[b], opOut, opOutOff + b * rows + Interleaved8.ROWS * g);
             }

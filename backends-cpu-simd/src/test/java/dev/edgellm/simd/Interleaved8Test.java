@@ -239,7 +239,7 @@ class Interleaved8Test {
             QuantizedInput q = new QuantizedInput();
             q.quantize(x, 0, n);
             float[] pairs = new float[rows], single = new float[rows];
-            for (int g = 0; g < groups; g += format.paired(g, groups) ? 2 : 1) format.dot(packed, g, groups, blocks, q, pairs, 8 * g);
+            for (int g = 0; g < groups; g += format.groupsAt(g, groups)) format.dot(packed, g, groups, blocks, q, pairs, 8 * g);
             for (int g = 0; g < groups; g++) { // each group's rows copied out to the plain layout
                 MemorySegment one = Arena.ofAuto().allocate(format.packedBytes(1, blocks));
                 for (int b = 0; b < blocks; b++) {
@@ -398,7 +398,8 @@ class Interleaved8Test {
         return Interleaved8Test.class.getModule().isNativeAccessEnabled();
     }
 
-    private static Interleaved8.Rows rows(MemorySegment s, long rowBytes) {
+    /** Rows of {@code s}, {@code rowBytes} apart (also {@link KernelAllocationCheck}'s). */
+    static Interleaved8.Rows rows(MemorySegment s, long rowBytes) {
         return new Interleaved8.Rows() {
             @Override
             public MemorySegment segment(int row) { return s; }

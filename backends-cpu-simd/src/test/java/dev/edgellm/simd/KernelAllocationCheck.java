@@ -24,16 +24,8 @@ final class KernelAllocationCheck {
             Interleaved8 format = Interleaved8.forType(type);
             int groups = 3, blocks = 2, n = format.blockElements() * blocks;
             TensorData w = randomTensor(type, n, 8 * groups, new Random(16));
-            MemorySegment src = MemorySegment.ofBuffer(w.buffer(0));
-            long rowBytes = w.rowBytes();
             MemorySegment packed = Arena.ofAuto().allocate(format.packedBytes(groups, blocks));
-            format.repack(new Interleaved8.Rows() {
-                @Override
-                public MemorySegment segment(int row) { return src; }
-
-                @Override
-                public long offset(int row) { return row * rowBytes; }
-            }, 0, groups, groups, blocks, packed);
+            format.repack(Interleaved8Test.rows(MemorySegment.ofBuffer(w.buffer(0)), w.rowBytes()), 0, groups, groups, blocks, packed);
             QuantizedInput q = new QuantizedInput();
             q.quantize(randomFloats(new Random(17), n), 0, n);
             float[] out = new float[8 * groups];
@@ -42,7 +34,7 @@ final class KernelAllocationCheck {
             for (int round = 0; round < 2000 && zeroRounds < 3; round++) {
                 long before = mx.getCurrentThreadAllocatedBytes();
                 for (int i = 0; i < 500; i++) {
-                    for (int g = 0; g < groups; g += format.paired(g, groups) ? 2 : 1) format.dot(packed, g, groups, blocks, q, out, 8 * g);
+                    for (int g = 0; g < groups; g += format.groupsAt(g, groups)) format.dot(packed, g, groups, blocks, q, out, 8 * g);
                 }
                 allocated = mx.getCurrentThreadAllocatedBytes() - before;
                 zeroRounds = allocated == 0 ? zeroRounds + 1 : 0;

@@ -41,7 +41,7 @@ public final class KernelBench {
         int blocks = N / format.blockElements();
         qi.quantize(x, 0, N); // once, as a matVec does: the kernel's time alone
         for (MemorySegment s : packed) {
-            for (int g = 0, groups = ROWS / 8; g < groups; g += format.paired(g, groups) ? 2 : 1) {
+            for (int g = 0, groups = ROWS / 8; g < groups; g += format.groupsAt(g, groups)) {
                 format.dot(s, g, groups, blocks, qi, out, 8 * g);
             }
         }
