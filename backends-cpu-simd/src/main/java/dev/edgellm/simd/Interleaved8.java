@@ -69,14 +69,15 @@ abstract class Interleaved8 {
     boolean pairs() { return false; }
 
     /**
-     * Pairs of groups ({@link #pairs}) for the formats that have them (Q4_0, Q5_0), opt-in with
-     * {@code -Dedgellm.simd.pairs=true}: each activation broadcast ({@code vpermd}, one of the kernel's ~95 vector
-     * operations per group and block) feeds two groups, and the pair's blocks are one sequential stream: 5-30% faster decode in same-run A/Bs.
-     * Off by default because in about one run of five C2's compile of the pair kernels kept boxing their vectors
-     * (20 000+ young collections, decode at a third of its speed; BENCHMARKS.md, tenth session), which the
-     * 8-row kernels have not shown. This module's tests run with it on.
+     * Pairs of groups ({@link #pairs}) for the formats that have them (Q4_0, Q5_0): each activation broadcast
+     * ({@code vpermd}, one of the kernel's ~95 vector operations per group and block) feeds two groups, and the
+     * pair's blocks are one sequential stream: 5-30% faster decode in same-run A/Bs (BENCHMARKS.md, tenth session).
+     * On where the JVM runs with {@link HotSpotFlags#RECOMMENDED} (as {@code ./edgellm} does): under the default
+     * cutoff C2's compile of the larger pair kernels boxed their vectors in 3 runs of 5 ({@link HotSpotFlags}).
+     * {@code -Dedgellm.simd.pairs=true|false} overrides.
      */
-    static final boolean PAIRS = Boolean.parseBoolean(System.getProperty("edgellm.simd.pairs", "false"));
+    static final boolean PAIRS = Boolean.parseBoolean(System.getProperty("edgellm.simd.pairs",
+            String.valueOf(HotSpotFlags.recompilationCutoffRaised())));
 
     /** out[o .. o+16) = the rows of the pair whose first block is at byte {@code base}; only if {@link #pairs}. */
     void dotPair(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {

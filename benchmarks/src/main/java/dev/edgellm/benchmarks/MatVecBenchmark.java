@@ -39,7 +39,8 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-XX:+UseSerialGC"})
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-XX:+UseSerialGC",
+        "-XX:PerMethodRecompilationCutoff=10000"})
 public class MatVecBenchmark {
     @Param({"Q4_0", "Q8_0", "Q4_K", "Q6_K", "F32"})
     public String type;

@@ -106,6 +106,13 @@ public final class MemoryPlanner {
     static final long SIMD_BASE_BYTES = 24 * MIB;
     /** Per repacked format the model uses (Q4_0, Q5_0, Q8_0, Q4_K: a kernel family of its own to compile). */
     static final long SIMD_REPACKED_FORMAT_BYTES = 18 * MIB;
+    /**
+     * More for a format whose decode kernel dots pairs of 8-row groups (Q4_0, Q5_0; on in JVMs started as
+     * {@code ./edgellm} starts them, see the SIMD backend's HotSpotFlags): a larger kernel for C2 to compile. Peak
+     * RSS of llama-110m Q4_0 went from 286-297 to 297-316 MiB with it (BENCHMARKS.md, 2026-12-04 tenth session);
+     * 8 centres that spread.
+     */
+    static final long SIMD_PAIRED_FORMAT_BYTES = 8 * MIB;
     /** Batched prefill (4 tokens or more): OpenBLAS (library, thread buffers), dequantized tiles, batch attention. */
     static final long SIMD_PREFILL_BYTES = 24 * MIB;
     /**
@@ -128,7 +135,9 @@ public final class MemoryPlanner {
         if (repacks(p)) {
             for (Map.Entry<GgmlType, Long> e : m.matrixBytes.entrySet()) {
                 long repacked = simdRepackedBytes(e.getKey(), e.getValue());
-                if (repacked >= 0) bytes += SIMD_REPACKED_FORMAT_BYTES + repacked - e.getValue();
+                if (repacked < 0) continue;
+                bytes += SIMD_REPACKED_FORMAT_BYTES + repacked - e.getValue();
+                if (e.getKey() == GgmlType.Q4_0 || e.getKey() == GgmlType.Q5_0) bytes += SIMD_PAIRED_FORMAT_BYTES;
             }
         }
         return bytes;

@@ -1,0 +1,29 @@
+package dev.edgellm.simd;
+
+import org.junit.jupiter.api.Test;
+
+import java.lang.management.ManagementFactory;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The pair layout follows the JVM's recompilation cutoff, read from the running VM. */
+class HotSpotFlagsTest {
+    @Test
+    void readsTheCutoffThisJvmRunsWith() {
+        // this module's argLine passes the raised cutoff, as ./edgellm does
+        boolean given = ManagementFactory.getRuntimeMXBean().getInputArguments().contains(HotSpotFlags.RECOMMENDED);
+        assertTrue(given, "the test JVM should run with " + HotSpotFlags.RECOMMENDED + " (pom argLine)");
+        assertTrue(HotSpotFlags.recompilationCutoffRaised());
+    }
+
+    @Test
+    void pairsAreOnWithTheRaisedCutoffUnlessForced() {
+        String forced = System.getProperty("edgellm.simd.pairs");
+        assertEquals(forced == null ? HotSpotFlags.recompilationCutoffRaised() : Boolean.parseBoolean(forced),
+                Interleaved8.PAIRS);
+        assertTrue(Q4_0x8.FORMAT.pairs() == Interleaved8.PAIRS && Q5_0x8.FORMAT.pairs() == Interleaved8.PAIRS);
+        assertFalse(Q8_0x8.FORMAT.pairs() || Q4_Kx8.FORMAT.pairs(), "Q8_0 and Q4_K have no pair kernel");
+    }
+}
