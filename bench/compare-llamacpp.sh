@@ -83,7 +83,7 @@ def ratio(a, b):
     return f"{a / b:.2f}x" if a and b else "n/a"
 
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
-rows, engine, backend = [], None, None
+rows, engine, backend, boxed = [], None, None, []
 for c in configs:
     preset, typ = c.split(":")
     for t in threads:
@@ -95,6 +95,9 @@ for c in configs:
         o_pp, o_tg = ours[pp]["tok_s"], ours[tg]["tok_s"]
         l_pp, l_tg = ll.get(pp + "_tok_s"), ll.get(tg + "_tok_s")
         roof = ours[tg].get("roofline_pct")
+        heap = ours[tg].get("heap_bytes_per_token", 0)
+        if heap > 16 * 1024:  # a compiled decode step allocates ~6 bytes; boxed vectors ~100 KiB (BenchCommand)
+            boxed.append(f"{tag} ({heap // 1024} KiB/token)")
         r_ours, r_ll = rss_mb(os.path.join(out_dir, tag + ".ours.rss")), rss_mb(os.path.join(out_dir, tag + ".llamacpp.rss"))
         rows.append(f"| {preset} | {typ.upper()} | {t} | {o_pp:.1f} | {l_pp:.1f} | **{ratio(o_pp, l_pp)}** | {o_tg:.2f} | {l_tg:.2f} | "
                     f"**{ratio(o_tg, l_tg)}** | {'' if roof is None else f'{roof:.0f}%'} | {r_ours:.0f} | {r_ll:.0f} | {r_ours - r_ll:+.0f} |")
@@ -108,4 +111,8 @@ print(f"| model | type | threads | {pp} ours | {pp} llama.cpp | {pp} ratio | {tg
       f"| {tg} % of roofline (ours) | peak RSS ours MB | peak RSS llama.cpp MB | Δ RSS MB |")
 print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 print("\n".join(rows))
+if boxed:
+    print()
+    print("**Decode allocated heap per token on: " + ", ".join(boxed) + "**: vector kernels boxing (or not compiled "
+          "yet); those rows do not measure the kernels. See the `[bench] warning` lines in the .ours.log files.")
 PY

@@ -17,6 +17,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,6 +39,11 @@ import java.util.concurrent.Callable;
  * weights one decode step streams ({@link ModelSizes#streamedBytesPerToken}) + the KV cache read, averaged
  * over the tg run's positions ({@link MemoryPlanner#kvBytesPerToken} x (n+1)/2).
  *
+ * <p>Each row also reports the heap its timed runs allocated per token, all threads together (HotSpot's
+ * per-thread counters): a compiled decode step allocates next to nothing (6 bytes per token measured), so a tg
+ * row with many KiB per token means vector kernels still interpreted, or compiled code that boxes their vectors
+ * (see the SIMD backend's HotSpotFlags), and stderr says so.
+ *
  * <p>Progress goes to stderr as plain lines, one per run. A progress-bar library (me.tongfei:progressbar
  * 0.10.1) was tried and left out: through jline-native it calls {@code System::load}, which JDK 25 answers
  * with a restricted-method warning unless every launcher adds {@code --enable-native-access}; it writes
@@ -50,6 +56,8 @@ import java.util.concurrent.Callable;
 final class BenchCommand implements Callable<Integer> {
     /** More threads than this is a typo, not a benchmark. */
     static final int MAX_THREADS = 1024;
+    /** Decode heap allocation per token past which stderr warns: boxed vectors allocate ~100 KiB and more. */
+    static final long BOXING_WARN_BYTES_PER_TOKEN = 16 << 10;
 
     @Spec CommandSpec spec;
 
@@ -95,7 +103,12 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** One (threads, test) result. */
-    record Row(int threads, String test, int tokens, double[] tokS, String backend) {
+    record Row(int threads, String test, int tokens, double[] tokS, String backend, long heapBytes) {
+        /** Heap allocated per token over the timed runs, or -1 where the JVM does not count it. */
+        long heapBytesPerToken() {
+            return heapBytes < 0 ? -1 : Math.round((double) heapBytes / ((long) tokens * tokS.length));
+        }
+
         double median() {
             double[] s = tokS.clone();
             Arrays.sort(s);
@@ -163,17 +176,29 @@ final class BenchCommand implements Callable<Integer> {
                     decode(session, ids);
                 }
                 double[] pp = new double[repetitions], tg = new double[repetitions];
+                long[] heap = {0, 0}; // pp, tg
                 for (int r = 0; r < repetitions; r++) {
+                    long a0 = heapAllocated();
                     pp[r] = prefill(session, ids);
+                    long a1 = heapAllocated();
                     tg[r] = decode(session, ids);
+                    long a2 = heapAllocated();
+                    heap[0] = a0 < 0 ? -1 : heap[0] + a1 - a0;
+                    heap[1] = a0 < 0 ? -1 : heap[1] + a2 - a1;
                     err.printf(Locale.ROOT, "[bench] %s: rep %d/%d pp%d %.2f tok/s, tg%d %.2f tok/s%n", runs, r + 1,
                             repetitions, promptTokens, pp[r], genTokens, tg[r]);
                     err.flush();
                 }
                 // llama-bench's -ngl shows in the backend column: "simd+vulkan ngl 16"
                 String label = m.backendName() + (session.gpuLayers() > 0 ? "+" + m.gpuBackendName() + " ngl " + session.gpuLayers() : "");
-                rows.add(new Row(t, "pp" + promptTokens, promptTokens, pp, label));
-                rows.add(new Row(t, "tg" + genTokens, genTokens, tg, label));
+                rows.add(new Row(t, "pp" + promptTokens, promptTokens, pp, label, heap[0]));
+                Row tgRow = new Row(t, "tg" + genTokens, genTokens, tg, label, heap[1]);
+                rows.add(tgRow);
+                if (tgRow.heapBytesPerToken() > BOXING_WARN_BYTES_PER_TOKEN) {
+                    err.printf(Locale.ROOT, "[bench] warning: %s: decode allocated %d KiB of heap per token: the "
+                            + "vector kernels are not compiled yet (raise --warmup or -n) or their compiled code boxes "
+                            + "vectors (run the JVM with ./edgellm's flags, README)%n", runs, tgRow.heapBytesPerToken() >> 10);
+                }
             }
             // drop this load's mappings before the next thread count maps the file again, so a threads list
             // does not count the weights twice in the resident set
@@ -190,6 +215,15 @@ final class BenchCommand implements Callable<Integer> {
         }
         out.flush();
         return Main.EXIT_OK;
+    }
+
+    /** Heap bytes allocated so far by all threads, or -1 where the JVM does not count them. */
+    static long heapAllocated() {
+        if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t
+                && t.isThreadAllocatedMemorySupported() && t.isThreadAllocatedMemoryEnabled()) {
+            return t.getTotalThreadAllocatedBytes();
+        }
+        return -1;
     }
 
     /** Prefill of exactly p tokens on an empty cache; tok/s. */
@@ -297,6 +331,7 @@ final class BenchCommand implements Callable<Integer> {
             o.put("ctx", ctx);
             o.put("batch", Math.min(batch, promptTokens));
             o.put("warmup", warmup);
+            if (r.heapBytesPerToken() >= 0) o.put("heap_bytes_per_token", r.heapBytesPerToken());
             if (roofline) {
                 double bw = bandwidth[indexOf(threadCounts, r.threads())];
                 o.put("read_gbs", round(bw));

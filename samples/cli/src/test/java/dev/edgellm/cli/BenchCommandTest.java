@@ -41,7 +41,12 @@ class BenchCommandTest {
             double med = row.get("tok_s").asDouble(), min = row.get("tok_s_min").asDouble(), max = row.get("tok_s_max").asDouble();
             assertTrue(min > 0 && min <= med && med <= max, row.toString());
             assertTrue(!row.has("roofline_pct"), "roofline fields only with --roofline");
+            long heap = row.get("heap_bytes_per_token").asLong();
+            // scalar decode steps allocate nothing of their own; what a step of the JVM's threads allocates
+            // besides (JIT bookkeeping, the test runner) stays far below what boxed vectors would
+            if (tests[i].startsWith("tg")) assertTrue(heap >= 0 && heap < BenchCommand.BOXING_WARN_BYTES_PER_TOKEN, row.toString());
         }
+        assertTrue(!r[1].contains("warning"), r[1]);
         // progress and the backend log line on stderr, nothing but the JSON on stdout
         assertTrue(r[1].contains("rep 3/3 pp16"), r[1]);
         assertEquals(1, r[0].trim().split("\n").length);
