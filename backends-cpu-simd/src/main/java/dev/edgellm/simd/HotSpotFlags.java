@@ -11,8 +11,9 @@ import java.lang.management.ManagementFactory;
  * inlined code has trapped on a type before, and Vector API calls whose types it no longer knows stay real calls
  * that box every vector. The API's shared helpers (AbstractVector.convert0 and the like) collect such traps and
  * decompiles from all the kernels of the JVM, and a pair kernel inlines ~2 500 method bodies (the 8-row kernel
- * about half): its late compile crossed the line in 3 runs of 5, decoding at a third of the speed with ~20 000 young
- * collections per bench, and in 0 of 11 with {@link #RECOMMENDED} (BENCHMARKS.md, eleventh session).
+ * about half): its late compile crossed the line in about 1 bench run of 5 (3 of 5 with compile logging on), decoding
+ * at a third of the speed with ~20 000 young collections, and in 0 of 11 logged runs with {@link #RECOMMENDED}
+ * (BENCHMARKS.md, eleventh session).
  */
 final class HotSpotFlags {
     static final long RECOMMENDED_RECOMPILATION_CUTOFF = 10_000;

@@ -73,7 +73,7 @@ abstract class Interleaved8 {
      * ({@code vpermd}, one of the kernel's ~95 vector operations per group and block) feeds two groups, and the
      * pair's blocks are one sequential stream: 5-30% faster decode in same-run A/Bs (BENCHMARKS.md, tenth session).
      * On where the JVM runs with {@link HotSpotFlags#RECOMMENDED} (as {@code ./edgellm} does): under the default
-     * cutoff C2's compile of the larger pair kernels boxed their vectors in 3 runs of 5 ({@link HotSpotFlags}).
+     * cutoff C2's compile of the larger pair kernels boxed their vectors in about 1 run of 5 ({@link HotSpotFlags}).
      * {@code -Dedgellm.simd.pairs=true|false} overrides.
      */
     static final boolean PAIRS = Boolean.parseBoolean(System.getProperty("edgellm.simd.pairs",
