@@ -9,6 +9,7 @@ import dev.edgellm.planner.PlanRequest;
 import dev.edgellm.profiles.DeviceProfile;
 import dev.edgellm.profiles.LocalDetector;
 import dev.edgellm.profiles.ProfileCatalog;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -37,6 +38,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class PeakMemoryTest {
     static final Path STORIES = Paths.get(System.getProperty("edgellm.home", ".."), "models", "stories260K-q8_0.gguf");
     static final Path BENCH = Paths.get(System.getProperty("user.home"), ".cache", "edgellm-bench", "models");
+    /** The JVM flags of ./edgellm that move peak RSS: GC sizing, and the cutoff that turns on the pair kernels. */
+    static final List<String> WRAPPER_FLAGS = List.of("-XX:+UseSerialGC", "-Xmn16m", "-Xshare:auto",
+            "-XX:PerMethodRecompilationCutoff=10000");
 
     @ParameterizedTest(name = "stories260K ctx {0} kv {1}")
     @CsvSource({"512,f32", "512,f16", "4096,f32", "4096,f16", "16384,f32", "16384,f16", "4096,q8_0", "4096,q4_0"})
@@ -90,6 +94,16 @@ class PeakMemoryTest {
                 p.bandwidthEffectiveGBs(), p.bigCores(), p.littleCores(), isa, p.gpu(), p.sources());
     }
 
+    /** The children measure what the planner predicts for ./edgellm only while they run with its flags. */
+    @Test
+    void childJvmsRunWithTheWrappersFlags() throws Exception {
+        String wrapper = Files.readString(Paths.get(System.getProperty("edgellm.home", ".."), "edgellm"));
+        for (String flag : WRAPPER_FLAGS) {
+            assertTrue(wrapper.contains(" " + flag + " "), "./edgellm no longer passes " + flag
+                    + ": update WRAPPER_FLAGS here and what the memory planner assumes");
+        }
+    }
+
     private static void check(Path model, int ctx, String kv, double tolerance) throws Exception {
         check(model, ctx, kv, PlanRequest.CpuBackend.SCALAR, tolerance);
     }
@@ -100,8 +114,8 @@ class PeakMemoryTest {
                 PlanRequest.of(ctx, KvCacheType.parse(kv)).withCpuBackend(backend));
         String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
         boolean simd = backend == PlanRequest.CpuBackend.SIMD;
-        List<String> cmd = new java.util.ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-Xmn16m", "-Xshare:auto",
-                "-XX:PerMethodRecompilationCutoff=10000"));
+        List<String> cmd = new java.util.ArrayList<>(List.of(java));
+        cmd.addAll(WRAPPER_FLAGS);
         // as the wrapper runs it: the Vector API module, and native access for releasing repacked pages (madvise)
         if (simd) cmd.addAll(List.of("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"));
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), PeakProbe.class.getName(), "generate", "-m", model.toString(),
