@@ -248,7 +248,7 @@ class Interleaved8Test {
                 }
                 format.dotGroup(one, 0, blocks, q, single, 8 * g);
             }
-            assertTrue(format.paired(0, groups) && !format.paired(2, groups), "layout (this module's tests run with -Dedgellm.simd.pairs=true)");
+            assertTrue(format.paired(0, groups) && !format.paired(2, groups), "layout (this module's tests run with the raised recompilation cutoff, which turns pairs on)");
             if (pattern == 0) assertTrue(Float.isFinite(pairs[0]) && pairs[0] != 0f, "a real sum: " + pairs[0]);
             assertArrayEquals(single, pairs, type + " pattern " + pattern);
         }
