@@ -256,7 +256,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         TensorData d = p.data;
         int groups = (int) (d.info().rows() / Interleaved8.ROWS);
         int blocks = (int) (d.info().rowLength() / format.blockElements());
-        MemorySegment dst = arena.allocate(format.packedBytes(groups, blocks), 64);
+        MemorySegment dst = NativePages.allocate(arena, format.packedBytes(groups, blocks));
         Interleaved8.Rows src = new Interleaved8.Rows() {
             @Override
             public MemorySegment segment(int row) { return p.segments[(int) (row / p.rowsPerChunk)]; }
@@ -280,7 +280,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         p.format = format;
         p.groups = groups;
         if (release) { // the pages the chunks shared at their edges, and the tail rows past the last group
-            for (MemorySegment s : p.segments) PageRelease.release(s.address(), s.byteSize());
+            for (MemorySegment s : p.segments) NativePages.release(s.address(), s.byteSize());
         }
     }
 
@@ -294,7 +294,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
             int c = (int) (r0 / p.rowsPerChunk);
             long end = Math.min(r1, (c + 1) * p.rowsPerChunk);
             long from = p.data.rowOffset(r0);
-            PageRelease.release(p.segments[c].address() + from, (end - r0) * rowBytes);
+            NativePages.release(p.segments[c].address() + from, (end - r0) * rowBytes);
             r0 = end;
         }
     }

@@ -353,7 +353,7 @@ class Interleaved8Test {
         byte[] back = new byte[heap.buffer(0).capacity()];
         map.get(0, back);
         assertArrayEquals(heap.buffer(0).array(), back);
-        if (Vec.L == 8 && SimdBackend.REPACK) assertTrue(PageRelease.available() || !nativeAccess(), "madvise found");
+        if (Vec.L == 8 && SimdBackend.REPACK) assertTrue(NativePages.available() || !nativeAccess(), "madvise found");
     }
 
     /**
