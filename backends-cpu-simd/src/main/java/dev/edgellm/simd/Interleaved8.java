@@ -84,6 +84,37 @@ abstract class Interleaved8 {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " has no pair layout");
     }
 
+    /**
+     * Where byte {@code i} of a paired group's block ({@code member} 0 or 1 of the pair) is stored, from the start
+     * of the pair's block ({@code 2 · groupBlockBytes()} bytes): by default member 1's bytes follow member 0's;
+     * {@link Q4_0x8} interleaves the two members' 32-byte vectors so that one 512-bit load holds 16 rows.
+     */
+    long pairByte(int member, int i) {
+        return (long) member * groupBlockBytes() + i;
+    }
+
+    /**
+     * Stores {@code groupBlockBytes()} bytes of a group's block ({@code src} from {@code from}), member
+     * {@code member} of the pair whose block starts at {@code dst + at}, as {@link #pairByte} places them: one copy
+     * per run of consecutive bytes.
+     */
+    final void storePairMember(MemorySegment src, long from, int member, MemorySegment dst, long at) {
+        int gb = groupBlockBytes();
+        for (int i = 0; i < gb; ) {
+            long to = pairByte(member, i);
+            int run = 1;
+            while (i + run < gb && pairByte(member, i + run) == to + run) run++;
+            MemorySegment.copy(src, from + i, dst, at + to, run);
+            i += run;
+        }
+    }
+
+    /** Byte offset of byte {@code i} of group g's block b: what {@link #blockOffset} + i is for unpaired groups. */
+    final long byteOffset(int g, int b, int groups, int blocks, int i) {
+        if (!paired(g, groups)) return blockOffset(g, b, groups, blocks) + i;
+        return blockOffset(g & ~1, b, groups, blocks) + pairByte(g & 1, i);
+    }
+
     /** Whether group g of {@code groups} is stored in a pair. */
     final boolean paired(int g, int groups) {
         return pairs() && (g | 1) < groups;
@@ -94,7 +125,11 @@ abstract class Interleaved8 {
         return paired(g, groups) ? 2 : 1;
     }
 
-    /** Byte offset of block b of group g in a tensor of {@code groups} groups of {@code blocks} blocks. */
+    /**
+     * Byte offset of block b of group g in a tensor of {@code groups} groups of {@code blocks} blocks. For a paired
+     * group it is where the group's part of the pair's block starts only with the default {@link #pairByte}:
+     * {@link #byteOffset} locates any byte.
+     */
     final long blockOffset(int g, int b, int groups, int blocks) {
         long gb = groupBlockBytes();
         if (paired(g, groups)) return ((long) (g & ~1) * blocks + 2L * b + (g & 1)) * gb;
@@ -147,6 +182,7 @@ abstract class Interleaved8 {
         byte[] packed = new byte[2 * gb * blocks]; // one group, or a pair in its stored order
         byte[] in = new byte[sb * ROWS];
         byte[] out = new byte[gb];
+        MemorySegment outSegment = MemorySegment.ofArray(out), packedSegment = MemorySegment.ofArray(packed);
         for (int g = g0; g < g1; g++) {
             for (int r = 0; r < ROWS; r++) {
                 int row = ROWS * g + r;
@@ -156,16 +192,19 @@ abstract class Interleaved8 {
             for (int b = 0; b < blocks; b++) {
                 for (int r = 0; r < ROWS; r++) System.arraycopy(rows, r * rowBytes + b * sb, in, r * sb, sb);
                 packBlock(in, out);
-                System.arraycopy(out, 0, packed, (paired ? 2 * b + (g & 1) : b) * gb, gb);
+                if (paired) storePairMember(outSegment, 0, g & 1, packedSegment, 2L * b * gb);
+                else System.arraycopy(out, 0, packed, b * gb, gb);
             }
             if (!paired) {
                 MemorySegment.copy(packed, 0, dst, ValueLayout.JAVA_BYTE, blockOffset(g, 0, groups, blocks), gb * blocks);
             } else if ((g & 1) == 1 && g > g0) { // the pair is complete in the buffer
                 MemorySegment.copy(packed, 0, dst, ValueLayout.JAVA_BYTE, blockOffset(g - 1, 0, groups, blocks), 2 * gb * blocks);
-            } else if ((g & 1) == 1 || g + 1 == g1) { // the partner is outside [g0, g1): this group's blocks alone
+            } else if ((g & 1) == 1 || g + 1 == g1) { // the partner is outside [g0, g1): this group's bytes alone
                 for (int b = 0; b < blocks; b++) {
-                    MemorySegment.copy(packed, (2 * b + (g & 1)) * gb, dst, ValueLayout.JAVA_BYTE,
-                            blockOffset(g, b, groups, blocks), gb);
+                    for (int i = 0; i < gb; i++) {
+                        long at = 2L * b * gb + pairByte(g & 1, i);
+                        dst.set(ValueLayout.JAVA_BYTE, byteOffset(g, b, groups, blocks, i), packed[(int) at]);
+                    }
                 }
             }
         }

@@ -4,6 +4,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 
@@ -43,18 +45,26 @@ final class Q4_0x8 extends Interleaved8 {
 
     @Override
     void dotPair(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
-        pairDot(w, base, blocks, x, out, o);
+        if (Vec.WIDE) pairDotWide(w, base, blocks, x, out, o);
+        else pairDot(w, base, blocks, x, out, o);
+    }
+
+    /** In a pair's block: both scale rows (16 bytes each), then V0 of both groups, V1 of both, ... (32 bytes each). */
+    @Override
+    long pairByte(int member, int i) {
+        if (i < 16) return 16L * member + i;
+        return 32 + 64L * ((i - 16) / 32) + 32L * member + (i - 16) % 32;
     }
 
     @Override
     void dequantizeRow(MemorySegment w, int row, int groups, int blocks, float[] out, int off) {
-        int r = row % ROWS;
-        long base = blockOffset(row / ROWS, 0, groups, blocks), stride = blockStride(row / ROWS, groups);
+        int g = row / ROWS, r = row % ROWS;
+        long scale = byteOffset(g, 0, groups, blocks, 2 * r), stride = blockStride(g, groups);
+        long v0 = byteOffset(g, 0, groups, blocks, 16 + 4 * r), step = byteOffset(g, 0, groups, blocks, 48) - byteOffset(g, 0, groups, blocks, 16);
         for (int b = 0; b < blocks; b++) {
-            long p = base + b * stride;
-            float d = Vec.f16(w, p + 2L * r);
+            float d = Vec.f16(w, scale + b * stride);
             for (int m = 0; m < 4; m++) { // (nibble - 8) · d: one rounding, as the reference's
-                ((FloatVector) laneNibbles(w, p + 16 + 32L * m + 4L * r).sub(8).convert(VectorOperators.I2F, 0))
+                ((FloatVector) laneNibbles(w, v0 + b * stride + m * step).sub(8).convert(VectorOperators.I2F, 0))
                         .mul(d).intoArray(out, off + 32 * b + 8 * m);
             }
         }
@@ -66,7 +76,7 @@ final class Q4_0x8 extends Interleaved8 {
 
     static void dot(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
         int[] pairs = x.pairs;
-        int[] qsum8 = x.qsum8;
+        int[] qsum = x.qsum;
         float[] xScale = x.scale;
         FloatVector acc = FloatVector.zero(Vec.F);
         // Unrolled by hand, with no method of ours in the body: C2 stops inlining non-@ForceInline methods past
@@ -100,7 +110,7 @@ final class Q4_0x8 extends Interleaved8 {
             IntVector si = s.add(t).reinterpretAsInts();
             IntVector dot = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(si.lanewise(VectorOperators.ASHR, 16))
-                    .sub(IntVector.fromArray(I8, qsum8, 8 * b));
+                    .sub(qsum[b]);
             // f16 → f32, exact for finite values and subnormals: the sign-extended half shifted so that its
             // exponent and mantissa land at the bottom of a float's (sign copies cleared), rescaled by 2^112.
             // Inf/NaN scales (a broken file) become large finite ones.
@@ -115,26 +125,26 @@ final class Q4_0x8 extends Interleaved8 {
     }
 
     /**
-     * {@link #dot} for a pair: group 2i's block b at {@code base + 2b · GROUP_BLOCK_BYTES}, group 2i+1's after it.
-     * The block's two halves (columns 0-15, 16-31) run as a loop rather than unrolled like {@link #dot}: as fast,
-     * and half the code for C2 to inline and compile. Written out in full, the pair kernels took C2's compiler
-     * arena from a 77 to a 141 MB peak, which the C library keeps: +42-56 MB peak RSS (BENCHMARKS.md, tenth
-     * session).
+     * {@link #dot} for a pair (256-bit vectors): the pair's block b at {@code base + b · 2 · GROUP_BLOCK_BYTES},
+     * laid out by {@link #pairByte}. The block's two halves (columns 0-15, 16-31) run as a loop rather than
+     * unrolled like {@link #dot}: as fast, and half the code for C2 to inline and compile. Written out in full, the
+     * pair kernels took C2's compiler arena from a 77 to a 141 MB peak, which the C library keeps: +42-56 MB peak
+     * RSS (BENCHMARKS.md, tenth session).
      */
     static void pairDot(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
         int[] pairs = x.pairs;
-        int[] qsum8 = x.qsum8;
+        int[] qsum = x.qsum;
         float[] xScale = x.scale;
         FloatVector acc = FloatVector.zero(Vec.F), acc1 = FloatVector.zero(Vec.F);
         for (int b = 0; b < blocks; b++) {
-            long p = base + (long) b * 2 * GROUP_BLOCK_BYTES, q = p + GROUP_BLOCK_BYTES;
+            long p = base + (long) b * 2 * GROUP_BLOCK_BYTES;
             // s, t: the first group's products of V0/V2 and V1/V3; s1, t1 the second group's
             ShortVector s = ShortVector.zero(S16), t = s, s1 = s, t1 = s;
             for (int half = 0; half < 2; half++) {
                 IntVector act = IntVector.fromArray(I8, pairs, 16 * b + 8 * half);
-                long at = p + 64L * half, at1 = q + 64L * half;
-                IntVector v0 = IntVector.fromMemorySegment(I8, w, at + 16, LE), u0 = IntVector.fromMemorySegment(I8, w, at1 + 16, LE);
-                IntVector v1 = IntVector.fromMemorySegment(I8, w, at + 48, LE), u1 = IntVector.fromMemorySegment(I8, w, at1 + 48, LE);
+                long at = p + 128L * half;
+                IntVector v0 = IntVector.fromMemorySegment(I8, w, at + 32, LE), u0 = IntVector.fromMemorySegment(I8, w, at + 64, LE);
+                IntVector v1 = IntVector.fromMemorySegment(I8, w, at + 96, LE), u1 = IntVector.fromMemorySegment(I8, w, at + 128, LE);
                 ShortVector a = act.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts();
                 s = s.add(v0.and(NIB).reinterpretAsShorts().mul(a));
                 s1 = s1.add(u0.and(NIB).reinterpretAsShorts().mul(a));
@@ -161,7 +171,7 @@ final class Q4_0x8 extends Interleaved8 {
                 t1 = t1.add(u1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(a));
             }
             FloatVector xs = FloatVector.broadcast(Vec.F, xScale[b]);
-            IntVector qs = IntVector.fromArray(I8, qsum8, 8 * b);
+            int qs = qsum[b];
             IntVector si = s.add(t).reinterpretAsInts(), si1 = s1.add(t1).reinterpretAsInts();
             IntVector dot = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(si.lanewise(VectorOperators.ASHR, 16)).sub(qs);
@@ -169,7 +179,7 @@ final class Q4_0x8 extends Interleaved8 {
                     .add(si1.lanewise(VectorOperators.ASHR, 16)).sub(qs);
             IntVector h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p, LE)
                     .convertShape(VectorOperators.S2I, I8, 0);
-            IntVector h1 = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, q, LE)
+            IntVector h1 = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p + 16, LE)
                     .convertShape(VectorOperators.S2I, I8, 0);
             FloatVector d = h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
                     .reinterpretAsFloats().mul(0x1p112f);
@@ -180,5 +190,63 @@ final class Q4_0x8 extends Interleaved8 {
         }
         acc.intoArray(out, o);
         acc1.intoArray(out, o + 8);
+    }
+
+    private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
+    private static final VectorSpecies<Float> F16 = FloatVector.SPECIES_512;
+    /** Int j (pair j of the block's 16) in every lane of a 512-bit vector. */
+    private static final VectorShuffle<Integer> W0 = QuantizedInput.broadcastLane(I16, 0, 0),
+            W1 = QuantizedInput.broadcastLane(I16, 1, 1), W2 = QuantizedInput.broadcastLane(I16, 2, 2),
+            W3 = QuantizedInput.broadcastLane(I16, 3, 3), W4 = QuantizedInput.broadcastLane(I16, 4, 4),
+            W5 = QuantizedInput.broadcastLane(I16, 5, 5), W6 = QuantizedInput.broadcastLane(I16, 6, 6),
+            W7 = QuantizedInput.broadcastLane(I16, 7, 7), W8 = QuantizedInput.broadcastLane(I16, 8, 8),
+            W9 = QuantizedInput.broadcastLane(I16, 9, 9), W10 = QuantizedInput.broadcastLane(I16, 10, 10),
+            W11 = QuantizedInput.broadcastLane(I16, 11, 11), W12 = QuantizedInput.broadcastLane(I16, 12, 12),
+            W13 = QuantizedInput.broadcastLane(I16, 13, 13), W14 = QuantizedInput.broadcastLane(I16, 14, 14),
+            W15 = QuantizedInput.broadcastLane(I16, 15, 15);
+
+    /**
+     * {@link #pairDot} with 512-bit vectors ({@link Vec#WIDE}): the pair's V_m of both groups is one load (the
+     * layout of {@link #pairByte}), so each operation covers 16 rows. The same operations per row as with 256
+     * bits, which Zen 4 runs at the same rate, but half the instructions: the out-of-order window spans twice
+     * the weight bytes. Microbenchmark from DRAM, 2048 / 8192 columns: 5% / 17% faster than pairDot (BENCHMARKS.md,
+     * twelfth session).
+     */
+    static void pairDotWide(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+        int[] pairs = x.pairs;
+        int[] qsum = x.qsum;
+        float[] xScale = x.scale;
+        FloatVector acc = FloatVector.zero(F16);
+        for (int b = 0; b < blocks; b++) {
+            long p = base + (long) b * 2 * GROUP_BLOCK_BYTES;
+            IntVector act = IntVector.fromArray(I16, pairs, 16 * b);
+            IntVector v0 = IntVector.fromMemorySegment(I16, w, p + 32, LE), v1 = IntVector.fromMemorySegment(I16, w, p + 96, LE);
+            IntVector v2 = IntVector.fromMemorySegment(I16, w, p + 160, LE), v3 = IntVector.fromMemorySegment(I16, w, p + 224, LE);
+            ShortVector s = v0.and(NIB).reinterpretAsShorts().mul(act.rearrange(W0).reinterpretAsShorts());
+            ShortVector t = v1.and(NIB).reinterpretAsShorts().mul(act.rearrange(W4).reinterpretAsShorts());
+            s = s.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(act.rearrange(W1).reinterpretAsShorts()));
+            t = t.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(act.rearrange(W5).reinterpretAsShorts()));
+            s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(act.rearrange(W2).reinterpretAsShorts()));
+            t = t.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(act.rearrange(W6).reinterpretAsShorts()));
+            s = s.add(v0.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(act.rearrange(W3).reinterpretAsShorts()));
+            t = t.add(v1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(act.rearrange(W7).reinterpretAsShorts()));
+            s = s.add(v2.and(NIB).reinterpretAsShorts().mul(act.rearrange(W8).reinterpretAsShorts()));
+            t = t.add(v3.and(NIB).reinterpretAsShorts().mul(act.rearrange(W12).reinterpretAsShorts()));
+            s = s.add(v2.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(act.rearrange(W9).reinterpretAsShorts()));
+            t = t.add(v3.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(act.rearrange(W13).reinterpretAsShorts()));
+            s = s.add(v2.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(act.rearrange(W10).reinterpretAsShorts()));
+            t = t.add(v3.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(act.rearrange(W14).reinterpretAsShorts()));
+            s = s.add(v2.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(act.rearrange(W11).reinterpretAsShorts()));
+            t = t.add(v3.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(act.rearrange(W15).reinterpretAsShorts()));
+            IntVector si = s.add(t).reinterpretAsInts();
+            IntVector dot = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(si.lanewise(VectorOperators.ASHR, 16)).sub(qsum[b]);
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, w, p, LE)
+                    .convertShape(VectorOperators.S2I, I16, 0);
+            FloatVector d = h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
+                    .reinterpretAsFloats().mul(0x1p112f);
+            acc = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(d).fma(FloatVector.broadcast(F16, xScale[b]), acc);
+        }
+        acc.intoArray(out, o);
     }
 }

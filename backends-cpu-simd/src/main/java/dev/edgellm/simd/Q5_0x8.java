@@ -104,7 +104,7 @@ final class Q5_0x8 extends Interleaved8 {
                     .add(ia.lanewise(VectorOperators.ASHR, 16))
                     .add(ib.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
                     .add(ib.lanewise(VectorOperators.ASHR, 16))
-                    .sub(IntVector.fromArray(I8, x.qsum8, 8 * b).lanewise(VectorOperators.LSHL, 1));
+                    .sub(2 * x.qsum[b]);
             // f16 → f32 as in Q4_0x8 (exact for finite scales)
             IntVector h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p, LE)
                     .convertShape(VectorOperators.S2I, I8, 0);
@@ -130,7 +130,7 @@ final class Q5_0x8 extends Interleaved8 {
         FloatVector acc = FloatVector.zero(Vec.F), acc1 = FloatVector.zero(Vec.F);
         for (int b = 0; b < blocks; b++) {
             long p = base + (long) b * 2 * GROUP_BLOCK_BYTES, q = p + GROUP_BLOCK_BYTES;
-            IntVector dot = IntVector.fromArray(I8, x.qsum8, 8 * b).lanewise(VectorOperators.LSHL, 1).neg(), dot1 = dot;
+            IntVector dot = IntVector.broadcast(I8, -2 * x.qsum[b]), dot1 = dot;
             for (int half = 0; half < 2; half++) {
                 IntVector act = IntVector.fromArray(I8, pairs, 16 * b + 8 * half);
                 // the fifth bits of this half's columns start at bit 8 · half of H

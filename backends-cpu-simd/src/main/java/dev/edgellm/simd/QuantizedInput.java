@@ -10,8 +10,9 @@ import static dev.edgellm.simd.Vec.I8;
  * q = round(x / scale)), laid out for the {@link Interleaved8} kernels: {@code pairs[16b + k]}, k = 4m + j, is the
  * int whose low and high shorts are q[32b + 8m + j] and q[32b + 8m + 4 + j]. A kernel loads a block's 16 pairs as
  * two 8-lane vectors and broadcasts pair k to all lanes with one {@code vpermd} ({@link #PAIR0} .. {@link
- * #PAIR7}); {@code qsum8[8b .. 8b+8)} = 8 · Σ q over block b, repeated 8 times (the offset terms, loaded as one
- * vector); {@code sum[b]} as below. Buffers grow to the largest input and are reused, so quantizing allocates nothing in steady
+ * #PAIR7}); {@code qsum[b]} = 8 · Σ q over block b (the offset term, broadcast where used: stored once rather than
+ * as 8 lanes, it keeps the block's activation data at 68 bytes in L1 next to the weight stream; BENCHMARKS.md,
+ * twelfth session); {@code sum[b]} as below. Buffers grow to the largest input and are reused, so quantizing allocates nothing in steady
  * state.
  *
  * <p>Compact pairs (64 bytes per block) rather than pairs stored already broadcast (512 bytes per block, folded
@@ -34,7 +35,7 @@ final class QuantizedInput {
     }
 
     int[] pairs = new int[0];
-    int[] qsum8 = new int[0];
+    int[] qsum = new int[0];
     float[] scale = new float[0];
     /** scale[b] · Σ q over block b: the block's sum as the kernels see it (K-quant min terms). */
     float[] sum = new float[0];
@@ -45,7 +46,7 @@ final class QuantizedInput {
         int blocks = n / 32;
         if (scale.length < blocks) {
             pairs = new int[16 * blocks];
-            qsum8 = new int[8 * blocks];
+            qsum = new int[blocks];
             scale = new float[blocks];
             sum = new float[blocks];
         }
@@ -65,7 +66,7 @@ final class QuantizedInput {
                     pairs[16 * b + 4 * m + j] = (q[8 * m + j] & 0xFFFF) | q[8 * m + 4 + j] << 16;
                 }
             }
-            java.util.Arrays.fill(qsum8, 8 * b, 8 * b + 8, 8 * qs);
+            qsum[b] = 8 * qs;
             scale[b] = d;
             sum[b] = d * qs;
         }

@@ -26,10 +26,12 @@ final class Vec {
     static final VectorSpecies<Integer> I8 = jdk.incubator.vector.IntVector.SPECIES_256;
     static final int PARTS = 8 / L;
     /**
-     * Whether Q8_0's repacked decode kernel runs at 512 bits ({@link Q8_0x8#dotWide}; AVX-512BW): half the
-     * instructions per weight byte, measured 6-10% faster on Zen 4, which splits 512-bit operations in two (a
-     * 512-bit Q4_0 kernel measured no faster and was not kept; BENCHMARKS.md, 2026-12-04). The float lanes stay
-     * at {@link #F}. {@code -Dedgellm.simd.wide=false} keeps the 256-bit kernel (A/B runs).
+     * Whether the repacked decode kernels of Q8_0 ({@link Q8_0x8#dotWide}) and of Q4_0 pairs
+     * ({@link Q4_0x8#pairDotWide}) run at 512 bits (AVX-512BW): half the instructions per weight byte, measured
+     * 6-10% (Q8_0) and 6-18% (Q4_0, 1-thread decode) faster on Zen 4, which splits 512-bit operations in two. A
+     * 512-bit Q4_0 kernel on the 8-row layout (two 256-bit loads joined) had measured no faster; the pair layout
+     * puts 16 rows in one load (BENCHMARKS.md). The float lanes stay at {@link #F}.
+     * {@code -Dedgellm.simd.wide=false} keeps the 256-bit kernels (A/B runs).
      */
     static final boolean WIDE = jdk.incubator.vector.ShortVector.SPECIES_PREFERRED.vectorBitSize() >= 512
             && Boolean.parseBoolean(System.getProperty("edgellm.simd.wide", "true"));

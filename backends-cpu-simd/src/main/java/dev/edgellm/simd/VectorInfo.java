@@ -12,7 +12,7 @@ final class VectorInfo {
 
     /** The kernels' widths, for the backend's one-line description. */
     static String kernelBits() {
-        return Vec.F.vectorBitSize() + " bits" + (Vec.WIDE ? " (Q8_0 decode at 512)" : "")
+        return Vec.F.vectorBitSize() + " bits" + (Vec.WIDE ? " (Q8_0 and Q4_0-pair decode at 512)" : "")
                 + (Interleaved8.PAIRS ? ", Q4_0/Q5_0 decode in pairs of 8-row groups"
                         : ", Q4_0/Q5_0 decode in 8-row groups (pairs: run with " + HotSpotFlags.RECOMMENDED + ")");
     }
