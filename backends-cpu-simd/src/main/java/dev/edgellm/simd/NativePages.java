@@ -19,8 +19,8 @@ import java.util.logging.Logger;
  * for file mappings: on anonymous memory DONTNEED would zero the data.</li>
  * <li>{@link #allocate}: memory for repacked weights, backed by 2 MiB transparent huge pages where the kernel
  * allows them ({@code MADV_HUGEPAGE}; THP mode "always" or "madvise"). Decode streams every weight once per token;
- * with 4 KiB pages that is a TLB miss every ~28 Q4_0 group-blocks, and huge pages measured 6-13% faster 1-thread
- * decode on llama-1b Q4_0 (BENCHMARKS.md, twelfth session). The mapping is anonymous and fresh, so it starts
+ * with 4 KiB pages that is a TLB miss every ~28 Q4_0 group-blocks, and huge pages made 1-thread decode of
+ * llama-1b Q4_0 faster in 11 of 12 alternating runs, by 7% at the median (BENCHMARKS.md, twelfth session). The mapping is anonymous and fresh, so it starts
  * zeroed like {@link Arena#allocate}'s, but no page is touched before the repack writes it: faults then take
  * whole huge pages, where a zero-filled allocation would already hold 4 KiB ones.</li>
  * </ul>
