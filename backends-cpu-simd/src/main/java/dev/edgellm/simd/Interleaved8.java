@@ -112,7 +112,7 @@ abstract class Interleaved8 {
     /** Byte offset of byte {@code i} of group g's block b: what {@link #blockOffset} + i is for unpaired groups. */
     final long byteOffset(int g, int b, int groups, int blocks, int i) {
         if (!paired(g, groups)) return blockOffset(g, b, groups, blocks) + i;
-        return blockOffset(g & ~1, b, groups, blocks) + pairByte(g & 1, i);
+        return blockOffset(g, b, groups, blocks) + pairByte(g & 1, i);
     }
 
     /** Whether group g of {@code groups} is stored in a pair. */
@@ -126,13 +126,13 @@ abstract class Interleaved8 {
     }
 
     /**
-     * Byte offset of block b of group g in a tensor of {@code groups} groups of {@code blocks} blocks. For a paired
-     * group it is where the group's part of the pair's block starts only with the default {@link #pairByte}:
-     * {@link #byteOffset} locates any byte.
+     * Byte offset of block b of group g in a tensor of {@code groups} groups of {@code blocks} blocks; for a paired
+     * group, of its pair's block b ({@code 2 · groupBlockBytes()}, shared with its partner: {@link #byteOffset}
+     * finds a member's bytes in it).
      */
     final long blockOffset(int g, int b, int groups, int blocks) {
         long gb = groupBlockBytes();
-        if (paired(g, groups)) return ((long) (g & ~1) * blocks + 2L * b + (g & 1)) * gb;
+        if (paired(g, groups)) return ((long) (g & ~1) * blocks + 2L * b) * gb;
         return ((long) g * blocks + b) * gb;
     }
 

@@ -49,7 +49,11 @@ final class Q4_0x8 extends Interleaved8 {
         else pairDot(w, base, blocks, x, out, o);
     }
 
-    /** In a pair's block: both scale rows (16 bytes each), then V0 of both groups, V1 of both, ... (32 bytes each). */
+    /**
+     * In a pair's block: both scale rows (16 bytes each), then V0 of both groups, V1 of both, ... (32 bytes each).
+     * Q5_0 keeps the default: a 512-bit Q5_0 pair kernel on this layout measured no faster end to end on qwen2-0.5b
+     * (BENCHMARKS.md, twelfth session).
+     */
     @Override
     long pairByte(int member, int i) {
         if (i < 16) return 16L * member + i;

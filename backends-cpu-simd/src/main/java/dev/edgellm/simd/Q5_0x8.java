@@ -55,15 +55,16 @@ final class Q5_0x8 extends Interleaved8 {
 
     @Override
     void dequantizeRow(MemorySegment w, int row, int groups, int blocks, float[] out, int off) {
-        int r = row % ROWS;
-        long base = blockOffset(row / ROWS, 0, groups, blocks), stride = blockStride(row / ROWS, groups);
+        int g = row / ROWS, r = row % ROWS;
+        long scale = byteOffset(g, 0, groups, blocks, 2 * r), fifth = byteOffset(g, 0, groups, blocks, 16 + 4 * r);
+        long v0 = byteOffset(g, 0, groups, blocks, 48 + 4 * r), stride = blockStride(g, groups);
+        long step = byteOffset(g, 0, groups, blocks, 80) - byteOffset(g, 0, groups, blocks, 48);
         for (int b = 0; b < blocks; b++) {
-            long p = base + b * stride;
-            float d = Vec.f16(w, p + 2L * r);
-            IntVector h = IntVector.broadcast(I8, w.get(Vec.INT, p + 16 + 4L * r));
+            float d = Vec.f16(w, scale + b * stride);
+            IntVector h = IntVector.broadcast(I8, w.get(Vec.INT, fifth + b * stride));
             for (int m = 0; m < 4; m++) {
                 IntVector bits = h.lanewise(VectorOperators.LSHR, FIFTH_BIT_SHIFTS.add(4 * m)).and(1);
-                ((FloatVector) laneNibbles(w, p + 48 + 32L * m + 4L * r)
+                ((FloatVector) laneNibbles(w, v0 + b * stride + m * step)
                         .or(bits.lanewise(VectorOperators.LSHL, 4)).sub(16).convert(VectorOperators.I2F, 0))
                         .mul(d).intoArray(out, off + 32 * b + 8 * m);
             }
