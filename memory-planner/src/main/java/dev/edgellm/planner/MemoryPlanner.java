@@ -110,7 +110,8 @@ public final class MemoryPlanner {
      * More for a format whose decode kernel dots pairs of 8-row groups (Q4_0, Q5_0; on in JVMs started as
      * {@code ./edgellm} starts them, see the SIMD backend's HotSpotFlags): a larger kernel for C2 to compile. Peak
      * RSS of llama-110m Q4_0 went from 286-297 to 297-316 MiB with it (BENCHMARKS.md, 2026-12-04 tenth session);
-     * 8 centres that spread.
+     * 8 centres that spread. Not for Q4_0 where the backend runs its 512-bit pair kernel (AVX-512BW): half the
+     * operations for C2 to compile, and llama-110m Q4_0 peaked at 290-292 MiB (twelfth session).
      */
     static final long SIMD_PAIRED_FORMAT_BYTES = 8 * MIB;
     /** Batched prefill (4 tokens or more): OpenBLAS (library, thread buffers), dequantized tiles, batch attention. */
@@ -137,7 +138,9 @@ public final class MemoryPlanner {
                 long repacked = simdRepackedBytes(e.getKey(), e.getValue());
                 if (repacked < 0) continue;
                 bytes += SIMD_REPACKED_FORMAT_BYTES + repacked - e.getValue();
-                if (e.getKey() == GgmlType.Q4_0 || e.getKey() == GgmlType.Q5_0) bytes += SIMD_PAIRED_FORMAT_BYTES;
+                if (e.getKey() == GgmlType.Q5_0 || (e.getKey() == GgmlType.Q4_0 && !p.hasIsa("avx512bw"))) {
+                    bytes += SIMD_PAIRED_FORMAT_BYTES;
+                }
             }
         }
         return bytes;

@@ -80,14 +80,15 @@ class PeakMemoryTest {
             "Once upon a time there was a little girl who liked to play in the park."));
 
     /**
-     * The laptop profile plus this machine's bf16 instructions, if it has them: the SIMD run then loads oneDNN
-     * for its prefill, which the planner counts only on profiles that list them.
+     * The laptop profile plus this machine's bf16 and AVX-512 instructions, if it has them: the SIMD run then
+     * loads oneDNN for its prefill and runs the 512-bit Q4_0 pair kernel, which the planner counts only on
+     * profiles that list them.
      */
-    static DeviceProfile withLocalBf16(DeviceProfile p) {
+    static DeviceProfile withLocalIsa(DeviceProfile p) {
         List<String> isa = new java.util.ArrayList<>(p.isa());
         List<String> local = LocalDetector.detect(Paths.get("/"), Runtime.getRuntime().availableProcessors(),
                 Runtime.getRuntime().maxMemory(), false).isa();
-        for (String f : List.of("avx512_bf16", "amx_tile")) {
+        for (String f : List.of("avx512_bf16", "amx_tile", "avx512f", "avx512bw")) {
             if (local.contains(f) && !isa.contains(f)) isa.add(f);
         }
         return new DeviceProfile(p.id(), p.name(), p.ramTotalBytes(), p.ramUsableBytes(), p.heapLimitBytes(), p.bandwidthPeakGBs(),
@@ -110,7 +111,7 @@ class PeakMemoryTest {
 
     private static void check(Path model, int ctx, String kv, PlanRequest.CpuBackend backend, double tolerance) throws Exception {
         assumeTrue(Files.isReadable(Paths.get("/proc/self/status")), "needs Linux /proc");
-        Plan plan = MemoryPlanner.plan(ModelSizes.of(GgufFile.open(model)), withLocalBf16(ProfileCatalog.builtin().get("x86-laptop-16gb")),
+        Plan plan = MemoryPlanner.plan(ModelSizes.of(GgufFile.open(model)), withLocalIsa(ProfileCatalog.builtin().get("x86-laptop-16gb")),
                 PlanRequest.of(ctx, KvCacheType.parse(kv)).withCpuBackend(backend));
         String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
         boolean simd = backend == PlanRequest.CpuBackend.SIMD;
