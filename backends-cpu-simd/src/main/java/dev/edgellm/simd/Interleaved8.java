@@ -79,6 +79,9 @@ abstract class Interleaved8 {
     static final boolean PAIRS = Boolean.parseBoolean(System.getProperty("edgellm.simd.pairs",
             String.valueOf(HotSpotFlags.recompilationCutoffRaised())));
 
+    /** Whether {@link #dotPair} has a 512-bit kernel, which it runs where {@link Vec#WIDE}. */
+    boolean widePairKernel() { return false; }
+
     /** out[o .. o+16) = the rows of the pair whose first block is at byte {@code base}; only if {@link #pairs}. */
     void dotPair(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " has no pair layout");

@@ -44,6 +44,9 @@ final class Q4_0x8 extends Interleaved8 {
     boolean pairs() { return PAIRS; }
 
     @Override
+    boolean widePairKernel() { return true; }
+
+    @Override
     void dotPair(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
         if (Vec.WIDE) pairDotWide(w, base, blocks, x, out, o);
         else pairDot(w, base, blocks, x, out, o);

@@ -107,6 +107,28 @@ class Interleaved8Test {
     }
 
     /**
+     * The memory planner adds C2's larger compile for the formats that run the 256-bit pair kernel without seeing
+     * this module: the same types, on a profile without AVX-512 and on one with it (where Q4_0 runs its 512-bit
+     * pair kernel). This module's tests run with the raised recompilation cutoff, so pairs are on.
+     */
+    @ParameterizedTest
+    @EnumSource(GgmlType.class)
+    void thePlannerKnowsWhichTypesRunTheNarrowPairKernel(GgmlType type) {
+        Interleaved8 format = Interleaved8.forType(type);
+        dev.edgellm.profiles.DeviceProfile avx2 = dev.edgellm.profiles.ProfileCatalog.builtin().get("x86-laptop-16gb");
+        java.util.List<String> isa = new java.util.ArrayList<>(avx2.isa());
+        isa.addAll(java.util.List.of("avx512f", "avx512bw"));
+        dev.edgellm.profiles.DeviceProfile avx512 = new dev.edgellm.profiles.DeviceProfile(avx2.id(), avx2.name(),
+                avx2.ramTotalBytes(), avx2.ramUsableBytes(), avx2.heapLimitBytes(), avx2.bandwidthPeakGBs(),
+                avx2.bandwidthEffectiveGBs(), avx2.bigCores(), avx2.littleCores(), isa, avx2.gpu(), avx2.sources());
+        assertTrue(Interleaved8.PAIRS, "pairs on in this module's tests");
+        boolean pairs = format != null && format.pairs();
+        assertEquals(pairs, dev.edgellm.planner.MemoryPlanner.simdNarrowPairKernel(type, avx2), type + " on AVX2");
+        assertEquals(pairs && !format.widePairKernel(), dev.edgellm.planner.MemoryPlanner.simdNarrowPairKernel(type, avx512),
+                type + " on AVX-512");
+    }
+
+    /**
      * The memory planner sizes the repacked copies without seeing this module: it must name the same types as
      * {@link Interleaved8#forType} and the same bytes per 8-row group as the formats (k groups of one block each).
      */

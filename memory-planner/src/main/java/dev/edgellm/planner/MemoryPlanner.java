@@ -138,12 +138,19 @@ public final class MemoryPlanner {
                 long repacked = simdRepackedBytes(e.getKey(), e.getValue());
                 if (repacked < 0) continue;
                 bytes += SIMD_REPACKED_FORMAT_BYTES + repacked - e.getValue();
-                if (e.getKey() == GgmlType.Q5_0 || (e.getKey() == GgmlType.Q4_0 && !p.hasIsa("avx512bw"))) {
-                    bytes += SIMD_PAIRED_FORMAT_BYTES;
-                }
+                if (simdNarrowPairKernel(e.getKey(), p)) bytes += SIMD_PAIRED_FORMAT_BYTES;
             }
         }
         return bytes;
+    }
+
+    /**
+     * Whether the SIMD backend dots matrices of this type with its 256-bit pair kernel on this profile (the
+     * {@link #SIMD_PAIRED_FORMAT_BYTES} term): Q5_0, and Q4_0 unless AVX-512BW runs its 512-bit one. The backend's
+     * tests hold this to its formats.
+     */
+    public static boolean simdNarrowPairKernel(GgmlType type, DeviceProfile p) {
+        return type == GgmlType.Q5_0 || (type == GgmlType.Q4_0 && !p.hasIsa("avx512bw"));
     }
 
     /**
