@@ -216,8 +216,8 @@ final class Q4_0x8 extends Interleaved8 {
      * {@link #pairDot} with 512-bit vectors ({@link Vec#WIDE}): the pair's V_m of both groups is one load (the
      * layout of {@link #pairByte}), so each operation covers 16 rows. The same operations per row as with 256
      * bits, which Zen 4 runs at the same rate, but half the instructions: the out-of-order window spans twice
-     * the weight bytes. Microbenchmark from DRAM, 2048 / 8192 columns: 5% / 17% faster than pairDot (BENCHMARKS.md,
-     * twelfth session).
+     * the weight bytes. llama-1b Q4_0 1-thread decode 6-18% faster than with pairDot (alternating runs;
+     * BENCHMARKS.md, twelfth session).
      */
     static void pairDotWide(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
         int[] pairs = x.pairs;
