@@ -96,26 +96,50 @@ abstract class Interleaved8 {
         return (long) member * groupBlockBytes() + i;
     }
 
+    /** Per member, the runs of bytes {@link #pairByte} keeps together, computed once per format (see pairRuns). */
+    private volatile int[][] pairRuns;
+
     /**
-     * Stores {@code groupBlockBytes()} bytes of a group's block ({@code src} from {@code from}), member
-     * {@code member} of the pair whose block starts at {@code dst + at}, as {@link #pairByte} places them: one copy
-     * per run of consecutive bytes.
+     * For members 0 and 1: {offset in the group's block, offset in the pair's block, length} triples, one per run of
+     * consecutive bytes that {@link #pairByte} keeps together (the whole block by default, 5 runs for Q4_0), so that
+     * repacking copies runs rather than asking pairByte for every byte of a model.
      */
-    final void storePairMember(MemorySegment src, long from, int member, MemorySegment dst, long at) {
-        int gb = groupBlockBytes();
-        for (int i = 0; i < gb; ) {
-            long to = pairByte(member, i);
-            int run = 1;
-            while (i + run < gb && pairByte(member, i + run) == to + run) run++;
-            MemorySegment.copy(src, from + i, dst, at + to, run);
-            i += run;
+    private int[][] pairRuns() {
+        int[][] runs = pairRuns;
+        if (runs == null) {
+            runs = new int[2][];
+            int gb = groupBlockBytes();
+            for (int member = 0; member < 2; member++) {
+                java.util.List<Integer> triples = new java.util.ArrayList<>();
+                for (int i = 0; i < gb; ) {
+                    long to = pairByte(member, i);
+                    int run = 1;
+                    while (i + run < gb && pairByte(member, i + run) == to + run) run++;
+                    triples.addAll(java.util.List.of(i, (int) to, run));
+                    i += run;
+                }
+                runs[member] = triples.stream().mapToInt(Integer::intValue).toArray();
+            }
+            pairRuns = runs;
+        }
+        return runs;
+    }
+
+    /**
+     * Copies the bytes of {@code member} of a pair into the pair's block at {@code dst + at}, where
+     * {@link #pairByte} places them; from {@code src + from}, which holds that group's block in its plain order, or
+     * (if {@code srcPaired}) a pair's block laid out the same way.
+     */
+    final void copyPairMember(MemorySegment src, long from, boolean srcPaired, int member, MemorySegment dst, long at) {
+        int[] runs = pairRuns()[member];
+        for (int k = 0; k < runs.length; k += 3) {
+            MemorySegment.copy(src, from + runs[srcPaired ? k + 1 : k], dst, at + runs[k + 1], runs[k + 2]);
         }
     }
 
     /** Byte offset of byte {@code i} of group g's block b: what {@link #blockOffset} + i is for unpaired groups. */
     final long byteOffset(int g, int b, int groups, int blocks, int i) {
-        if (!paired(g, groups)) return blockOffset(g, b, groups, blocks) + i;
-        return blockOffset(g, b, groups, blocks) + pairByte(g & 1, i);
+        return blockOffset(g, b, groups, blocks) + (paired(g, groups) ? pairByte(g & 1, i) : i);
     }
 
     /** Whether group g of {@code groups} is stored in a pair. */
@@ -195,7 +219,7 @@ abstract class Interleaved8 {
             for (int b = 0; b < blocks; b++) {
                 for (int r = 0; r < ROWS; r++) System.arraycopy(rows, r * rowBytes + b * sb, in, r * sb, sb);
                 packBlock(in, out);
-                if (paired) storePairMember(outSegment, 0, g & 1, packedSegment, 2L * b * gb);
+                if (paired) copyPairMember(outSegment, 0, false, g & 1, packedSegment, 2L * b * gb);
                 else System.arraycopy(out, 0, packed, b * gb, gb);
             }
             if (!paired) {
@@ -204,10 +228,7 @@ abstract class Interleaved8 {
                 MemorySegment.copy(packed, 0, dst, ValueLayout.JAVA_BYTE, blockOffset(g - 1, 0, groups, blocks), 2 * gb * blocks);
             } else if ((g & 1) == 1 || g + 1 == g1) { // the partner is outside [g0, g1): this group's bytes alone
                 for (int b = 0; b < blocks; b++) {
-                    for (int i = 0; i < gb; i++) {
-                        long at = 2L * b * gb + pairByte(g & 1, i);
-                        dst.set(ValueLayout.JAVA_BYTE, byteOffset(g, b, groups, blocks, i), packed[(int) at]);
-                    }
+                    copyPairMember(packedSegment, 2L * b * gb, true, g & 1, dst, blockOffset(g, b, groups, blocks));
                 }
             }
         }

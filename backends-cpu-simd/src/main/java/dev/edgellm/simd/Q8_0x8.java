@@ -10,6 +10,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 
+import static dev.edgellm.simd.Vec.I16;
 import static dev.edgellm.simd.Vec.I8;
 import static dev.edgellm.simd.Vec.LE;
 
@@ -197,7 +198,6 @@ final class Q8_0x8 extends Interleaved8 {
 
     private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
     private static final VectorSpecies<Short> S32 = ShortVector.SPECIES_512;
-    private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
     /** PAIRS_i: pair 2i in the low 8 lanes, pair 2i + 1 in the high 8 ({@link QuantizedInput#broadcastLane}). */
     private static final VectorShuffle<Integer> PAIRS_0 = QuantizedInput.broadcastLane(I16, 0, 1),
             PAIRS_1 = QuantizedInput.broadcastLane(I16, 2, 3), PAIRS_2 = QuantizedInput.broadcastLane(I16, 4, 5),

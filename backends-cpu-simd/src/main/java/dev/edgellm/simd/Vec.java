@@ -24,6 +24,8 @@ final class Vec {
     static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
     /** 8 int lanes: used only by kernels selected when {@code L == 8}. */
     static final VectorSpecies<Integer> I8 = jdk.incubator.vector.IntVector.SPECIES_256;
+    /** 16 int lanes: used only by the 512-bit kernels selected when {@link #WIDE}. */
+    static final VectorSpecies<Integer> I16 = jdk.incubator.vector.IntVector.SPECIES_512;
     static final int PARTS = 8 / L;
     /**
      * Whether the repacked decode kernels of Q8_0 ({@link Q8_0x8#dotWide}) and of Q4_0 pairs
