@@ -116,11 +116,7 @@ class Interleaved8Test {
     void thePlannerKnowsWhichTypesRunTheNarrowPairKernel(GgmlType type) {
         Interleaved8 format = Interleaved8.forType(type);
         dev.edgellm.profiles.DeviceProfile avx2 = dev.edgellm.profiles.ProfileCatalog.builtin().get("x86-laptop-16gb");
-        java.util.List<String> isa = new java.util.ArrayList<>(avx2.isa());
-        isa.addAll(java.util.List.of("avx512f", "avx512bw"));
-        dev.edgellm.profiles.DeviceProfile avx512 = new dev.edgellm.profiles.DeviceProfile(avx2.id(), avx2.name(),
-                avx2.ramTotalBytes(), avx2.ramUsableBytes(), avx2.heapLimitBytes(), avx2.bandwidthPeakGBs(),
-                avx2.bandwidthEffectiveGBs(), avx2.bigCores(), avx2.littleCores(), isa, avx2.gpu(), avx2.sources());
+        dev.edgellm.profiles.DeviceProfile avx512 = avx2.withIsa(java.util.List.of("avx512f", "avx512bw"));
         assertTrue(Interleaved8.PAIRS, "pairs on in this module's tests");
         boolean pairs = format != null && format.pairs();
         assertEquals(pairs, dev.edgellm.planner.MemoryPlanner.simdNarrowPairKernel(type, avx2), type + " on AVX2");

@@ -111,6 +111,16 @@ public final class DeviceProfile {
 
     public boolean hasIsa(String feature) { return isa.contains(feature.toLowerCase(Locale.ROOT)); }
 
+    /** This profile with the given ISA features added (those it lacks; e.g. to plan for a CPU with AVX-512). */
+    public DeviceProfile withIsa(java.util.Collection<String> features) {
+        List<String> more = new java.util.ArrayList<>(isa);
+        for (String f : features) {
+            if (!hasIsa(f)) more.add(f.toLowerCase(Locale.ROOT));
+        }
+        return new DeviceProfile(id, name, ramTotalBytes, ramUsableBytes, heapLimitBytes, bandwidthPeakGBs,
+                bandwidthEffectiveGBs, bigCores, littleCores, more, gpu, sources);
+    }
+
     /** The GPU, or null when there is none or it is unknown. */
     public Gpu gpu() { return gpu; }
 

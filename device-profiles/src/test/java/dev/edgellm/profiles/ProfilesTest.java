@@ -33,6 +33,11 @@ class ProfilesTest {
         assertEquals(6, phone.bigCores());
         assertEquals(2, phone.littleCores());
         assertTrue(phone.hasIsa("i8mm") && !phone.hasIsa("sve"));
+        DeviceProfile withSve = phone.withIsa(java.util.List.of("SVE", "i8mm"));
+        assertTrue(withSve.hasIsa("sve") && withSve.hasIsa("i8mm") && !phone.hasIsa("sve"));
+        assertEquals(phone.isa().size() + 1, withSve.isa().size(), "only the missing feature is added");
+        assertEquals(phone.heapLimitBytes(), withSve.heapLimitBytes());
+        assertEquals(phone.gpu(), withSve.gpu());
         assertEquals(8192L << 20, cat.get("rpi5-8gb").ramTotalBytes());
         assertTrue(cat.get("rk3588-16gb").gpu().offloadEvidence.contains("17783"));
     }

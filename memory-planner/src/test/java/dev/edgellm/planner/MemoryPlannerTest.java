@@ -12,7 +12,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -111,13 +110,8 @@ class MemoryPlannerTest {
         // a single-token batch never reaches the prefill path
         assertEquals(MemoryPlanner.SIMD_BASE_BYTES + q4_0, MemoryPlanner.backendBytes(m, laptop, PlanRequest.CpuBackend.SIMD, 1));
         // with AVX-512BW the Q4_0 pair kernel runs at 512 bits, a smaller compile: no pair term
-        Properties wide = new Properties();
-        try (var in = DeviceProfile.class.getResourceAsStream("/profiles/x86-laptop-16gb.properties")) {
-            wide.load(in);
-        }
-        wide.setProperty("cpu.isa", wide.getProperty("cpu.isa") + ",avx512f,avx512bw");
         assertEquals(MemoryPlanner.SIMD_BASE_BYTES + MemoryPlanner.SIMD_REPACKED_FORMAT_BYTES, MemoryPlanner.backendBytes(m,
-                DeviceProfile.fromProperties("x86-laptop-avx512", wide), PlanRequest.CpuBackend.SIMD, 1));
+                laptop.withIsa(java.util.List.of("avx512f", "avx512bw")), PlanRequest.CpuBackend.SIMD, 1));
         // Android caps the heap and has no Vector API: the scalar backend is implied
         DeviceProfile phone = ProfileCatalog.builtin().get("android-flagship-12gb");
         Plan onPhone = MemoryPlanner.plan(m, phone, req);

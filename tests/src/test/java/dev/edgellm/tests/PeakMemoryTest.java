@@ -85,14 +85,9 @@ class PeakMemoryTest {
      * profiles that list them.
      */
     static DeviceProfile withLocalIsa(DeviceProfile p) {
-        List<String> isa = new java.util.ArrayList<>(p.isa());
         List<String> local = LocalDetector.detect(Paths.get("/"), Runtime.getRuntime().availableProcessors(),
                 Runtime.getRuntime().maxMemory(), false).isa();
-        for (String f : List.of("avx512_bf16", "amx_tile", "avx512f", "avx512bw")) {
-            if (local.contains(f) && !isa.contains(f)) isa.add(f);
-        }
-        return new DeviceProfile(p.id(), p.name(), p.ramTotalBytes(), p.ramUsableBytes(), p.heapLimitBytes(), p.bandwidthPeakGBs(),
-                p.bandwidthEffectiveGBs(), p.bigCores(), p.littleCores(), isa, p.gpu(), p.sources());
+        return p.withIsa(List.of("avx512_bf16", "amx_tile", "avx512f", "avx512bw").stream().filter(local::contains).toList());
     }
 
     /** The children measure what the planner predicts for ./edgellm only while they run with its flags. */
