@@ -91,7 +91,7 @@ final class Attention {
      * KV heads {@code [kh0, kh1)} only (threads split the heads): flash-style, {@link #TILE} positions at a time.
      * Each key row of the tile is converted to floats once (vector code) and scored against every query head of the
      * group; then each head's running max, sum and output are rescaled once per tile (not once per new max), the
-     * tile's weights are one vector {@code EXP} per 8 positions, and the tile's value rows are converted once and
+     * tile's weights are one {@link Vec#exp} per 8 positions, and the tile's value rows are converted once and
      * summed into each head's output in registers ({@link #addWeightedRows}). The conversions are bit-identical to
      * the cache's own, so only the summation order differs from the reference. Quantized head slices that do not
      * start on a block (headDim not a multiple of 32) are read from inside the first block. {@code kf}:
@@ -126,13 +126,7 @@ final class Attention {
                         l[g] *= c;
                         m[g] = tileMax;
                     }
-                    FloatVector sum = FloatVector.zero(F);
-                    for (int j = 0; j < TILE; j += L) {
-                        FloatVector e = FloatVector.fromArray(F, sc, base + j).sub(m[g]).lanewise(VectorOperators.EXP);
-                        e.intoArray(sc, base + j);
-                        sum = sum.add(e);
-                    }
-                    l[g] += sum.reduceLanes(VectorOperators.ADD);
+                    l[g] += Vec.exp(sc, base, sc, base, TILE, 1f, m[g]);
                 }
                 int skip = 0, slot = quantScratch(headDim);
                 for (int j = 0; j < n; j++) {
@@ -191,7 +185,7 @@ final class Attention {
      * head: the KV head's cached keys and values up to the last position needed are converted to floats once
      * per call into {@code s} (keys transposed in tiles, {@link #keyIndex}), so each score
      * tile is {@link #TILE} positions × headDim FMAs with a broadcast query element and no horizontal sums, the
-     * exponentials are vector {@code EXP}, and each head's output accumulates in registers over the positions.
+     * exponentials are {@link Vec#exp}, and each head's output accumulates in registers over the positions.
      * Work items are (KV head, query position) pairs, KV-head major: this call does items {@code [from, to)}.
      * The cache is f16 ({@code halfKeys}) or q8_0/q4_0 ({@code quantKeys}, {@code q4}). Queries and outputs are
      * back to back per position ({@code heads · headDim} floats each).
@@ -218,14 +212,9 @@ final class Attention {
                 for (int g = 0; g < group; g++) {
                     int qo = i * qStride + (kh * group + g) * headDim;
                     float max = scores(kt, headDim, q, qo, scale, sc, len, tiles);
-                    FloatVector sum = FloatVector.zero(F);
-                    for (int j = 0; j < tiles * TILE; j += L) {
-                        FloatVector e = FloatVector.fromArray(F, sc, j).sub(max).lanewise(VectorOperators.EXP);
-                        e.intoArray(sc, j);
-                        sum = sum.add(e);
-                    }
+                    float sum = Vec.exp(sc, 0, sc, 0, tiles * TILE, 1f, max);
                     addWeightedRows(vf, 0, headDim, sc, 0, len, 0f, out, qo, headDim);
-                    scaleInPlace(out, qo, headDim, 1f / sum.reduceLanes(VectorOperators.ADD));
+                    scaleInPlace(out, qo, headDim, 1f / sum);
                 }
             }
         }

@@ -64,7 +64,7 @@ final class BlockKernels {
             s1 = fma8(bytes(w, p + 26), x, o + 24, s1);
             acc = s0.add(s1).fma(FloatVector.broadcast(F, f16(w, p)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Vec.sum(acc);
     }
 
     private static final jdk.incubator.vector.VectorSpecies<Integer> I8 = jdk.incubator.vector.IntVector.SPECIES_256;
@@ -87,7 +87,7 @@ final class BlockKernels {
                     .fma(FloatVector.fromArray(F, xp, o + 24), s1);
             acc = s0.add(s1).fma(FloatVector.broadcast(F, f16(w, p)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Vec.sum(acc);
     }
 
     /** Signed byte at bit (24 - shift) of each int lane, as float. */
@@ -138,7 +138,7 @@ final class BlockKernels {
             s1 = fma8(highNibbles(q1).sub((byte) 8), x, o + 24, s1);
             acc = s0.add(s1).fma(FloatVector.broadcast(F, f16(w, p)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Vec.sum(acc);
     }
 
     static float q4_1(MemorySegment w, long off, float[] x, int xOff, int n) {
@@ -155,7 +155,7 @@ final class BlockKernels {
             acc = s0.add(s1).fma(FloatVector.broadcast(F, f16(w, p)), acc);
             acc = sx.fma(FloatVector.broadcast(F, f16(w, p + 2)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Vec.sum(acc);
     }
 
     static float q5_0(MemorySegment w, long off, float[] x, int xOff, int n) {
@@ -171,7 +171,7 @@ final class BlockKernels {
             s1 = fma8(highNibbles(q1).or(fifthBits(qh, 24)).sub((byte) 16), x, o + 24, s1);
             acc = s0.add(s1).fma(FloatVector.broadcast(F, f16(w, p)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Vec.sum(acc);
     }
 
     static float q5_1(MemorySegment w, long off, float[] x, int xOff, int n) {
@@ -189,7 +189,7 @@ final class BlockKernels {
             acc = s0.add(s1).fma(FloatVector.broadcast(F, f16(w, p)), acc);
             acc = sx.fma(FloatVector.broadcast(F, f16(w, p + 2)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Vec.sum(acc);
     }
 
     /**
@@ -219,7 +219,7 @@ final class BlockKernels {
             else acc1 = s0.add(s1).fma(FloatVector.broadcast(F, d), acc1);
             corr += d * xs[xsOff + b];
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD) - 8f * corr;
+        return Vec.sum(acc0.add(acc1)) - 8f * corr;
     }
 
     /** xs[xsOff + b] = Σ x[xOff + 32b .. +32) for the n/32 blocks (the Q4_0 offset term). */
@@ -227,7 +227,7 @@ final class BlockKernels {
         for (int b = 0; b < n / 32; b++) {
             FloatVector s = FloatVector.zero(F);
             for (int i = 0; i < 32; i += L) s = s.add(FloatVector.fromArray(F, x, xOff + 32 * b + i));
-            xs[xsOff + b] = s.reduceLanes(VectorOperators.ADD);
+            xs[xsOff + b] = Vec.sum(s);
         }
     }
 }

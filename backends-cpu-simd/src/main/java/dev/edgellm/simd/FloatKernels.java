@@ -29,7 +29,7 @@ final class FloatKernels {
             s1 = FloatVector.fromMemorySegment(F, w, off + 4L * (i + L), LE)
                     .fma(FloatVector.fromArray(F, x, xOff + i + L), s1);
         }
-        float sum = s0.add(s1).reduceLanes(VectorOperators.ADD);
+        float sum = Vec.sum(s0.add(s1));
         for (; i < n; i++) sum += Float.intBitsToFloat(w.get(Vec.INT, off + 4L * i)) * x[xOff + i];
         return sum;
     }
@@ -44,7 +44,7 @@ final class FloatKernels {
                         .fma(FloatVector.fromArray(F, x, xOff + i + part * L), acc);
             }
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = Vec.sum(acc);
         for (; i < n; i++) sum += Vec.f16(w, off + 2L * i) * x[xOff + i];
         return sum;
     }
@@ -61,7 +61,7 @@ final class FloatKernels {
                 acc = f.fma(FloatVector.fromArray(F, x, xOff + i + part * L), acc);
             }
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = Vec.sum(acc);
         for (; i < n; i++) sum += Float.intBitsToFloat((w.get(Vec.SHORT, off + 2L * i) & 0xFFFF) << 16) * x[xOff + i];
         return sum;
     }
@@ -80,12 +80,22 @@ final class FloatKernels {
         return bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
     }
 
-    /** gate[i] = gate[i] / (1 + e^-gate[i]) · up[i] for i in [from, to): vector {@code EXP} (SVML on x86). */
-    static void swiglu(float[] gate, float[] up, int from, int to) {
+    /** Floats of {@link #swiglu}'s scratch: e^-gate of one chunk, small enough to stay in L1. */
+    static final int SWIGLU_CHUNK = 256;
+
+    /**
+     * gate[i] = gate[i] / (1 + e^-gate[i]) · up[i] for i in [from, to): {@link Vec#exp} a chunk at a time into
+     * {@code e} ({@link #SWIGLU_CHUNK} floats), the tail {@code Math.exp}.
+     */
+    static void swiglu(float[] gate, float[] up, int from, int to, float[] e) {
         int i = from;
-        for (; i + L <= to; i += L) {
-            FloatVector g = FloatVector.fromArray(F, gate, i);
-            g.div(g.neg().lanewise(VectorOperators.EXP).add(1f)).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
+        while (i + L <= to) {
+            int n = Math.min(SWIGLU_CHUNK, (to - i) / L * L);
+            Vec.exp(gate, i, e, 0, n, -1f, 0f);
+            for (int j = 0; j < n; j += L, i += L) {
+                FloatVector g = FloatVector.fromArray(F, gate, i);
+                g.div(FloatVector.fromArray(F, e, j).add(1f)).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
+            }
         }
         for (; i < to; i++) gate[i] = gate[i] / (1f + (float) Math.exp(-gate[i])) * up[i];
     }

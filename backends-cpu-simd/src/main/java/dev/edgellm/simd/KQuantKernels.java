@@ -56,7 +56,7 @@ final class KQuantKernels {
                 acc = xb.fma(FloatVector.broadcast(F, -dmin * (m1 >>> 8)), acc);
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Vec.sum(acc);
     }
 
     /** Q5_K, 176 bytes: d, dmin, scales[12], qh[32], qs[128]; the fifth bit of sub-block s is bit s of qh[l]. */
@@ -87,7 +87,7 @@ final class KQuantKernels {
                 acc = xb.fma(FloatVector.broadcast(F, -dmin * (m1 >>> 8)), acc);
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Vec.sum(acc);
     }
 
     /**
@@ -123,7 +123,7 @@ final class KQuantKernels {
                 }
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Vec.sum(acc);
     }
 
     /**
@@ -152,7 +152,7 @@ final class KQuantKernels {
                 }
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Vec.sum(acc);
     }
 
     /**
@@ -178,7 +178,7 @@ final class KQuantKernels {
                 acc = sq.fma(FloatVector.broadcast(F, d * (q3Scale(w, p + 96, s) - 32)), acc);
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Vec.sum(acc);
     }
 
     /** Q3_K's biased scale of sub-block s from the 12 bytes at pos: nibble of byte s % 8, 2 high bits of byte 8 + s % 4. */

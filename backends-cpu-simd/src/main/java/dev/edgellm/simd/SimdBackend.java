@@ -137,6 +137,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         this.simdMinRow = simdMinRow;
         this.parallelMinWork = parallelMinWork;
         this.pool = new WorkerPool(threads);
+        this.gluExp = new float[threads][FloatKernels.SWIGLU_CHUNK];
         this.rowScratch = new float[threads][];
         this.attention = new ParallelAttention(pool, parallelMinWork);
     }
@@ -456,8 +457,8 @@ final class SimdBackend implements Backend, WorkerPool.Task {
             a2 = wv.fma(FloatVector.fromArray(F, x, xOff + 2 * n + i), a2);
             a3 = wv.fma(FloatVector.fromArray(F, x, xOff + 3 * n + i), a3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        float s0 = Vec.sum(a0), s1 = Vec.sum(a1);
+        float s2 = Vec.sum(a2), s3 = Vec.sum(a3);
         for (; i < n; i++) {
             s0 += row[i] * x[xOff + i];
             s1 += row[i] * x[xOff + n + i];
@@ -482,7 +483,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
             FloatVector v = FloatVector.fromArray(F, x, xOff + i);
             ss = v.fma(v, ss);
         }
-        float sum = ss.reduceLanes(VectorOperators.ADD);
+        float sum = Vec.sum(ss);
         for (; i < n; i++) sum += x[xOff + i] * x[xOff + i];
         float scale = (float) (1.0 / Math.sqrt(sum / n + eps));
         i = 0;
@@ -517,11 +518,14 @@ final class SimdBackend implements Backend, WorkerPool.Task {
 
     private float[] gluGate, gluUp;
     private int gluN;
-    private final WorkerPool.Task swigluTask = (worker, workers) -> {
+    private final float[][] gluExp; // per worker: FloatKernels.swiglu's scratch
+    private final WorkerPool.Task swigluTask = this::swigluPart;
+
+    private void swigluPart(int worker, int workers) {
         int chunks = gluN / L;
         int from = chunks * worker / workers * L, to = worker == workers - 1 ? gluN : chunks * (worker + 1) / workers * L;
-        FloatKernels.swiglu(gluGate, gluUp, from, to);
-    };
+        FloatKernels.swiglu(gluGate, gluUp, from, to, gluExp[worker]);
+    }
 
     @Override
     public void swiglu(float[] gate, float[] up, int n) {
@@ -530,7 +534,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
             return;
         }
         if (n < Math.min(SWIGLU_PARALLEL_MIN, parallelMinWork)) {
-            FloatKernels.swiglu(gate, up, 0, n);
+            FloatKernels.swiglu(gate, up, 0, n, gluExp[0]);
             return;
         }
         gluGate = gate;

@@ -2,6 +2,7 @@ package dev.edgellm.simd;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -58,6 +59,63 @@ final class Vec {
         return (FloatVector) b.convertShape(VectorOperators.B2F, F, part);
     }
 
+    /**
+     * The sum of v's lanes in one fixed order, ((v0+v4)+(v2+v6))+((v1+v5)+(v3+v7)) for 8 lanes (4 lanes: the first
+     * step adds zeros). Used instead of {@code reduceLanes(ADD)}, whose order is unspecified and does differ: its
+     * Java fallback (interpreter, C1) and C2's intrinsic add in different orders, so logits changed in their last
+     * bits once the kernels were compiled and a seeded sampler picked different tokens run to run. Here every step
+     * is one lanewise IEEE add in either path. Kept under 35 bytecodes (HotSpot's MaxInlineSize) so that C2 inlines
+     * it even where it deems the call cold: a call that stays a call boxes its vector argument.
+     */
+    static float sum(FloatVector v) {
+        v = v.add(v.slice(4));
+        v = v.add(v.slice(2));
+        return v.lane(0) + v.lane(1);
+    }
+
+    // exp: the range where 2^n splits into two normal factors, log2(e), ln 2 in two parts (the first exact in 9
+    // bits, so n·LN2_HI is exact), 1.5·2^23 (adding it rounds to an integer), and the minimax polynomial of e^r on
+    // [-ln2/2, ln2/2] (Cephes' expf coefficients)
+    private static final float EXP_LO = -104f, EXP_HI = 88.72283f, LOG2E = 1.44269504088896341f;
+    private static final float LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f, ROUND = 12582912f;
+    private static final int ROUND_BITS = 0x4B400000;
+    private static final float P0 = 1.9875691500E-4f, P1 = 1.3981999507E-3f, P2 = 8.3334519073E-3f;
+    private static final float P3 = 4.1665795894E-2f, P4 = 1.6666665459E-1f, P5 = 5.0000001201E-1f;
+
+    /**
+     * dst[d + i] = e^(src[s + i] · mul − sub) for i in [0, n), n a multiple of L; returns the sum of the results
+     * in a fixed order. Within 2 ulp of {@code Math.exp} for arguments in [-87.3, 88.7]; gradual underflow below,
+     * 0 from about -103.3 and for -inf, Float.MAX_VALUE or +inf from 88.72 up, NaN stays NaN. Used instead of
+     * {@code lanewise(EXP)}, which is SVML in C2 but {@code Math.exp} per lane in the fallback: the two differ in
+     * the last bit (see {@link #sum}). Arrays in and out: no vector crosses the call, so it boxes nothing when C2
+     * does not inline it. x = n·ln2 + r, e^x = 2^n · p(r), 2^n applied as two factors so that n from -150
+     * to 128 needs no special cases.
+     */
+    static float exp(float[] src, int s, float[] dst, int d, int n, float mul, float sub) {
+        FloatVector total = FloatVector.zero(F);
+        for (int i = 0; i < n; i += L) {
+            FloatVector x = FloatVector.fromArray(F, src, s + i).fma(mul, -sub).max(EXP_LO).min(EXP_HI);
+            FloatVector t = x.fma(LOG2E, ROUND), k = t.sub(ROUND);
+            FloatVector r = k.fma(FloatVector.broadcast(F, -LN2_HI), x);
+            r = k.fma(FloatVector.broadcast(F, -LN2_LO), r);
+            FloatVector p = r.fma(P0, P1).fma(r, FloatVector.broadcast(F, P2));
+            p = p.fma(r, FloatVector.broadcast(F, P3)).fma(r, FloatVector.broadcast(F, P4));
+            p = p.fma(r, FloatVector.broadcast(F, P5)).mul(r.mul(r)).add(r).add(1f);
+            IntVector ki = t.reinterpretAsInts().sub(ROUND_BITS), k1 = ki.lanewise(VectorOperators.ASHR, 1);
+            FloatVector s1 = k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector s2 = ki.sub(k1).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector e = p.mul(s1).mul(s2);
+            e.intoArray(dst, d + i);
+            total = total.add(e);
+        }
+        // sum(total) written out: inlined into the attention loops this method once pushed them past C2's node
+        // budget, where a call of ours stays a call and boxes its vector (JDK vector methods are inlined regardless);
+        // at this size (over FreqInlineSize, 325 bytecodes) C2 compiles it on its own instead
+        total = total.add(total.slice(4));
+        total = total.add(total.slice(2));
+        return total.lane(0) + total.lane(1);
+    }
+
     /** Sum over {@code n} floats (a multiple of L) of a[i] * b[i]. */
     static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
         FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F);
@@ -66,7 +124,7 @@ final class Vec {
             s0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), s0);
             s1 = FloatVector.fromArray(F, a, aOff + i + L).fma(FloatVector.fromArray(F, b, bOff + i + L), s1);
         }
-        float sum = s0.add(s1).reduceLanes(VectorOperators.ADD);
+        float sum = sum(s0.add(s1));
         for (; i < n; i++) sum += a[aOff + i] * b[bOff + i];
         return sum;
     }

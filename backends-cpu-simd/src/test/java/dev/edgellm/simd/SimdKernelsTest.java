@@ -230,6 +230,77 @@ class SimdKernelsTest {
         }
     }
 
+    /** Vec.exp: within 2 ulp of Math.exp where the result is a normal float; the edges exactly. */
+    @Test
+    void vectorExpIsWithinTwoUlpOfMathExp() {
+        Random rnd = new Random(5);
+        int n = 64 * Vec.L;
+        float[] x = new float[n], e = new float[n];
+        for (int round = 0; round < 200; round++) {
+            for (int i = 0; i < n; i++) x[i] = (rnd.nextFloat() * 2 - 1) * (round % 2 == 0 ? 88f : 3f);
+            float sum = Vec.exp(x, 0, e, 0, n, 1f, 0f);
+            double want = 0;
+            for (int i = 0; i < n; i++) {
+                float ref = (float) Math.exp(x[i]);
+                want += e[i];
+                if (ref >= Float.MIN_NORMAL) {
+                    assertTrue(Math.abs(e[i] - ref) <= 2 * Math.ulp(ref), "exp(" + x[i] + ") = " + e[i] + ", want " + ref);
+                } else {
+                    assertTrue(Math.abs(e[i] - ref) <= 2 * Float.MIN_NORMAL * 0x1p-23f * 4, "exp(" + x[i] + ") = " + e[i]);
+                }
+            }
+            if (round % 2 == 1) assertEquals(want, sum, 1e-6 * want, "sum of the results"); // no overflow
+        }
+        float[] edge = new float[Vec.L * 2], out = new float[edge.length];
+        float[] in = {Float.NEGATIVE_INFINITY, -200f, 0f, 1f, -1f, Float.NaN, 100f, Float.POSITIVE_INFINITY};
+        System.arraycopy(in, 0, edge, 0, in.length);
+        Vec.exp(edge, 0, out, 0, edge.length, 1f, 0f);
+        assertEquals(0f, out[0], "exp(-inf)");
+        assertEquals(0f, out[1], "exp(-200)");
+        assertEquals(1f, out[2], "exp(0)");
+        assertEquals((float) Math.E, out[3], Math.ulp((float) Math.E));
+        assertEquals((float) (1 / Math.E), out[4], Math.ulp((float) (1 / Math.E)));
+        assertTrue(Float.isNaN(out[5]), "exp(NaN)");
+        assertTrue(out[6] >= 3.4e38f && out[7] >= 3.4e38f, "saturates near Float.MAX_VALUE or above: " + out[6] + ", " + out[7]);
+        // the shifted form the attention uses: e^(x - max), and the negated one SwiGLU uses: e^-x
+        Vec.exp(new float[] {1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f}, 0, out, 0, Math.min(8, Vec.L), -1f, 0.5f);
+        assertEquals((float) Math.exp(-1.5), out[0], Math.ulp((float) Math.exp(-1.5)) * 2);
+    }
+
+    /** Vec.sum adds in one fixed order, the same the interpreter and C2 use: ((v0+v4)+(v2+v6))+((v1+v5)+(v3+v7)). */
+    @Test
+    void vectorSumAddsInAFixedOrder() {
+        Random rnd = new Random(9);
+        float[] v = new float[Vec.L];
+        for (int round = 0; round < 10_000; round++) {
+            for (int i = 0; i < v.length; i++) v[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(8) - 4));
+            float want = Vec.L == 8 ? ((v[0] + v[4]) + (v[2] + v[6])) + ((v[1] + v[5]) + (v[3] + v[7]))
+                    : (v[0] + v[2]) + (v[1] + v[3]);
+            float got = Vec.sum(jdk.incubator.vector.FloatVector.fromArray(Vec.F, v, 0));
+            assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(got), "sum of " + java.util.Arrays.toString(v));
+        }
+    }
+
+    /**
+     * The kernels sum lanes with {@link Vec#sum} and exponentiate with {@link Vec#exp}, never with the Vector API's
+     * {@code reduceLanes(ADD)} or {@code EXP}, whose results change when C2 compiles them (SimdDeterminismTest in
+     * the tests module shows the end-to-end effect; this names the line).
+     */
+    @Test
+    void kernelsUseTheFixedOrderSumAndExp() throws java.io.IOException {
+        java.nio.file.Path dir = java.nio.file.Path.of("src/main/java/dev/edgellm/simd");
+        try (var files = java.nio.file.Files.list(dir)) {
+            for (java.nio.file.Path f : (Iterable<java.nio.file.Path>) files::iterator) {
+                java.util.List<String> lines = java.nio.file.Files.readAllLines(f);
+                for (int i = 0; i < lines.size(); i++) {
+                    String line = lines.get(i);
+                    assertTrue(!line.contains("reduceLanes(VectorOperators.ADD)") && !line.contains("VectorOperators.EXP)"),
+                            f.getFileName() + ":" + (i + 1) + " uses the Vector API's own add-reduction or EXP: " + line.trim());
+                }
+            }
+        }
+    }
+
     @Test
     void q8_0PrefillDequantizationIsBitIdenticalToTheReference() {
         int n = 96, rows = 5;
