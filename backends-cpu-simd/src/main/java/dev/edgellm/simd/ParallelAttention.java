@@ -14,9 +14,9 @@ final class ParallelAttention {
     static final int ATTENTION_PARALLEL_MIN = 1 << 16;
 
     private float[] attMax = new float[0], attSum = new float[0];
-    // per worker scratch of the f16 and quantized paths: running max, sum (group floats), a key row
-    // (Attention.quantScratch floats), a tile's value rows (TILE of those), a tile's weights (group · TILE floats)
-    private final float[][] attM, attL, attRow, attValueTile, attTile;
+    // per worker scratch of the f16 and quantized paths: running max, sum (group · chunkHeads floats), a tile's
+    // key and value rows (TILE · Attention.tileSpan floats each), a tile's weights (group · TILE floats)
+    private final float[][] attM, attL, attKeyTile, attValueTile, attTile;
     private final WorkerPool pool;
     private final long parallelMinWork;
     // the attention in flight, read by the workers (published by WorkerPool's volatile generation): f16 rows in
@@ -47,7 +47,7 @@ final class ParallelAttention {
         int threads = pool.size();
         this.attM = new float[threads][];
         this.attL = new float[threads][];
-        this.attRow = new float[threads][];
+        this.attKeyTile = new float[threads][];
         this.attValueTile = new float[threads][];
         this.attTile = new float[threads][];
         this.batchScratch = new Attention.BatchScratch[threads];
@@ -113,22 +113,23 @@ final class ParallelAttention {
 
     /** Worker {@code worker}'s share of the KV heads of the f16 or quantized attention in flight. */
     private void attendPart(int worker, int workers) {
-        int group = attHeads / attKvHeads;
-        if (attM[worker] == null || attM[worker].length < group) {
-            attM[worker] = new float[group];
-            attL[worker] = new float[group];
+        int group = attHeads / attKvHeads, heads = group * Attention.chunkHeads(attKvHeads, attHeadDim);
+        if (attM[worker] == null || attM[worker].length < heads) {
+            attM[worker] = new float[heads];
+            attL[worker] = new float[heads];
         }
         if (attTile[worker] == null || attTile[worker].length < group * Attention.TILE) {
             attTile[worker] = new float[group * Attention.TILE];
         }
-        if (attRow[worker] == null || attRow[worker].length < Attention.quantScratch(attHeadDim)) {
-            attRow[worker] = new float[Attention.quantScratch(attHeadDim)];
-            attValueTile[worker] = new float[Attention.TILE * Attention.quantScratch(attHeadDim)];
+        int tile = Attention.TILE * Attention.tileSpan(attKvHeads, attHeadDim);
+        if (attKeyTile[worker] == null || attKeyTile[worker].length < tile) {
+            attKeyTile[worker] = new float[tile];
+            attValueTile[worker] = new float[tile];
         }
         int kh0 = attKvHeads * worker / workers, kh1 = attKvHeads * (worker + 1) / workers;
         Attention.attendTiled(attKeys, attValues, attQuantKeys, attQuantValues, attQ4, attKvDim, attPos, attQ, attQOff,
                 attHeads, attKvHeads, kh0, kh1, attHeadDim, attScale, attOut, attOutOff, attM[worker], attL[worker],
-                attRow[worker], attValueTile[worker], attTile[worker]);
+                attKeyTile[worker], attValueTile[worker], attTile[worker]);
     }
 
     /**

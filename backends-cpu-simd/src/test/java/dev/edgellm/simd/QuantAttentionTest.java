@@ -87,8 +87,10 @@ class QuantAttentionTest {
         Random rnd = new Random(17 + type.ordinal());
         int ctx = 300;
         // {heads, kvHeads, headDim}: llama-1b (GQA 4:1), MHA with 128-wide heads, qwen2-0.5b (7:1), heads that
-        // start inside a block (48, 40: kvDim still a multiple of 32), one KV head (MQA)
-        for (int[] shape : new int[][] {{32, 8, 64}, {4, 4, 128}, {14, 2, 64}, {6, 2, 48}, {12, 4, 40}, {8, 1, 32}}) {
+        // start inside a block (48, 40: kvDim still a multiple of 32), one KV head (MQA), KV heads in two chunks
+        // of the tiled kernel (16 · 128 > Attention.TILE_SPAN_MAX; 2 and 3 threads: chunks within a thread's share)
+        for (int[] shape : new int[][] {{32, 8, 64}, {4, 4, 128}, {14, 2, 64}, {6, 2, 48}, {12, 4, 40}, {8, 1, 32},
+                {16, 16, 128}}) {
             int heads = shape[0], kvHeads = shape[1], hd = shape[2], kvDim = kvHeads * hd;
             // three layers, the first held elsewhere (GPU offload): its arrays are empty and never read
             KvCache cache = KvCache.allocate(type, 3, 1, ctx, kvDim);
