@@ -249,6 +249,19 @@ public final class Session implements AutoCloseable {
         cached = 0;
     }
 
+    /**
+     * Keeps the first {@code tokens} cached tokens and forgets the rest (llama.cpp's removal of a sequence's tail):
+     * the next evaluation continues at position {@code tokens}. Benchmarks use it to time steps at a fixed depth.
+     *
+     * @throws IllegalArgumentException if {@code tokens} is negative or more than are cached
+     */
+    public synchronized void truncate(int tokens) {
+        if (tokens < 0 || tokens > cached) {
+            throw new IllegalArgumentException("cannot keep " + tokens + " tokens: " + cached + " are cached");
+        }
+        cached = tokens;
+    }
+
     @Override
     public void close() {
         cancel();

@@ -152,6 +152,25 @@ class SessionTest {
         }
     }
 
+    /** truncate(n) forgets the tail: what follows is computed as if only the first n tokens had been evaluated. */
+    @Test
+    void truncateKeepsThePrefixAndOverwritesTheTail() {
+        int[] prefix = {1, 432, 383}, other = {286, 261, 376, 290}, next = {400, 401};
+        try (Session a = session(); Session b = session()) {
+            a.advance(prefix, 0, 3);
+            a.advance(other, 0, 4); // a tail that truncate must forget
+            a.truncate(3);
+            assertEquals(3, a.cachedTokens());
+            b.advance(prefix, 0, 3);
+            assertArrayEquals(b.evaluate(next), a.evaluate(next), 0f, "same prefix, same positions: identical logits");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> a.truncate(6));
+            assertTrue(e.getMessage().contains("cannot keep 6 tokens: 5 are cached"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> a.truncate(-1));
+            a.truncate(0);
+            assertEquals(0, a.cachedTokens());
+        }
+    }
+
     @Test
     void promptLongerThanTheContextIsRejected() {
         try (Session s = model.newSession(SessionOptions.builder().contextLength(8).contextShift(false).build())) {

@@ -76,6 +76,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-r", "--repetitions"}, paramLabel = "N", description = "Timed repetitions per test (default: ${DEFAULT-VALUE})")
     int repetitions = 3;
 
+    @Option(names = {"-d", "--n-depth"}, paramLabel = "N", description = "Tokens already in the KV cache when each test starts, evaluated once per thread count and kept (default: ${DEFAULT-VALUE}); llama-bench -d")
+    int depth = 0;
+
     @Option(names = "--warmup", paramLabel = "N", description = "Untimed runs of each test per thread count (default: ${DEFAULT-VALUE})")
     int warmup = 1;
 
@@ -131,6 +134,7 @@ final class BenchCommand implements Callable<Integer> {
         if (repetitions < 1) throw new Main.UsageException("-r must be >= 1, got " + repetitions);
         if (warmup < 0) throw new Main.UsageException("--warmup must be >= 0, got " + warmup);
         if (batch < 1) throw new Main.UsageException("-b must be >= 1, got " + batch);
+        if (depth < 0) throw new Main.UsageException("-d must be >= 0, got " + depth);
         KvCacheType kv;
         try {
             kv = KvCacheType.parse(kvType);
@@ -153,7 +157,7 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
 
-        int ctx = Math.max(promptTokens, genTokens);
+        int ctx = depth + Math.max(promptTokens, genTokens);
         SessionOptions options = SessionOptions.builder().contextLength(ctx).kvType(kv)
                 .batchSize(Math.min(batch, promptTokens)).build();
         List<Row> rows = new ArrayList<>();
@@ -169,6 +173,12 @@ final class BenchCommand implements Callable<Integer> {
                 int[] ids = benchTokens(m, ctx);
                 String runs = "threads " + t + ", backend " + m.backendName()
                         + (session.gpuLayers() > 0 ? ", gpu layers " + session.gpuLayers() + " (" + session.gpuDescription() + ")" : "");
+                if (depth > 0) {
+                    err.printf("[bench] %s: filling the KV cache to depth %d%n", runs, depth);
+                    err.flush();
+                    session.reset();
+                    session.advance(ids, 0, depth);
+                }
                 for (int w = 0; w < warmup; w++) {
                     err.printf("[bench] %s: warm-up %d/%d%n", runs, w + 1, warmup);
                     err.flush();
@@ -205,8 +215,8 @@ final class BenchCommand implements Callable<Integer> {
             System.gc();
         }
 
-        // decode step at position i reads i + 1 cached positions: the mean over tg's positions 0..n-1
-        double kvPerToken = MemoryPlanner.kvBytesPerToken(sizes.config, kv) * (genTokens + 1) / 2.0;
+        // decode step at position i reads i + 1 cached positions: the mean over tg's positions d..d+n-1
+        double kvPerToken = MemoryPlanner.kvBytesPerToken(sizes.config, kv) * (depth + (genTokens + 1) / 2.0);
         TokenBytes perToken = new TokenBytes(sizes.streamedBytesPerToken, kvPerToken);
         if (json) {
             printJson(out, rows, modelName, gguf, kv, ctx, threadCounts, bandwidth, perToken);
@@ -226,19 +236,19 @@ final class BenchCommand implements Callable<Integer> {
         return -1;
     }
 
-    /** Prefill of exactly p tokens on an empty cache; tok/s. */
+    /** Prefill of exactly p tokens after the {@code -d} cached ones; tok/s. */
     private double prefill(Session s, int[] ids) {
-        s.reset();
+        s.truncate(depth);
         long t0 = System.nanoTime();
-        s.advance(ids, 0, promptTokens);
+        s.advance(ids, depth, promptTokens);
         return promptTokens * 1e9 / (System.nanoTime() - t0);
     }
 
-    /** n single-token steps from position 0 on an empty cache; tok/s. */
+    /** n single-token steps from position {@code -d}; tok/s. */
     private double decode(Session s, int[] ids) {
-        s.reset();
+        s.truncate(depth);
         long t0 = System.nanoTime();
-        for (int i = 0; i < genTokens; i++) s.advance(ids, i, 1);
+        for (int i = 0; i < genTokens; i++) s.advance(ids, depth + i, 1);
         return genTokens * 1e9 / (System.nanoTime() - t0);
     }
 
@@ -291,7 +301,7 @@ final class BenchCommand implements Callable<Integer> {
         out.println(roofline ? "---:|---:|---:|" : "");
         for (Row r : rows) {
             out.printf(Locale.ROOT, "| %s | %s | %s | %d | %s | %.2f | %.2f | %.2f |", modelName, size, r.backend(), r.threads(),
-                    r.test(), r.median(), r.min(), r.max());
+                    r.test() + (depth > 0 ? " @ d" + depth : ""), r.median(), r.min(), r.max());
             if (roofline) {
                 double bw = bandwidth[indexOf(threadCounts, r.threads())];
                 if (r.test().startsWith("tg")) {
@@ -304,8 +314,9 @@ final class BenchCommand implements Callable<Integer> {
             out.println();
         }
         if (roofline) {
-            out.printf(Locale.ROOT, "%nbound = read bandwidth / %.1f MB per decoded token (%.1f MB weights + %.1f MB KV cache, mean over tg%d)%n",
-                    perToken.total() / 1e6, perToken.weights() / 1e6, perToken.kv() / 1e6, genTokens);
+            out.printf(Locale.ROOT, "%nbound = read bandwidth / %.1f MB per decoded token (%.1f MB weights + %.1f MB KV cache, mean over tg%d%s)%n",
+                    perToken.total() / 1e6, perToken.weights() / 1e6, perToken.kv() / 1e6, genTokens,
+                    depth > 0 ? " @ d" + depth : "");
         }
     }
 
@@ -329,6 +340,7 @@ final class BenchCommand implements Callable<Integer> {
             o.put("model_bytes", gguf.fileSize());
             o.put("kv_type", kv.id());
             o.put("ctx", ctx);
+            o.put("depth", depth);
             o.put("batch", Math.min(batch, promptTokens));
             o.put("warmup", warmup);
             if (r.heapBytesPerToken() >= 0) o.put("heap_bytes_per_token", r.heapBytesPerToken());

@@ -75,6 +75,26 @@ class BenchCommandTest {
         assertEquals(100 * tg.get("tok_s").asDouble() / bound, tg.get("roofline_pct").asDouble(), 0.1);
     }
 
+    /** -d: the tests start with that many tokens cached (llama-bench's n_depth): a longer context, labels "@ dN". */
+    @Test
+    void depthFillsTheCacheOnceAndLabelsTheTests() throws Exception {
+        JsonNode rows = new ObjectMapper().readTree(run(0, "bench", "-m", MODEL, "-t", "1", "-p", "8", "-n", "4", "-r",
+                "2", "-d", "40", "--json", "--backend", "scalar")[0]);
+        assertEquals(2, rows.size());
+        for (JsonNode row : rows) {
+            assertEquals(40, row.get("depth").asInt(), row.toString());
+            assertEquals(48, row.get("ctx").asInt(), "depth + max(p, n)");
+            assertTrue(row.get("tok_s").asDouble() > 0, row.toString());
+        }
+        assertEquals("pp8", rows.get(0).get("test").asText());
+        String[] table = run(0, "bench", "-m", MODEL, "-t", "1", "-p", "8", "-n", "4", "-r", "1", "-d", "40", "--roofline");
+        assertTrue(table[0].contains("| pp8 @ d40 |") && table[0].contains("| tg4 @ d40 |"), table[0]);
+        assertTrue(table[0].contains("mean over tg4 @ d40"), table[0]);
+        assertTrue(table[1].contains("filling the KV cache to depth 40"), table[1]);
+        assertEquals(0, new ObjectMapper().readTree(run(0, "bench", "-m", MODEL, "-t", "1", "-p", "4", "-n", "2", "-r",
+                "1", "--json")[0]).get(0).get("depth").asInt());
+    }
+
     @Test
     void badInputsAreUsageErrors() {
         assertTrue(run(Main.EXIT_USAGE, "bench", "-m", MODEL, "-t", "1,x")[1].contains("'x' in '1,x' is not a number"));
@@ -85,6 +105,7 @@ class BenchCommandTest {
         assertTrue(run(Main.EXIT_USAGE, "bench", "-m", MODEL, "-p", "0")[1].contains("-p must be >= 1, got 0"));
         assertTrue(run(Main.EXIT_USAGE, "bench", "-m", MODEL, "-n", "-5")[1].contains("-n must be >= 1, got -5"));
         assertTrue(run(Main.EXIT_USAGE, "bench", "-m", MODEL, "-r", "0")[1].contains("-r must be >= 1, got 0"));
+        assertTrue(run(Main.EXIT_USAGE, "bench", "-m", MODEL, "-d", "-3")[1].contains("-d must be >= 0, got -3"));
         assertTrue(run(Main.EXIT_USAGE, "bench", "-m", MODEL, "-p", "abc")[1].contains("'abc' is not an int"));
         assertTrue(run(Main.EXIT_USAGE, "bench", "-m", MODEL, "--kv-type", "q3")[1].contains("unknown KV cache type 'q3'"));
         assertTrue(run(Main.EXIT_USAGE, "bench", "-m", MODEL, "-p", "4", "-n", "2", "-r", "1", "--backend", "cuda")[1]
