@@ -188,6 +188,17 @@ abstract class Interleaved8 {
     abstract void dequantizeRow(MemorySegment w, int row, int groups, int blocks, float[] out, int off);
 
     /**
+     * Row {@code row} (< 8 · groups) as bf16 at byte {@code at} of {@code dst}: {@link #dequantizeRow} rounded by
+     * {@link PrefillGemm#toBf16} (a prefill tile for oneDNN), with {@code scratch} (a row of floats) in between.
+     * Formats override it with a fused loop giving the same bits.
+     */
+    void dequantizeRowBf16(MemorySegment w, int row, int groups, int blocks, float[] scratch, MemorySegment dst, long at) {
+        int n = blocks * blockElements();
+        dequantizeRow(w, row, groups, blocks, scratch, 0);
+        PrefillGemm.toBf16(scratch, 0, dst, at, n);
+    }
+
+    /**
      * Whether prefill tiles of this format are dequantized by groups into column-major tiles
      * ({@link #dequantizeGroupColumns}) rather than row by row: where a row's quants are scattered over its group.
      */

@@ -341,9 +341,15 @@ final class SimdBackend implements Backend, WorkerPool.Task {
             return;
         }
         int from = fillCount * worker / workers, to = fillCount * (worker + 1) / workers;
+        boolean fused = gemm.tileElementBytes() == 2 && p.packed != null; // rows of full groups to bf16 in one pass
         for (int r = from; r < to; r++) {
-            dequantizeRow(p, fillR0 + r, row, 0);
-            gemm.copyRow(row, fillDst, r, in);
+            if (fused && fillR0 + r < Interleaved8.ROWS * p.groups) {
+                p.format.dequantizeRowBf16(p.packed, fillR0 + r, p.groups, in / p.format.blockElements(), row,
+                        fillDst, 2L * r * in);
+            } else {
+                dequantizeRow(p, fillR0 + r, row, 0);
+                gemm.copyRow(row, fillDst, r, in);
+            }
         }
     };
 

@@ -54,6 +54,39 @@ class Interleaved8Test {
     }
 
     /**
+     * Rows rounded to bf16 for oneDNN's prefill tiles: each format's dequantizeRowBf16 (Q4_0's fused loop) gives
+     * exactly toBf16 of its float row, for paired and unpaired groups, with finite, infinite and NaN scales.
+     */
+    @ParameterizedTest
+    @EnumSource(names = {"Q4_0", "Q5_0", "Q8_0", "Q4_K"})
+    void rowsToBf16AreTheFloatRowsRounded(GgmlType type) {
+        Interleaved8 format = Interleaved8.forType(type);
+        int blocks = type == GgmlType.Q4_K ? 3 : 9, rows = 24, n = format.blockElements() * blocks; // 3 groups: a pair and one alone
+        TensorData w = randomTensor(type, n, rows, new Random(13));
+        if (type != GgmlType.Q4_K) { // scales of inf, -inf and NaNs in a few blocks
+            ByteBuffer buf = w.buffer(0).duplicate().order(ByteOrder.LITTLE_ENDIAN);
+            int blockBytes = (int) type.byteSize(32);
+            buf.putShort(3 * blockBytes, (short) 0x7C00);
+            buf.putShort(20 * blockBytes, (short) 0xFC00);
+            buf.putShort(100 * blockBytes, (short) 0x7E00);
+            buf.putShort(150 * blockBytes, (short) 0x7FFF); // a NaN whose rounding would carry into the sign bit
+        }
+        MemorySegment src = MemorySegment.ofBuffer(w.buffer(0));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment packed = arena.allocate(format.packedBytes(rows / 8, blocks));
+            format.repack(rows(src, w.rowBytes()), 0, rows / 8, rows / 8, blocks, packed);
+            MemorySegment want = arena.allocate(2L * n + 6), got = arena.allocate(2L * n + 6);
+            float[] row = new float[n], scratch = new float[n];
+            for (int r = 0; r < rows; r++) {
+                format.dequantizeRow(packed, r, rows / 8, blocks, row, 0);
+                PrefillGemm.toBf16(row, 0, want, 6, n);
+                format.dequantizeRowBf16(packed, r, rows / 8, blocks, scratch, got, 6);
+                assertEquals(-1, want.mismatch(got), "row " + r);
+            }
+        }
+    }
+
+    /**
      * Q8_0's prefill tiles are column-major, filled a group at a time: the same floats as its rows, exactly, or
      * those floats rounded to bf16 (oneDNN's tiles).
      */
