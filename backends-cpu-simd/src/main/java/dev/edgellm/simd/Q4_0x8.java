@@ -101,12 +101,8 @@ final class Q4_0x8 extends Interleaved8 {
                 continue;
             }
             for (int m = 0; m < 4; m++) {
-                IntVector bits = ((FloatVector) laneNibbles(w, p + m * step).sub(8).convert(VectorOperators.I2F, 0))
-                        .mul(d).reinterpretAsInts();
-                IntVector bf16 = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF))
-                        .lanewise(VectorOperators.LSHR, 16);
-                ((ShortVector) bf16.convertShape(VectorOperators.I2S, ShortVector.SPECIES_128, 0))
-                        .intoMemorySegment(dst, o + 16L * m, LE);
+                PrefillGemm.storeBf16NoNaN(((FloatVector) laneNibbles(w, p + m * step).sub(8)
+                        .convert(VectorOperators.I2F, 0)).mul(d), dst, o + 16L * m);
             }
         }
     }

@@ -60,13 +60,40 @@ final class Q5_0x8 extends Interleaved8 {
         long v0 = byteOffset(g, 0, groups, blocks, 48 + 4 * r), stride = blockStride(g, groups);
         long step = byteOffset(g, 0, groups, blocks, 80) - byteOffset(g, 0, groups, blocks, 48);
         for (int b = 0; b < blocks; b++) {
+            dequantizeBlock(w, fifth + b * stride, v0 + b * stride, step, Vec.f16(w, scale + b * stride), out, off + 32 * b);
+        }
+    }
+
+    /** One row's block as floats at {@code out[off ..]}: its fifth bits at {@code fifth}, V0 at {@code v0}. */
+    private static void dequantizeBlock(MemorySegment w, long fifth, long v0, long step, float d, float[] out, int off) {
+        IntVector h = IntVector.broadcast(I8, w.get(Vec.INT, fifth));
+        for (int m = 0; m < 4; m++) {
+            IntVector bits = h.lanewise(VectorOperators.LSHR, FIFTH_BIT_SHIFTS.add(4 * m)).and(1);
+            ((FloatVector) laneNibbles(w, v0 + m * step).or(bits.lanewise(VectorOperators.LSHL, 4)).sub(16)
+                    .convert(VectorOperators.I2F, 0)).mul(d).intoArray(out, off + 8 * m);
+        }
+    }
+
+    /** {@link #dequantizeRow} rounded to bf16 in the same pass, as {@link Q4_0x8#dequantizeRowBf16}: the same bits. */
+    @Override
+    void dequantizeRowBf16(MemorySegment w, int row, int groups, int blocks, float[] scratch, MemorySegment dst, long at) {
+        int g = row / ROWS, r = row % ROWS;
+        long scale = byteOffset(g, 0, groups, blocks, 2 * r), fifth = byteOffset(g, 0, groups, blocks, 16 + 4 * r);
+        long v0 = byteOffset(g, 0, groups, blocks, 48 + 4 * r), stride = blockStride(g, groups);
+        long step = byteOffset(g, 0, groups, blocks, 80) - byteOffset(g, 0, groups, blocks, 48);
+        for (int b = 0; b < blocks; b++) {
             float d = Vec.f16(w, scale + b * stride);
+            if (!Float.isFinite(d)) { // the float row's path, which keeps NaNs
+                dequantizeBlock(w, fifth + b * stride, v0 + b * stride, step, d, scratch, 0);
+                PrefillGemm.toBf16(scratch, 0, dst, at + 64L * b, 32);
+                continue;
+            }
             IntVector h = IntVector.broadcast(I8, w.get(Vec.INT, fifth + b * stride));
             for (int m = 0; m < 4; m++) {
                 IntVector bits = h.lanewise(VectorOperators.LSHR, FIFTH_BIT_SHIFTS.add(4 * m)).and(1);
-                ((FloatVector) laneNibbles(w, v0 + b * stride + m * step)
-                        .or(bits.lanewise(VectorOperators.LSHL, 4)).sub(16).convert(VectorOperators.I2F, 0))
-                        .mul(d).intoArray(out, off + 32 * b + 8 * m);
+                PrefillGemm.storeBf16NoNaN(((FloatVector) laneNibbles(w, v0 + b * stride + m * step)
+                        .or(bits.lanewise(VectorOperators.LSHL, 4)).sub(16).convert(VectorOperators.I2F, 0)).mul(d),
+                        dst, at + 64L * b + 16L * m);
             }
         }
     }
