@@ -59,7 +59,11 @@ final class KQuantKernels {
         return Vec.sum(acc);
     }
 
-    /** Q5_K, 176 bytes: d, dmin, scales[12], qh[32], qs[128]; the fifth bit of sub-block s is bit s of qh[l]. */
+    /**
+     * Q5_K, 176 bytes: d, dmin, scales[12], qh[32], qs[128]; the fifth bit of sub-block s is bit s of qh[l]. No
+     * method of ours in the body (the final sum written out too): C2 had stopped inlining at its node budget and
+     * left such calls boxing their vectors (8 MB of heap per llama-110m token); JDK vector methods inline regardless.
+     */
     static float q5_k(MemorySegment w, long off, float[] x, int xOff, int n) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0, nb = n / 256; b < nb; b++) {
@@ -71,14 +75,19 @@ final class KQuantKernels {
                 byte bitA = (byte) (1 << 2 * c), bitB = (byte) (2 << 2 * c);
                 FloatVector sa = FloatVector.zero(F), sb = sa, xa = sa, xb = sa;
                 for (int j = 0; j < 32; j += 8) {
-                    ByteVector v = bytes(w, q + j);
-                    ByteVector h = bytes(w, p + 16 + j);
-                    ByteVector ha = ByteVector.zero(B8).blend((byte) 16, h.and(bitA).compare(VectorOperators.NE, 0));
-                    ByteVector hb = ByteVector.zero(B8).blend((byte) 16, h.and(bitB).compare(VectorOperators.NE, 0));
-                    sa = fma8(lowNibbles(v).or(ha), x, o + j, sa);
-                    sb = fma8(highNibbles(v).or(hb), x, o + 32 + j, sb);
-                    xa = add8(x, o + j, xa);
-                    xb = add8(x, o + 32 + j, xb);
+                    ByteVector v = ByteVector.fromMemorySegment(B8, w, q + j, Vec.LE);
+                    ByteVector h = ByteVector.fromMemorySegment(B8, w, p + 16 + j, Vec.LE);
+                    ByteVector qa = v.and((byte) 0xF).or(ByteVector.zero(B8).blend((byte) 16, h.and(bitA).compare(VectorOperators.NE, 0)));
+                    ByteVector qb = v.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF)
+                            .or(ByteVector.zero(B8).blend((byte) 16, h.and(bitB).compare(VectorOperators.NE, 0)));
+                    for (int part = 0; part < Vec.PARTS; part++) {
+                        int xo = o + j + part * Vec.L;
+                        FloatVector x0 = FloatVector.fromArray(F, x, xo), x1 = FloatVector.fromArray(F, x, xo + 32);
+                        sa = ((FloatVector) qa.convertShape(VectorOperators.B2F, F, part)).fma(x0, sa);
+                        sb = ((FloatVector) qb.convertShape(VectorOperators.B2F, F, part)).fma(x1, sb);
+                        xa = xa.add(x0);
+                        xb = xb.add(x1);
+                    }
                 }
                 int m0 = scaleMin(w, p + 4, 2 * c), m1 = scaleMin(w, p + 4, 2 * c + 1);
                 acc = sa.fma(FloatVector.broadcast(F, d * (m0 & 0xFF)), acc);
@@ -87,12 +96,15 @@ final class KQuantKernels {
                 acc = xb.fma(FloatVector.broadcast(F, -dmin * (m1 >>> 8)), acc);
             }
         }
-        return Vec.sum(acc);
+        acc = acc.add(acc.slice(4)); // Vec.sum, written out
+        acc = acc.add(acc.slice(2));
+        return acc.lane(0) + acc.lane(1);
     }
 
     /**
      * Q6_K, 210 bytes: ql[128], qh[64], int8 scales[16], d. In half h, element 32k + l takes a nibble of
-     * ql[64h + l + 32(k&1)] (low for k < 2) and bits 2k..2k+1 of qh[32h + l]; scale index 8h + 2k + l/16.
+     * ql[64h + l + 32(k&1)] (low for k < 2) and bits 2k..2k+1 of qh[32h + l]; scale index 8h + 2k + l/16. No method
+     * of ours in the body, as {@link #q5_k} (here the boxing cost 470 MB of heap per llama-110m token).
      */
     static float q6_k(MemorySegment w, long off, float[] x, int xOff, int n) {
         FloatVector acc = FloatVector.zero(F);
@@ -104,16 +116,21 @@ final class KQuantKernels {
                 for (int half = 0; half < 2; half++) {
                     FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
                     for (int l = 16 * half; l < 16 * half + 16; l += 8) {
-                        ByteVector qa = bytes(w, p + 64 * h + l), qb = bytes(w, p + 64 * h + 32 + l);
-                        ByteVector hh = bytes(w, p + 128 + 32 * h + l);
-                        ByteVector h0 = hh.lanewise(VectorOperators.LSHL, 4).and((byte) 0x30);
-                        ByteVector h1 = hh.lanewise(VectorOperators.LSHL, 2).and((byte) 0x30);
-                        ByteVector h2 = hh.and((byte) 0x30);
-                        ByteVector h3 = hh.lanewise(VectorOperators.LSHR, 2).and((byte) 0x30);
-                        s0 = fma8(lowNibbles(qa).or(h0).sub((byte) 32), x, o + l, s0);
-                        s1 = fma8(lowNibbles(qb).or(h1).sub((byte) 32), x, o + 32 + l, s1);
-                        s2 = fma8(highNibbles(qa).or(h2).sub((byte) 32), x, o + 64 + l, s2);
-                        s3 = fma8(highNibbles(qb).or(h3).sub((byte) 32), x, o + 96 + l, s3);
+                        ByteVector qa = ByteVector.fromMemorySegment(B8, w, p + 64 * h + l, Vec.LE);
+                        ByteVector qb = ByteVector.fromMemorySegment(B8, w, p + 64 * h + 32 + l, Vec.LE);
+                        ByteVector hh = ByteVector.fromMemorySegment(B8, w, p + 128 + 32 * h + l, Vec.LE);
+                        ByteVector q0 = qa.and((byte) 0xF).or(hh.lanewise(VectorOperators.LSHL, 4).and((byte) 0x30)).sub((byte) 32);
+                        ByteVector q1 = qb.and((byte) 0xF).or(hh.lanewise(VectorOperators.LSHL, 2).and((byte) 0x30)).sub((byte) 32);
+                        ByteVector q2 = qa.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).or(hh.and((byte) 0x30)).sub((byte) 32);
+                        ByteVector q3 = qb.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF)
+                                .or(hh.lanewise(VectorOperators.LSHR, 2).and((byte) 0x30)).sub((byte) 32);
+                        for (int part = 0; part < Vec.PARTS; part++) {
+                            int xo = o + l + part * Vec.L;
+                            s0 = ((FloatVector) q0.convertShape(VectorOperators.B2F, F, part)).fma(FloatVector.fromArray(F, x, xo), s0);
+                            s1 = ((FloatVector) q1.convertShape(VectorOperators.B2F, F, part)).fma(FloatVector.fromArray(F, x, xo + 32), s1);
+                            s2 = ((FloatVector) q2.convertShape(VectorOperators.B2F, F, part)).fma(FloatVector.fromArray(F, x, xo + 64), s2);
+                            s3 = ((FloatVector) q3.convertShape(VectorOperators.B2F, F, part)).fma(FloatVector.fromArray(F, x, xo + 96), s3);
+                        }
                     }
                     long sc = p + 192 + 8 * h + half;
                     acc = s0.fma(FloatVector.broadcast(F, d * w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, sc)), acc);
@@ -123,7 +140,9 @@ final class KQuantKernels {
                 }
             }
         }
-        return Vec.sum(acc);
+        acc = acc.add(acc.slice(4)); // Vec.sum, written out
+        acc = acc.add(acc.slice(2));
+        return acc.lane(0) + acc.lane(1);
     }
 
     /**
