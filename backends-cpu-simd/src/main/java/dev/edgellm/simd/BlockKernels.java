@@ -174,22 +174,41 @@ final class BlockKernels {
         return Vec.sum(acc);
     }
 
+    /**
+     * No method of ours in the body (the final lane sum written out), as KQuantKernels.q5_k: with fma8/fifthBits
+     * calls C2 reached its inlining node budget here and they boxed every vector (1.1 GB of heap per llama-110m
+     * token, 8.5 tok/s). Same operations in the same order as the helpers'.
+     */
     static float q5_1(MemorySegment w, long off, float[] x, int xOff, int n) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0, nb = n / 32; b < nb; b++) {
             long p = off + 24L * b;
             int o = xOff + 32 * b;
             int qh = w.get(Vec.INT, p + 4);
-            ByteVector q0 = bytes(w, p + 8), q1 = bytes(w, p + 16);
-            FloatVector s0 = fma8(lowNibbles(q0).or(fifthBits(qh, 0)), x, o, FloatVector.zero(F));
-            FloatVector s1 = fma8(lowNibbles(q1).or(fifthBits(qh, 8)), x, o + 8, FloatVector.zero(F));
-            s0 = fma8(highNibbles(q0).or(fifthBits(qh, 16)), x, o + 16, s0);
-            s1 = fma8(highNibbles(q1).or(fifthBits(qh, 24)), x, o + 24, s1);
-            FloatVector sx = add8(x, o + 24, add8(x, o + 16, add8(x, o + 8, add8(x, o, FloatVector.zero(F)))));
+            ByteVector q0 = ByteVector.fromMemorySegment(B8, w, p + 8, Vec.LE), q1 = ByteVector.fromMemorySegment(B8, w, p + 16, Vec.LE);
+            ByteVector zero = ByteVector.zero(B8);
+            ByteVector a0 = q0.and((byte) 0xF).or(zero.blend((byte) 16, ByteVector.broadcast(B8, (byte) qh).and(BIT).compare(VectorOperators.NE, 0)));
+            ByteVector a1 = q1.and((byte) 0xF).or(zero.blend((byte) 16, ByteVector.broadcast(B8, (byte) (qh >>> 8)).and(BIT).compare(VectorOperators.NE, 0)));
+            ByteVector a2 = q0.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF)
+                    .or(zero.blend((byte) 16, ByteVector.broadcast(B8, (byte) (qh >>> 16)).and(BIT).compare(VectorOperators.NE, 0)));
+            ByteVector a3 = q1.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF)
+                    .or(zero.blend((byte) 16, ByteVector.broadcast(B8, (byte) (qh >>> 24)).and(BIT).compare(VectorOperators.NE, 0)));
+            FloatVector s0 = FloatVector.zero(F), s1 = s0, sx = s0;
+            for (int part = 0; part < PARTS; part++) {
+                s0 = ((FloatVector) a0.convertShape(VectorOperators.B2F, F, part)).fma(FloatVector.fromArray(F, x, o + part * L), s0);
+                s1 = ((FloatVector) a1.convertShape(VectorOperators.B2F, F, part)).fma(FloatVector.fromArray(F, x, o + 8 + part * L), s1);
+            }
+            for (int part = 0; part < PARTS; part++) {
+                s0 = ((FloatVector) a2.convertShape(VectorOperators.B2F, F, part)).fma(FloatVector.fromArray(F, x, o + 16 + part * L), s0);
+                s1 = ((FloatVector) a3.convertShape(VectorOperators.B2F, F, part)).fma(FloatVector.fromArray(F, x, o + 24 + part * L), s1);
+            }
+            for (int i = 0; i < 32; i += L) sx = sx.add(FloatVector.fromArray(F, x, o + i));
             acc = s0.add(s1).fma(FloatVector.broadcast(F, f16(w, p)), acc);
             acc = sx.fma(FloatVector.broadcast(F, f16(w, p + 2)), acc);
         }
-        return Vec.sum(acc);
+        acc = acc.add(acc.slice(4)); // Vec.sum, written out
+        acc = acc.add(acc.slice(2));
+        return acc.lane(0) + acc.lane(1);
     }
 
     /**
