@@ -158,20 +158,35 @@ final class BlockKernels {
         return Vec.sum(acc);
     }
 
+    /** Q5_0's row kernel; no method of ours in the body, as {@link #q5_1} (it boxed the same way). */
     static float q5_0(MemorySegment w, long off, float[] x, int xOff, int n) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0, nb = n / 32; b < nb; b++) {
             long p = off + 22L * b;
             int o = xOff + 32 * b;
             int qh = w.get(Vec.INT, p + 2);
-            ByteVector q0 = bytes(w, p + 6), q1 = bytes(w, p + 14);
-            FloatVector s0 = fma8(lowNibbles(q0).or(fifthBits(qh, 0)).sub((byte) 16), x, o, FloatVector.zero(F));
-            FloatVector s1 = fma8(lowNibbles(q1).or(fifthBits(qh, 8)).sub((byte) 16), x, o + 8, FloatVector.zero(F));
-            s0 = fma8(highNibbles(q0).or(fifthBits(qh, 16)).sub((byte) 16), x, o + 16, s0);
-            s1 = fma8(highNibbles(q1).or(fifthBits(qh, 24)).sub((byte) 16), x, o + 24, s1);
+            ByteVector q0 = ByteVector.fromMemorySegment(B8, w, p + 6, Vec.LE), q1 = ByteVector.fromMemorySegment(B8, w, p + 14, Vec.LE);
+            ByteVector zero = ByteVector.zero(B8);
+            ByteVector a0 = q0.and((byte) 0xF).or(zero.blend((byte) 16, ByteVector.broadcast(B8, (byte) qh).and(BIT).compare(VectorOperators.NE, 0))).sub((byte) 16);
+            ByteVector a1 = q1.and((byte) 0xF).or(zero.blend((byte) 16, ByteVector.broadcast(B8, (byte) (qh >>> 8)).and(BIT).compare(VectorOperators.NE, 0))).sub((byte) 16);
+            ByteVector a2 = q0.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF)
+                    .or(zero.blend((byte) 16, ByteVector.broadcast(B8, (byte) (qh >>> 16)).and(BIT).compare(VectorOperators.NE, 0))).sub((byte) 16);
+            ByteVector a3 = q1.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF)
+                    .or(zero.blend((byte) 16, ByteVector.broadcast(B8, (byte) (qh >>> 24)).and(BIT).compare(VectorOperators.NE, 0))).sub((byte) 16);
+            FloatVector s0 = FloatVector.zero(F), s1 = s0;
+            for (int part = 0; part < PARTS; part++) {
+                s0 = ((FloatVector) a0.convertShape(VectorOperators.B2F, F, part)).fma(FloatVector.fromArray(F, x, o + part * L), s0);
+                s1 = ((FloatVector) a1.convertShape(VectorOperators.B2F, F, part)).fma(FloatVector.fromArray(F, x, o + 8 + part * L), s1);
+            }
+            for (int part = 0; part < PARTS; part++) {
+                s0 = ((FloatVector) a2.convertShape(VectorOperators.B2F, F, part)).fma(FloatVector.fromArray(F, x, o + 16 + part * L), s0);
+                s1 = ((FloatVector) a3.convertShape(VectorOperators.B2F, F, part)).fma(FloatVector.fromArray(F, x, o + 24 + part * L), s1);
+            }
             acc = s0.add(s1).fma(FloatVector.broadcast(F, f16(w, p)), acc);
         }
-        return Vec.sum(acc);
+        acc = acc.add(acc.slice(4)); // Vec.sum, written out
+        acc = acc.add(acc.slice(2));
+        return acc.lane(0) + acc.lane(1);
     }
 
     /**

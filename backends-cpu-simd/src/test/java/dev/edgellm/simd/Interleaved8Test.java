@@ -314,8 +314,8 @@ class Interleaved8Test {
     }
 
     /**
-     * The repacked kernels allocate nothing once compiled (the decode allocation test runs the bundled Q8_0 model,
-     * so it reaches only Q8_0's): checked in a fresh JVM with this one's flags ({@link KernelAllocationCheck}), since
+     * The repacked kernels and every row kernel allocate nothing once compiled (the decode allocation test runs the
+     * bundled Q8_0 model, so it reaches only Q8_0's): checked in a fresh JVM with this one's flags ({@link KernelAllocationCheck}), since
      * in this one the other tests' calls (interpreter, C1, other shapes) shape what C2 makes of the kernels.
      */
     @Test
@@ -337,6 +337,7 @@ class Interleaved8Test {
         assertEquals(0, p.exitValue(), output);
         assertTrue(output.contains("Q4_0 0") && output.contains("Q5_0 0") && output.contains("Q8_0 0")
                 && output.contains("Q4_K 0"), output);
+        for (GgmlType type : KernelAllocationCheck.ROW_TYPES) assertTrue(output.contains("row " + type + " 0"), output);
     }
 
     /** Repacking in ranges that split pairs (as a worker's share may) writes the same bytes as in one go. */

@@ -14,9 +14,15 @@ import static dev.edgellm.RandomTensors.randomTensor;
  * Run by {@link Interleaved8Test} in a fresh JVM: per repacked format, 3 groups (a pair and a lone group where the
  * format pairs them) dotted in rounds of 500 calls until three rounds in a row allocate nothing (before C2, Vector
  * API calls box their vectors; a kernel C1 or C2 gives up on never gets there). Prints "TYPE bytes" per format,
- * the bytes of the last round, and exits 1 if a format never reached zero.
+ * the bytes of the last round, and exits 1 if a format never reached zero. Then the same for every row kernel
+ * ("row TYPE bytes").
  */
 final class KernelAllocationCheck {
+    /** Every format with a row kernel ({@link Kernels#forType}). */
+    static final GgmlType[] ROW_TYPES = {GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0,
+            GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.Q2_K,
+            GgmlType.Q3_K};
+
     public static void main(String[] args) {
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         boolean ok = true;
@@ -40,6 +46,28 @@ final class KernelAllocationCheck {
                 zeroRounds = allocated == 0 ? zeroRounds + 1 : 0;
             }
             System.out.println(type + " " + allocated);
+            ok &= zeroRounds == 3;
+        }
+        // the row kernels (tensors that are not repacked: other formats, rows past the last full group, AVX2-less
+        // CPUs): their largest bodies had reached C2's inlining budget and boxed (Q5_1, Q5_K, Q6_K)
+        for (GgmlType type : ROW_TYPES) {
+            Kernels.RowDot kernel = Kernels.forType(type);
+            int n = 512;
+            TensorData w = randomTensor(type, n, 1, new Random(18));
+            // native memory, as mapped weights are (a heap segment's vector loads take other paths in C2)
+            MemorySegment row = Arena.ofAuto().allocate(w.rowBytes(), 64).copyFrom(
+                    MemorySegment.ofBuffer(w.buffer(0)).asSlice(w.rowOffset(0), w.rowBytes()));
+            float[] x = randomFloats(new Random(19), n);
+            float sink = 0;
+            int zeroRounds = 0;
+            long allocated = -1;
+            for (int round = 0; round < 2000 && zeroRounds < 3; round++) {
+                long before = mx.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < 500; i++) sink += kernel.dot(row, 0, x, 0, n);
+                allocated = mx.getCurrentThreadAllocatedBytes() - before;
+                zeroRounds = allocated == 0 ? zeroRounds + 1 : 0;
+            }
+            System.out.println("row " + type + " " + allocated + (sink == 42 ? "" : ""));
             ok &= zeroRounds == 3;
         }
         System.exit(ok ? 0 : 1);
