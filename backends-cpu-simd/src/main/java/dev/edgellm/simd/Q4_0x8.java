@@ -70,11 +70,15 @@ final class Q4_0x8 extends Interleaved8 {
         long scale = byteOffset(g, 0, groups, blocks, 2 * r), stride = blockStride(g, groups);
         long v0 = byteOffset(g, 0, groups, blocks, 16 + 4 * r), step = byteOffset(g, 0, groups, blocks, 48) - byteOffset(g, 0, groups, blocks, 16);
         for (int b = 0; b < blocks; b++) {
-            float d = Vec.f16(w, scale + b * stride);
-            for (int m = 0; m < 4; m++) { // (nibble - 8) · d: one rounding, as the reference's
-                ((FloatVector) laneNibbles(w, v0 + b * stride + m * step).sub(8).convert(VectorOperators.I2F, 0))
-                        .mul(d).intoArray(out, off + 32 * b + 8 * m);
-            }
+            dequantizeBlock(w, v0 + b * stride, step, Vec.f16(w, scale + b * stride), out, off + 32 * b);
+        }
+    }
+
+    /** One row's block as floats at {@code out[off ..]}, its V0 lane at {@code v0}, V_m {@code step} apart. */
+    private static void dequantizeBlock(MemorySegment w, long v0, long step, float d, float[] out, int off) {
+        for (int m = 0; m < 4; m++) { // (nibble - 8) · d: one rounding, as the reference's
+            ((FloatVector) laneNibbles(w, v0 + m * step).sub(8).convert(VectorOperators.I2F, 0)).mul(d)
+                    .intoArray(out, off + 8 * m);
         }
     }
 
@@ -92,11 +96,8 @@ final class Q4_0x8 extends Interleaved8 {
         for (int b = 0; b < blocks; b++) {
             float d = Vec.f16(w, scale + b * stride);
             long p = v0 + b * stride, o = at + 64L * b;
-            if (!Float.isFinite(d)) {
-                for (int m = 0; m < 4; m++) {
-                    ((FloatVector) laneNibbles(w, p + m * step).sub(8).convert(VectorOperators.I2F, 0)).mul(d)
-                            .intoArray(scratch, 8 * m);
-                }
+            if (!Float.isFinite(d)) { // the float row's path, which keeps NaNs
+                dequantizeBlock(w, p, step, d, scratch, 0);
                 PrefillGemm.toBf16(scratch, 0, dst, o, 32);
                 continue;
             }
