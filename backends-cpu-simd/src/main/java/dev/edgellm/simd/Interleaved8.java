@@ -12,7 +12,7 @@ import java.nio.ByteOrder;
 
 /**
  * A block format repacked for decode with eight rows interleaved (the idea of llama.cpp's {@code block_q4_0x8};
- * the layouts are our own, see {@link Q4_0x8}, {@link Q5_0x8}, {@link Q8_0x8} and {@link Q4_Kx8}): for every
+ * the layouts are our own, see {@link Q4_0x8}, {@link Q5_0x8}, {@link Q8_0x8}, {@link Q4_Kx8} and {@link Q6_Kx8}): for every
  * group of 8 rows and every block, the 8 rows' data side by side so that one load holds 8 rows, the kernel
  * produces 8 outputs at once and multiplies 8-bit-quantized activations ({@link QuantizedInput}) with 16-bit
  * integer products. The copy has the source's size (Q4_K: its scales unpacked); rows past the last full group
@@ -40,6 +40,7 @@ abstract class Interleaved8 {
             case Q5_0 -> Q5_0x8.FORMAT;
             case Q8_0 -> Q8_0x8.FORMAT;
             case Q4_K -> Q4_Kx8.FORMAT;
+            case Q6_K -> Q6_Kx8.FORMAT;
             default -> null;
         };
     }

@@ -39,6 +39,12 @@ final class QuantizedInput {
     float[] scale = new float[0];
     /** scale[b] · Σ q over block b: the block's sum as the kernels see it (K-quant min terms). */
     float[] sum = new float[0];
+    /**
+     * For {@link Q6_Kx8}, per 16-element half h of block b at [2b + h]: the starting values of its two short lanes,
+     * -32 · Σ q over the columns each sums (low short: 16h + 0..3 and 16h + 8..11; high: 16h + 4..7 and 16h +
+     * 12..15), which turn its unsigned quants' products into those of the signed ones.
+     */
+    int[] sixBitOffset = new int[0];
     private final int[] q = new int[32];
 
     /** Quantizes x[off .. off+n), n a multiple of 32. */
@@ -49,6 +55,7 @@ final class QuantizedInput {
             qsum = new int[blocks];
             scale = new float[blocks];
             sum = new float[blocks];
+            sixBitOffset = new int[2 * blocks];
         }
         for (int b = 0; b < blocks; b++) {
             int o = off + 32 * b;
@@ -65,6 +72,14 @@ final class QuantizedInput {
                 for (int j = 0; j < 4; j++) {
                     pairs[16 * b + 4 * m + j] = (q[8 * m + j] & 0xFFFF) | q[8 * m + 4 + j] << 16;
                 }
+            }
+            for (int h = 0; h < 2; h++) {
+                int low = 0, high = 0;
+                for (int j = 0; j < 4; j++) {
+                    low += q[16 * h + j] + q[16 * h + 8 + j];
+                    high += q[16 * h + 4 + j] + q[16 * h + 12 + j];
+                }
+                sixBitOffset[2 * b + h] = (-32 * low & 0xFFFF) | -32 * high << 16;
             }
             qsum[b] = 8 * qs;
             scale[b] = d;

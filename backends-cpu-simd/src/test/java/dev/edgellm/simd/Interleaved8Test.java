@@ -30,13 +30,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The repacked layouts (Q4_0, Q5_0, Q8_0, Q4_K): lossless, read back exactly, and correct on a file mapping whose pages were released. */
+/** The repacked layouts (Q4_0, Q5_0, Q8_0, Q4_K, Q6_K): lossless, read back exactly, and correct on a file mapping whose pages were released. */
 class Interleaved8Test {
     @ParameterizedTest
-    @EnumSource(names = {"Q4_0", "Q5_0", "Q8_0", "Q4_K"})
+    @EnumSource(names = {"Q4_0", "Q5_0", "Q8_0", "Q4_K", "Q6_K"})
     void repackedRowsDequantizeExactlyAsTheReference(GgmlType type) {
         Interleaved8 format = Interleaved8.forType(type);
-        int blocks = type == GgmlType.Q4_K ? 9 : 67, rows = 24, n = format.blockElements() * blocks;
+        int blocks = format.blockElements() == 256 ? 9 : 67, rows = 24, n = format.blockElements() * blocks;
         TensorData w = randomTensor(type, n, rows, new Random(3));
         MemorySegment src = MemorySegment.ofBuffer(w.buffer(0));
         try (Arena arena = Arena.ofConfined()) {
@@ -58,12 +58,12 @@ class Interleaved8Test {
      * exactly toBf16 of its float row, for paired and unpaired groups, with finite, infinite and NaN scales.
      */
     @ParameterizedTest
-    @EnumSource(names = {"Q4_0", "Q5_0", "Q8_0", "Q4_K"})
+    @EnumSource(names = {"Q4_0", "Q5_0", "Q8_0", "Q4_K", "Q6_K"})
     void rowsToBf16AreTheFloatRowsRounded(GgmlType type) {
         Interleaved8 format = Interleaved8.forType(type);
-        int blocks = type == GgmlType.Q4_K ? 3 : 9, rows = 24, n = format.blockElements() * blocks; // 3 groups: a pair and one alone
+        int blocks = format.blockElements() == 256 ? 3 : 9, rows = 24, n = format.blockElements() * blocks; // 3 groups: a pair and one alone
         TensorData w = randomTensor(type, n, rows, new Random(13));
-        if (type != GgmlType.Q4_K) { // scales of inf, -inf and NaNs in a few blocks
+        if (format.blockElements() == 32) { // scales of inf, -inf and NaNs in a few blocks
             ByteBuffer buf = w.buffer(0).duplicate().order(ByteOrder.LITTLE_ENDIAN);
             int blockBytes = (int) type.byteSize(32);
             buf.putShort(3 * blockBytes, (short) 0x7C00);
@@ -234,6 +234,39 @@ class Interleaved8Test {
     }
 
     /**
+     * Q6_K's kernel multiplies its quants unsigned (0..63) and sums 8 products per short lane modulo 2^16 from an
+     * offset of -32 · Σ x: exact only because the signed sum fits a short. The extremes: every quant at -32 or 31,
+     * scales at -128, 1 and 127, against activations of ±127 steps; then the int sums of two halves times their
+     * scales (up to 2 · 65024 · 128) must convert to float exactly.
+     */
+    @Test
+    void q6_kDecodeIsExactAtTheLimitsOfItsSixteenBitSums() {
+        int n = 512, rows = 8, blockBytes = 210;
+        Interleaved8 format = Interleaved8.forType(GgmlType.Q6_K);
+        byte[] scales = {-128, 1, 127};
+        for (int pattern = 0; pattern < 6; pattern++) {
+            TensorData w = randomTensor(GgmlType.Q6_K, n, rows, new Random(8));
+            ByteBuffer buf = w.buffer(0).duplicate().order(ByteOrder.LITTLE_ENDIAN);
+            boolean max = pattern % 2 == 1;
+            for (int blk = 0; blk < rows * n / 256; blk++) {
+                int at = blk * blockBytes;
+                for (int i = 0; i < 192; i++) buf.put(at + i, max ? (byte) 0xFF : 0); // ql, qh: every quant 31 or -32
+                for (int i = 0; i < 16; i++) buf.put(at + 192 + i, scales[(blk + i + pattern / 2) % 3]);
+                buf.putShort(at + 208, (short) 0x3C00); // d = 1
+            }
+            float[] x = new float[n];
+            for (int i = 0; i < n; i++) x[i] = pattern < 4 ? (max ? 1f : -1f) : (i % 3 == 0 ? 1f : -1f);
+            float[] got = dotOneGroup(format, w, x, n), row = new float[n];
+            for (int r = 0; r < rows; r++) {
+                Quants.of(GgmlType.Q6_K).dequantize(w.buffer(r), w.rowOffset(r), row, 0, n);
+                double want = 0;
+                for (int i = 0; i < n; i++) want += row[i] * x[i]; // ±1 activations quantize exactly (±127 steps)
+                assertEquals(want, got[r], Math.abs(want) * 1e-6, "pattern " + pattern + " row " + r);
+            }
+        }
+    }
+
+    /**
      * Q8_0's 512-bit kernel (chosen where the CPU has AVX-512; elsewhere it runs in the Vector API's Java fallback)
      * sums the same integers as the 256-bit one in another order, so both give the same floats: on random data and
      * on the extremes of its 16-bit sums (-128 · -127 in every lane).
@@ -336,13 +369,13 @@ class Interleaved8Test {
         assertTrue(finished, "finished within 120 s: " + output);
         assertEquals(0, p.exitValue(), output);
         assertTrue(output.contains("Q4_0 0") && output.contains("Q5_0 0") && output.contains("Q8_0 0")
-                && output.contains("Q4_K 0"), output);
+                && output.contains("Q4_K 0") && output.contains("Q6_K 0"), output);
         for (GgmlType type : KernelAllocationCheck.ROW_TYPES) assertTrue(output.contains("row " + type + " 0"), output);
     }
 
     /** Repacking in ranges that split pairs (as a worker's share may) writes the same bytes as in one go. */
     @ParameterizedTest
-    @EnumSource(names = {"Q4_0", "Q5_0", "Q8_0", "Q4_K"})
+    @EnumSource(names = {"Q4_0", "Q5_0", "Q8_0", "Q4_K", "Q6_K"})
     void repackingInPiecesWritesTheSameBytes(GgmlType type) {
         Interleaved8 format = Interleaved8.forType(type);
         int groups = 5, blocks = 3, n = format.blockElements() * blocks;
@@ -359,23 +392,24 @@ class Interleaved8Test {
 
     /** The 8 rows of {@code w} (one group, n columns) repacked and dotted with x quantized, as decode runs them. */
     private static float[] dotOneGroup(Interleaved8 format, TensorData w, float[] x, int n) {
-        MemorySegment packed = Arena.ofAuto().allocate(format.packedBytes(1, n / 32));
+        int blocks = n / format.blockElements();
+        MemorySegment packed = Arena.ofAuto().allocate(format.packedBytes(1, blocks));
         format.repack(new Interleaved8.Rows() {
             @Override
             public MemorySegment segment(int row) { return MemorySegment.ofBuffer(w.buffer(0)); }
 
             @Override
             public long offset(int row) { return w.rowOffset(row); }
-        }, 0, 1, 1, n / 32, packed);
+        }, 0, 1, 1, blocks, packed);
         QuantizedInput q = new QuantizedInput();
         q.quantize(x, 0, n);
         float[] got = new float[Interleaved8.ROWS];
-        format.dotGroup(packed, 0, n / 32, q, got, 0);
+        format.dotGroup(packed, 0, blocks, q, got, 0);
         return got;
     }
 
     @ParameterizedTest
-    @EnumSource(names = {"Q4_0", "Q5_0", "Q8_0", "Q4_K"})
+    @EnumSource(names = {"Q4_0", "Q5_0", "Q8_0", "Q4_K", "Q6_K"})
     void decodeOnAReleasedFileMappingMatchesTheReference(GgmlType type, @TempDir Path dir) throws IOException {
         int rows = 1029, n = 2048; // 128 groups + 5 tail rows, > 1 MB so pages are released
         TensorData heap = randomTensor(type, n, rows, new Random(5));

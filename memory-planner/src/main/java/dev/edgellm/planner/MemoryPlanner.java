@@ -160,7 +160,9 @@ public final class MemoryPlanner {
      * instead of 1152. The backend's tests hold this to its formats (they cannot be seen from here).
      */
     public static long simdRepackedBytes(GgmlType type, long fileBytes) {
-        if (type == GgmlType.Q4_0 || type == GgmlType.Q5_0 || type == GgmlType.Q8_0) return fileBytes;
+        if (type == GgmlType.Q4_0 || type == GgmlType.Q5_0 || type == GgmlType.Q8_0 || type == GgmlType.Q6_K) {
+            return fileBytes;
+        }
         if (type == GgmlType.Q4_K) return fileBytes * 1184 / 1152;
         return -1;
     }

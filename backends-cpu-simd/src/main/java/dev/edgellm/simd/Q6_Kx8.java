@@ -1,0 +1,194 @@
+package dev.edgellm.simd;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
+
+import static dev.edgellm.simd.Vec.I8;
+import static dev.edgellm.simd.Vec.LE;
+
+/**
+ * Q6_K repacked for decode ({@link Interleaved8}), per group of 8 rows and 256-element super-block, 1680 bytes (the
+ * source's size): the 8 rows' f16 d, then per 32-element sub-block s a 208-byte record = the 8 rows' int8 scales of
+ * its first 16 elements, those of its second 16, then V0, V1, H0, V2, V3, H1. V_m holds the low nibbles as in every
+ * 4-bit format; H_h the top two bits of the 16 columns of V_{2h} and V_{2h+1}: in row r's int lane, column
+ * 16h + 8d + j (j < 4) at bits 2(4d + j) and column 16h + 8d + 4 + j at bits 16 + 2(4d + j), so that one shift
+ * and mask put them at bits 4-5 of the short lanes the nibbles occupy.
+ *
+ * <p>The quants are multiplied unsigned (q6 = q + 32, 0..63) with the 8-bit activations in 16-bit lanes. Eight such
+ * products overflow a short, but the sum wanted, Σ (q6 - 32) · x over a lane's 8 columns, lies within ±32512: each
+ * lane starts at -32 · Σ x of its columns ({@link QuantizedInput#sixBitOffset}) and sums modulo 2^16, which ends
+ * on the exact value. Per half sub-block the two lanes of a row add to an int; times the row's scale, the two
+ * halves' sum stays below 2^24 and so converts to float exactly: d · dx · Σ sc · Σ (q6 - 32) · x.
+ */
+final class Q6_Kx8 extends Interleaved8 {
+    static final Q6_Kx8 FORMAT = new Q6_Kx8();
+    private static final int SUB = 208, HEAD = 16;
+    static final int GROUP_BLOCK_BYTES = HEAD + 8 * SUB;
+    private static final int SRC_BLOCK_BYTES = 210;
+    /** Offsets within a sub-block record of V0..V3 and of H0, H1. */
+    private static final int V0 = 16, V1 = 48, H0 = 80, V2 = 112, V3 = 144, H1 = 176;
+    private static final int NIB = 0x000F000F, HI = 0x00300030;
+    private static final int F16_MAG = 0x7FFF, F16_EXP = 0x7C00;
+    /** For V_{2h+d}: the shifts that put column 8m + k's top bits (of H_h's lane) at the bottom of int lane k. */
+    private static final IntVector HIGH_SHIFTS_0 = IntVector.fromArray(I8, new int[] {0, 2, 4, 6, 16, 18, 20, 22}, 0),
+            HIGH_SHIFTS_1 = IntVector.fromArray(I8, new int[] {8, 10, 12, 14, 24, 26, 28, 30}, 0);
+
+    private Q6_Kx8() {}
+
+    @Override int blockElements() { return 256; }
+
+    @Override int sourceBlockBytes() { return SRC_BLOCK_BYTES; }
+
+    @Override int groupBlockBytes() { return GROUP_BLOCK_BYTES; }
+
+    @Override
+    void packBlock(byte[] in, byte[] out) {
+        for (int r = 0; r < ROWS; r++) {
+            int src = r * SRC_BLOCK_BYTES;
+            out[2 * r] = in[src + 208];
+            out[2 * r + 1] = in[src + 209];
+            for (int s = 0; s < 8; s++) {
+                int rec = HEAD + SUB * s;
+                out[rec + r] = in[src + 192 + 2 * s];
+                out[rec + 8 + r] = in[src + 192 + 2 * s + 1];
+                for (int m = 0; m < 4; m++) {
+                    int c = 32 * s + 8 * m, v = 0, hv = 0;
+                    for (int j = 0; j < 4; j++) {
+                        int a = quant(in, src, c + j), b = quant(in, src, c + 4 + j), e = 4 * (m & 1) + j;
+                        v |= (a & 0xF) << 4 * j | (b & 0xF) << 16 + 4 * j;
+                        hv |= (a >>> 4) << 2 * e | (b >>> 4) << 16 + 2 * e;
+                    }
+                    putInt(out, rec + vOffset(m) + 4 * r, v);
+                    int hAt = rec + (m < 2 ? H0 : H1) + 4 * r; // V_{2h} writes its half of the lane first
+                    putInt(out, hAt, (m & 1) == 0 ? hv : readInt(out, hAt) | hv);
+                }
+            }
+        }
+    }
+
+    /**
+     * The unsigned 6-bit quant of element e of the source block at {@code in[src ..]}, in ggml's order
+     * (dequantize_row_q6_K): in half h, element 32k + l takes a nibble of ql[64h + l + 32(k&1)] (the low one for
+     * k < 2) and bits 2k..2k+1 of qh[32h + l].
+     */
+    private static int quant(byte[] in, int src, int e) {
+        int h = e >>> 7, k = (e >>> 5) & 3, l = e & 31;
+        int low = ((in[src + 64 * h + l + 32 * (k & 1)] & 0xFF) >>> (4 * (k >>> 1))) & 0xF;
+        return low | (((in[src + 128 + 32 * h + l] & 0xFF) >>> (2 * k)) & 3) << 4;
+    }
+
+    private static int vOffset(int m) {
+        return switch (m) {
+            case 0 -> V0;
+            case 1 -> V1;
+            case 2 -> V2;
+            default -> V3;
+        };
+    }
+
+    private static int readInt(byte[] b, int o) {
+        return (b[o] & 0xFF) | (b[o + 1] & 0xFF) << 8 | (b[o + 2] & 0xFF) << 16 | (b[o + 3] & 0xFF) << 24;
+    }
+
+    @Override
+    void dequantizeRow(MemorySegment w, int row, int groups, int blocks, float[] out, int off) {
+        int r = row % ROWS;
+        long base = blockOffset(row / ROWS, 0, groups, blocks), stride = blockStride(row / ROWS, groups);
+        for (int b = 0; b < blocks; b++) {
+            long p = base + b * stride;
+            float d = Vec.f16(w, p + 2L * r);
+            for (int s = 0; s < 8; s++) {
+                long q = p + HEAD + (long) SUB * s;
+                for (int m = 0; m < 4; m++) { // (d · sc) · (q6 - 32), as the reference
+                    float ds = d * w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, q + 8 * (m >>> 1) + r);
+                    IntVector high = IntVector.broadcast(I8, w.get(Vec.INT, q + (m < 2 ? H0 : H1) + 4L * r))
+                            .lanewise(VectorOperators.LSHR, (m & 1) == 0 ? HIGH_SHIFTS_0 : HIGH_SHIFTS_1).and(3);
+                    ((FloatVector) laneNibbles(w, q + vOffset(m) + 4L * r).or(high.lanewise(VectorOperators.LSHL, 4))
+                            .sub(32).convert(VectorOperators.I2F, 0))
+                            .mul(ds).intoArray(out, off + 256 * b + 32 * s + 8 * m);
+                }
+            }
+        }
+    }
+
+    @Override
+    void dotGroup(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+        int[] pairs = x.pairs, offsets = x.sixBitOffset;
+        FloatVector acc = FloatVector.zero(Vec.F);
+        // Unrolled by hand with no method of ours in the body, as Q4_0x8 (C2's inlining cutoff).
+        for (int b = 0; b < blocks; b++) {
+            long p = base + (long) b * GROUP_BLOCK_BYTES;
+            FloatVector accD = FloatVector.zero(Vec.F);
+            for (int sb = 0; sb < 8; sb++) {
+                long q = p + HEAD + (long) SUB * sb;
+                int xb = 8 * b + sb;
+                IntVector lo = IntVector.fromArray(I8, pairs, 16 * xb), hi = IntVector.fromArray(I8, pairs, 16 * xb + 8);
+                IntVector v = IntVector.fromMemorySegment(I8, w, q + V0, LE), h = IntVector.fromMemorySegment(I8, w, q + H0, LE);
+                ShortVector s = IntVector.broadcast(I8, offsets[2 * xb]).reinterpretAsShorts();
+                s = s.add(v.and(NIB).or(h.lanewise(VectorOperators.LSHL, 4).and(HI)).reinterpretAsShorts()
+                        .mul(lo.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts()));
+                s = s.add(v.lanewise(VectorOperators.LSHR, 4).and(NIB).or(h.lanewise(VectorOperators.LSHL, 2).and(HI)).reinterpretAsShorts()
+                        .mul(lo.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts()));
+                s = s.add(v.lanewise(VectorOperators.LSHR, 8).and(NIB).or(h.and(HI)).reinterpretAsShorts()
+                        .mul(lo.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts()));
+                s = s.add(v.lanewise(VectorOperators.LSHR, 12).and(NIB).or(h.lanewise(VectorOperators.LSHR, 2).and(HI)).reinterpretAsShorts()
+                        .mul(lo.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts()));
+                v = IntVector.fromMemorySegment(I8, w, q + V1, LE);
+                s = s.add(v.and(NIB).or(h.lanewise(VectorOperators.LSHR, 4).and(HI)).reinterpretAsShorts()
+                        .mul(lo.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts()));
+                s = s.add(v.lanewise(VectorOperators.LSHR, 4).and(NIB).or(h.lanewise(VectorOperators.LSHR, 6).and(HI)).reinterpretAsShorts()
+                        .mul(lo.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts()));
+                s = s.add(v.lanewise(VectorOperators.LSHR, 8).and(NIB).or(h.lanewise(VectorOperators.LSHR, 8).and(HI)).reinterpretAsShorts()
+                        .mul(lo.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts()));
+                s = s.add(v.lanewise(VectorOperators.LSHR, 12).and(NIB).or(h.lanewise(VectorOperators.LSHR, 10).and(HI)).reinterpretAsShorts()
+                        .mul(lo.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts()));
+                IntVector si = s.reinterpretAsInts();
+                IntVector dot0 = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(si.lanewise(VectorOperators.ASHR, 16));
+                v = IntVector.fromMemorySegment(I8, w, q + V2, LE);
+                h = IntVector.fromMemorySegment(I8, w, q + H1, LE);
+                s = IntVector.broadcast(I8, offsets[2 * xb + 1]).reinterpretAsShorts();
+                s = s.add(v.and(NIB).or(h.lanewise(VectorOperators.LSHL, 4).and(HI)).reinterpretAsShorts()
+                        .mul(hi.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts()));
+                s = s.add(v.lanewise(VectorOperators.LSHR, 4).and(NIB).or(h.lanewise(VectorOperators.LSHL, 2).and(HI)).reinterpretAsShorts()
+                        .mul(hi.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts()));
+                s = s.add(v.lanewise(VectorOperators.LSHR, 8).and(NIB).or(h.and(HI)).reinterpretAsShorts()
+                        .mul(hi.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts()));
+                s = s.add(v.lanewise(VectorOperators.LSHR, 12).and(NIB).or(h.lanewise(VectorOperators.LSHR, 2).and(HI)).reinterpretAsShorts()
+                        .mul(hi.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts()));
+                v = IntVector.fromMemorySegment(I8, w, q + V3, LE);
+                s = s.add(v.and(NIB).or(h.lanewise(VectorOperators.LSHR, 4).and(HI)).reinterpretAsShorts()
+                        .mul(hi.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts()));
+                s = s.add(v.lanewise(VectorOperators.LSHR, 4).and(NIB).or(h.lanewise(VectorOperators.LSHR, 6).and(HI)).reinterpretAsShorts()
+                        .mul(hi.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts()));
+                s = s.add(v.lanewise(VectorOperators.LSHR, 8).and(NIB).or(h.lanewise(VectorOperators.LSHR, 8).and(HI)).reinterpretAsShorts()
+                        .mul(hi.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts()));
+                s = s.add(v.lanewise(VectorOperators.LSHR, 12).and(NIB).or(h.lanewise(VectorOperators.LSHR, 10).and(HI)).reinterpretAsShorts()
+                        .mul(hi.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts()));
+                si = s.reinterpretAsInts();
+                IntVector dot1 = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(si.lanewise(VectorOperators.ASHR, 16));
+                IntVector sc0 = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q, LE)
+                        .convertShape(VectorOperators.B2I, I8, 0);
+                IntVector sc1 = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q + 8, LE)
+                        .convertShape(VectorOperators.B2I, I8, 0);
+                accD = ((FloatVector) dot0.mul(sc0).add(dot1.mul(sc1)).convert(VectorOperators.I2F, 0))
+                        .fma(FloatVector.broadcast(Vec.F, x.scale[xb]), accD);
+            }
+            IntVector hd = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p, LE)
+                    .convertShape(VectorOperators.S2I, I8, 0);
+            FloatVector d = hd.and(F16_MAG).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts()
+                    .or(hd.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                    .lanewise(VectorOperators.OR, 0x7F800000, hd.and(F16_EXP).compare(VectorOperators.EQ, F16_EXP))
+                    .reinterpretAsFloats();
+            acc = accD.fma(d, acc);
+        }
+        acc.intoArray(out, o);
+    }
+}
