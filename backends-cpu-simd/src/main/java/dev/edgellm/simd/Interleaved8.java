@@ -83,6 +83,12 @@ abstract class Interleaved8 {
     /** Whether {@link #dotPair} has a 512-bit kernel, which it runs where {@link Vec#WIDE}. */
     boolean widePairKernel() { return false; }
 
+    /**
+     * Whether {@link #dotPair} has a 256-bit kernel (Q4_0, Q5_0), which pairs on AVX2; formats without one pair only
+     * where {@link Vec#WIDE} (Q4_K). The memory planner's {@code simdNarrowPairKernel} names the same types.
+     */
+    boolean narrowPairKernel() { return false; }
+
     /** out[o .. o+16) = the rows of the pair whose first block is at byte {@code base}; only if {@link #pairs}. */
     void dotPair(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " has no pair layout");

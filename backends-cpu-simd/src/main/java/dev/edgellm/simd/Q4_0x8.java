@@ -45,6 +45,9 @@ final class Q4_0x8 extends Interleaved8 {
     boolean pairs() { return PAIRS; }
 
     @Override
+    boolean narrowPairKernel() { return true; }
+
+    @Override
     boolean widePairKernel() { return true; }
 
     @Override

@@ -5,6 +5,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -70,22 +71,131 @@ final class Q4_Kx8 extends Interleaved8 {
         return sc | m << 8;
     }
 
+    /**
+     * Pairs only with 512-bit vectors ({@link Vec#WIDE}): there is no 256-bit pair kernel (on AVX2 groups stay
+     * apart).
+     */
+    @Override
+    boolean pairs() { return PAIRS && Vec.WIDE; }
+
+    @Override
+    boolean widePairKernel() { return true; }
+
+    /**
+     * In a pair's block: d of both groups (16 bytes each), dmin of both, then per sub-block the scales of both (8
+     * bytes each), the mins of both, V0 of both, ..., V3 of both (32 bytes each), so that one 512-bit load holds 16
+     * rows.
+     */
+    @Override
+    long pairByte(int member, int i) {
+        if (i < HEAD) return 32L * (i / 16) + 16L * member + i % 16;
+        int s = (i - HEAD) / SUB, j = (i - HEAD) % SUB;
+        long rec = 2L * HEAD + 2L * SUB * s;
+        if (j < 16) return rec + 16L * (j / 8) + 8L * member + j % 8;
+        return rec + 32 + 64L * ((j - 16) / 32) + 32L * member + (j - 16) % 32;
+    }
+
     @Override
     void dequantizeRow(MemorySegment w, int row, int groups, int blocks, float[] out, int off) {
-        int r = row % ROWS;
-        long base = blockOffset(row / ROWS, 0, groups, blocks), stride = blockStride(row / ROWS, groups);
+        int g = row / ROWS, r = row % ROWS;
+        long base = blockOffset(g, 0, groups, blocks), stride = blockStride(g, groups);
+        // where this row's bytes sit in a block, plain or paired: the same steps in every block and sub-block
+        long d0 = byteOffset(g, 0, groups, blocks, 2 * r) - base, m0 = byteOffset(g, 0, groups, blocks, 16 + 2 * r) - base;
+        long sc0 = byteOffset(g, 0, groups, blocks, HEAD + r) - base, mn0 = byteOffset(g, 0, groups, blocks, HEAD + 8 + r) - base;
+        long v00 = byteOffset(g, 0, groups, blocks, HEAD + 16 + 4 * r) - base;
+        long subStep = byteOffset(g, 0, groups, blocks, HEAD + SUB + r) - base - sc0;
+        long vStep = byteOffset(g, 0, groups, blocks, HEAD + 48 + 4 * r) - base - v00;
         for (int b = 0; b < blocks; b++) {
             long p = base + b * stride;
-            float d = Vec.f16(w, p + 2L * r), dmin = Vec.f16(w, p + 16 + 2L * r);
+            float d = Vec.f16(w, p + d0), dmin = Vec.f16(w, p + m0);
             for (int s = 0; s < 8; s++) {
-                long q = p + HEAD + (long) SUB * s;
-                float d1 = d * Vec.u8(w, q + r), m1 = dmin * Vec.u8(w, q + 8 + r);
+                long q = p + subStep * s;
+                float d1 = d * Vec.u8(w, q + sc0), m1 = dmin * Vec.u8(w, q + mn0);
                 for (int m = 0; m < 4; m++) { // d1 · q - m1 in two roundings, as the reference's
-                    ((FloatVector) laneNibbles(w, q + 16 + 32L * m + 4L * r).convert(VectorOperators.I2F, 0))
+                    ((FloatVector) laneNibbles(w, q + v00 + vStep * m).convert(VectorOperators.I2F, 0))
                             .mul(d1).sub(m1).intoArray(out, off + 256 * b + 32 * s + 8 * m);
                 }
             }
         }
+    }
+
+    @Override
+    void dotPair(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+        pairDotWide(w, base, blocks, x, out, o);
+    }
+
+    private static final VectorSpecies<Float> F16 = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
+    private static final VectorShuffle<Integer> W0 = QuantizedInput.broadcastLane(I16, 0, 0),
+            W1 = QuantizedInput.broadcastLane(I16, 1, 1), W2 = QuantizedInput.broadcastLane(I16, 2, 2),
+            W3 = QuantizedInput.broadcastLane(I16, 3, 3), W4 = QuantizedInput.broadcastLane(I16, 4, 4),
+            W5 = QuantizedInput.broadcastLane(I16, 5, 5), W6 = QuantizedInput.broadcastLane(I16, 6, 6),
+            W7 = QuantizedInput.broadcastLane(I16, 7, 7), W8 = QuantizedInput.broadcastLane(I16, 8, 8),
+            W9 = QuantizedInput.broadcastLane(I16, 9, 9), W10 = QuantizedInput.broadcastLane(I16, 10, 10),
+            W11 = QuantizedInput.broadcastLane(I16, 11, 11), W12 = QuantizedInput.broadcastLane(I16, 12, 12),
+            W13 = QuantizedInput.broadcastLane(I16, 13, 13), W14 = QuantizedInput.broadcastLane(I16, 14, 14),
+            W15 = QuantizedInput.broadcastLane(I16, 15, 15);
+
+    /**
+     * {@link #dotGroup} for a pair ({@link #pairByte}) with 512-bit vectors: each load, broadcast and multiply
+     * covers 16 rows, as {@link Q4_0x8#pairDotWide}.
+     */
+    static void pairDotWide(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+        int[] pairs = x.pairs;
+        FloatVector acc = FloatVector.zero(F16);
+        for (int b = 0; b < blocks; b++) {
+            long p = base + (long) b * 2 * GROUP_BLOCK_BYTES;
+            FloatVector accD = FloatVector.zero(F16), accM = accD;
+            for (int sb = 0; sb < 8; sb++) {
+                long q = p + 2 * HEAD + 2L * SUB * sb;
+                int xb = 8 * b + sb;
+                IntVector act = IntVector.fromArray(I16, pairs, 16 * xb);
+                IntVector v0 = IntVector.fromMemorySegment(I16, w, q + 32, LE), v1 = IntVector.fromMemorySegment(I16, w, q + 96, LE);
+                ShortVector s = v0.and(NIB).reinterpretAsShorts().mul(act.rearrange(W0).reinterpretAsShorts());
+                ShortVector t = v1.and(NIB).reinterpretAsShorts().mul(act.rearrange(W4).reinterpretAsShorts());
+                s = s.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(act.rearrange(W1).reinterpretAsShorts()));
+                t = t.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(act.rearrange(W5).reinterpretAsShorts()));
+                s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(act.rearrange(W2).reinterpretAsShorts()));
+                t = t.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(act.rearrange(W6).reinterpretAsShorts()));
+                s = s.add(v0.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(act.rearrange(W3).reinterpretAsShorts()));
+                t = t.add(v1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(act.rearrange(W7).reinterpretAsShorts()));
+                IntVector v2 = IntVector.fromMemorySegment(I16, w, q + 160, LE), v3 = IntVector.fromMemorySegment(I16, w, q + 224, LE);
+                s = s.add(v2.and(NIB).reinterpretAsShorts().mul(act.rearrange(W8).reinterpretAsShorts()));
+                t = t.add(v3.and(NIB).reinterpretAsShorts().mul(act.rearrange(W12).reinterpretAsShorts()));
+                s = s.add(v2.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(act.rearrange(W9).reinterpretAsShorts()));
+                t = t.add(v3.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(act.rearrange(W13).reinterpretAsShorts()));
+                s = s.add(v2.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(act.rearrange(W10).reinterpretAsShorts()));
+                t = t.add(v3.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(act.rearrange(W14).reinterpretAsShorts()));
+                s = s.add(v2.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(act.rearrange(W11).reinterpretAsShorts()));
+                t = t.add(v3.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(act.rearrange(W15).reinterpretAsShorts()));
+                IntVector si = s.add(t).reinterpretAsInts();
+                IntVector dot = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(si.lanewise(VectorOperators.ASHR, 16));
+                FloatVector sc = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, q, LE)
+                        .convertShape(VectorOperators.B2F, F16, 0);
+                FloatVector mn = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, q + 16, LE)
+                        .convertShape(VectorOperators.B2F, F16, 0);
+                accD = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(sc)
+                        .fma(FloatVector.broadcast(F16, x.scale[xb]), accD);
+                accM = mn.fma(FloatVector.broadcast(F16, x.sum[xb]), accM);
+            }
+            IntVector hd = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, w, p, LE)
+                    .convertShape(VectorOperators.S2I, I16, 0);
+            IntVector hm = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, w, p + 32, LE)
+                    .convertShape(VectorOperators.S2I, I16, 0);
+            FloatVector d = hd.and(F16_MAG).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts()
+                    .or(hd.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                    .lanewise(VectorOperators.OR, 0x7F800000, hd.and(F16_EXP).compare(VectorOperators.EQ, F16_EXP))
+                    .reinterpretAsFloats();
+            FloatVector dmin = hm.and(F16_MAG).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts()
+                    .or(hm.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                    .lanewise(VectorOperators.OR, 0x7F800000, hm.and(F16_EXP).compare(VectorOperators.EQ, F16_EXP))
+                    .reinterpretAsFloats();
+            acc = accD.fma(d, acc).sub(accM.mul(dmin));
+        }
+        acc.intoArray(out, o);
     }
 
     @Override

@@ -147,6 +147,9 @@ final class Q5_0x8 extends Interleaved8 {
     @Override
     boolean pairs() { return PAIRS; }
 
+    @Override
+    boolean narrowPairKernel() { return true; }
+
     /**
      * {@link #dotGroup} for a pair ({@link Interleaved8#pairs}), as {@link Q4_0x8#pairDot} (the block's halves as
      * a loop): names ending in 1 are group 2i+1's. A half's eight 5-bit products fill a short lane, so each half

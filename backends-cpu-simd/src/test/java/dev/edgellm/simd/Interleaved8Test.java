@@ -151,7 +151,7 @@ class Interleaved8Test {
         dev.edgellm.profiles.DeviceProfile avx2 = dev.edgellm.profiles.ProfileCatalog.builtin().get("x86-laptop-16gb");
         dev.edgellm.profiles.DeviceProfile avx512 = avx2.withIsa(java.util.List.of("avx512f", "avx512bw"));
         assertTrue(Interleaved8.PAIRS, "pairs on in this module's tests");
-        boolean pairs = format != null && format.pairs();
+        boolean pairs = format != null && Interleaved8.PAIRS && format.narrowPairKernel();
         assertEquals(pairs, dev.edgellm.planner.MemoryPlanner.simdNarrowPairKernel(type, avx2), type + " on AVX2");
         assertEquals(pairs && !format.widePairKernel(), dev.edgellm.planner.MemoryPlanner.simdNarrowPairKernel(type, avx512),
                 type + " on AVX-512");
@@ -298,22 +298,24 @@ class Interleaved8Test {
     }
 
     /**
-     * Q4_0 and Q5_0 store full pairs of groups interleaved and dot them together: the same integers and floats
-     * in the same order as one group at a time, so the same results, on random data and at the 16-bit limits; 3
-     * groups = a pair and a lone last group in the plain layout.
+     * Q4_0, Q5_0 and (with 512-bit vectors) Q4_K store full pairs of groups interleaved and dot them together: the
+     * same integers and floats in the same order as one group at a time, so the same results, on random data and at
+     * the 16-bit limits; 3 groups = a pair and a lone last group in the plain layout.
      */
     @ParameterizedTest
-    @EnumSource(names = {"Q4_0", "Q5_0"})
+    @EnumSource(names = {"Q4_0", "Q5_0", "Q4_K"})
     void pairKernelMatchesSingleGroupsExactly(GgmlType type) {
         Interleaved8 format = Interleaved8.forType(type);
-        int groups = 3, blocks = 67, n = 32 * blocks, rows = 8 * groups, blockBytes = (int) type.byteSize(32);
+        org.junit.jupiter.api.Assumptions.assumeTrue(format.pairs(), type + " pairs on this CPU");
+        int k = format.blockElements(), groups = 3, blocks = k == 256 ? 9 : 67, n = k * blocks, rows = 8 * groups;
+        int blockBytes = (int) type.byteSize(k), quants = k == 256 ? 16 : 2; // Q4_K: d, dmin, scales, then quants
         for (int pattern = 0; pattern < 3; pattern++) {
             TensorData w = randomTensor(type, n, rows, new Random(13 + pattern));
             float[] x = randomFloats(new Random(14), n);
             if (pattern > 0) { // every quant at its minimum or maximum against activations of -127 steps
                 ByteBuffer buf = w.buffer(0).duplicate();
                 for (int blk = 0; blk < rows * blocks; blk++) {
-                    for (int i = 2; i < blockBytes; i++) buf.put(blk * blockBytes + i, pattern == 1 ? 0 : (byte) 0xFF);
+                    for (int i = quants; i < blockBytes; i++) buf.put(blk * blockBytes + i, pattern == 1 ? 0 : (byte) 0xFF);
                 }
                 java.util.Arrays.fill(x, -1f);
             }
