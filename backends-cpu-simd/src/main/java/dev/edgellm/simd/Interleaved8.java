@@ -103,6 +103,20 @@ abstract class Interleaved8 {
         return (long) member * groupBlockBytes() + i;
     }
 
+    /**
+     * {@link #pairByte} for the K-quant layouts ({@link Q4_Kx8}, {@link Q6_Kx8}): a head of f16 rows ({@code head}
+     * bytes of 16-byte runs, d then dmin), then per sub-block a {@code sub}-byte record of two 8-byte scale runs and
+     * 32-byte vectors; in the pair's block each run of member 0 is followed by the same run of member 1, so that one
+     * 128-bit load holds 16 rows' scales and one 512-bit load 16 rows' vector.
+     */
+    static long kQuantPairByte(int head, int sub, int member, int i) {
+        if (i < head) return 32L * (i / 16) + 16L * member + i % 16;
+        int s = (i - head) / sub, j = (i - head) % sub;
+        long rec = 2L * head + 2L * sub * s;
+        if (j < 16) return rec + 16L * (j / 8) + 8L * member + j % 8;
+        return rec + 32 + 64L * ((j - 16) / 32) + 32L * member + (j - 16) % 32;
+    }
+
     /** Per member, the runs of bytes {@link #pairByte} keeps together, computed once per format (see pairRuns). */
     private volatile int[][] pairRuns;
 

@@ -81,18 +81,10 @@ final class Q4_Kx8 extends Interleaved8 {
     @Override
     boolean widePairKernel() { return true; }
 
-    /**
-     * In a pair's block: d of both groups (16 bytes each), dmin of both, then per sub-block the scales of both (8
-     * bytes each), the mins of both, V0 of both, ..., V3 of both (32 bytes each), so that one 512-bit load holds 16
-     * rows.
-     */
+    /** d of both groups, dmin of both, then per sub-block their scales, mins, V0, ..., V3 ({@link #kQuantPairByte}). */
     @Override
     long pairByte(int member, int i) {
-        if (i < HEAD) return 32L * (i / 16) + 16L * member + i % 16;
-        int s = (i - HEAD) / SUB, j = (i - HEAD) % SUB;
-        long rec = 2L * HEAD + 2L * SUB * s;
-        if (j < 16) return rec + 16L * (j / 8) + 8L * member + j % 8;
-        return rec + 32 + 64L * ((j - 16) / 32) + 32L * member + (j - 16) % 32;
+        return kQuantPairByte(HEAD, SUB, member, i);
     }
 
     @Override

@@ -5,6 +5,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 
@@ -95,25 +97,140 @@ final class Q6_Kx8 extends Interleaved8 {
         return (b[o] & 0xFF) | (b[o + 1] & 0xFF) << 8 | (b[o + 2] & 0xFF) << 16 | (b[o + 3] & 0xFF) << 24;
     }
 
+    /**
+     * Pairs only with 512-bit vectors ({@link Vec#WIDE}), as {@link Q4_Kx8}: there is no 256-bit pair kernel.
+     */
+    @Override
+    boolean pairs() { return PAIRS && Vec.WIDE; }
+
+    @Override
+    boolean widePairKernel() { return true; }
+
+    /** d of both groups, then per sub-block their scales, V0, V1, H0, V2, V3, H1 ({@link #kQuantPairByte}). */
+    @Override
+    long pairByte(int member, int i) {
+        return kQuantPairByte(HEAD, SUB, member, i);
+    }
+
     @Override
     void dequantizeRow(MemorySegment w, int row, int groups, int blocks, float[] out, int off) {
-        int r = row % ROWS;
-        long base = blockOffset(row / ROWS, 0, groups, blocks), stride = blockStride(row / ROWS, groups);
+        int g = row / ROWS, r = row % ROWS;
+        long base = blockOffset(g, 0, groups, blocks), stride = blockStride(g, groups);
+        // where this row's bytes sit in a block, plain or paired: the same steps in every block and sub-block
+        long d0 = byteOffset(g, 0, groups, blocks, 2 * r) - base;
+        long sc0 = byteOffset(g, 0, groups, blocks, HEAD + r) - base, sc1 = byteOffset(g, 0, groups, blocks, HEAD + 8 + r) - base;
+        long slot0 = byteOffset(g, 0, groups, blocks, HEAD + V0 + 4 * r) - base; // the record's 32-byte vectors
+        long subStep = byteOffset(g, 0, groups, blocks, HEAD + SUB + r) - base - sc0;
+        long slotStep = byteOffset(g, 0, groups, blocks, HEAD + V1 + 4 * r) - base - slot0;
         for (int b = 0; b < blocks; b++) {
             long p = base + b * stride;
-            float d = Vec.f16(w, p + 2L * r);
+            float d = Vec.f16(w, p + d0);
             for (int s = 0; s < 8; s++) {
-                long q = p + HEAD + (long) SUB * s;
+                long q = p + subStep * s;
                 for (int m = 0; m < 4; m++) { // (d · sc) · (q6 - 32), as the reference
-                    float ds = d * w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, q + 8 * (m >>> 1) + r);
-                    IntVector high = IntVector.broadcast(I8, w.get(Vec.INT, q + (m < 2 ? H0 : H1) + 4L * r))
+                    float ds = d * w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, q + (m < 2 ? sc0 : sc1));
+                    long v = q + slot0 + slotStep * (m + (m >>> 1)), h = q + slot0 + slotStep * (m < 2 ? 2 : 5);
+                    IntVector high = IntVector.broadcast(I8, w.get(Vec.INT, h))
                             .lanewise(VectorOperators.LSHR, (m & 1) == 0 ? HIGH_SHIFTS_0 : HIGH_SHIFTS_1).and(3);
-                    ((FloatVector) laneNibbles(w, q + vOffset(m) + 4L * r).or(high.lanewise(VectorOperators.LSHL, 4))
+                    ((FloatVector) laneNibbles(w, v).or(high.lanewise(VectorOperators.LSHL, 4))
                             .sub(32).convert(VectorOperators.I2F, 0))
                             .mul(ds).intoArray(out, off + 256 * b + 32 * s + 8 * m);
                 }
             }
         }
+    }
+
+    @Override
+    void dotPair(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+        pairDotWide(w, base, blocks, x, out, o);
+    }
+
+    private static final VectorSpecies<Float> F16 = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
+    private static final VectorShuffle<Integer> W0 = QuantizedInput.broadcastLane(I16, 0, 0),
+            W1 = QuantizedInput.broadcastLane(I16, 1, 1), W2 = QuantizedInput.broadcastLane(I16, 2, 2),
+            W3 = QuantizedInput.broadcastLane(I16, 3, 3), W4 = QuantizedInput.broadcastLane(I16, 4, 4),
+            W5 = QuantizedInput.broadcastLane(I16, 5, 5), W6 = QuantizedInput.broadcastLane(I16, 6, 6),
+            W7 = QuantizedInput.broadcastLane(I16, 7, 7), W8 = QuantizedInput.broadcastLane(I16, 8, 8),
+            W9 = QuantizedInput.broadcastLane(I16, 9, 9), W10 = QuantizedInput.broadcastLane(I16, 10, 10),
+            W11 = QuantizedInput.broadcastLane(I16, 11, 11), W12 = QuantizedInput.broadcastLane(I16, 12, 12),
+            W13 = QuantizedInput.broadcastLane(I16, 13, 13), W14 = QuantizedInput.broadcastLane(I16, 14, 14),
+            W15 = QuantizedInput.broadcastLane(I16, 15, 15);
+
+    /**
+     * {@link #dotGroup} for a pair ({@link #pairByte}) with 512-bit vectors: each load, broadcast and multiply
+     * covers 16 rows; the two halves of a sub-block are summed in two chains side by side.
+     */
+    static void pairDotWide(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+        int[] pairs = x.pairs, offsets = x.sixBitOffset;
+        FloatVector acc = FloatVector.zero(F16);
+        for (int b = 0; b < blocks; b++) {
+            long p = base + (long) b * 2 * GROUP_BLOCK_BYTES;
+            FloatVector accD = FloatVector.zero(F16);
+            for (int sb = 0; sb < 8; sb++) {
+                long q = p + 2 * HEAD + 2L * SUB * sb;
+                int xb = 8 * b + sb;
+                IntVector act = IntVector.fromArray(I16, pairs, 16 * xb);
+                IntVector v = IntVector.fromMemorySegment(I16, w, q + 32, LE), h = IntVector.fromMemorySegment(I16, w, q + 160, LE);
+                IntVector u = IntVector.fromMemorySegment(I16, w, q + 224, LE), k = IntVector.fromMemorySegment(I16, w, q + 352, LE);
+                ShortVector s = IntVector.broadcast(I16, offsets[2 * xb]).reinterpretAsShorts();
+                ShortVector t = IntVector.broadcast(I16, offsets[2 * xb + 1]).reinterpretAsShorts();
+                s = s.add(v.and(NIB).or(h.lanewise(VectorOperators.LSHL, 4).and(HI)).reinterpretAsShorts()
+                        .mul(act.rearrange(W0).reinterpretAsShorts()));
+                t = t.add(u.and(NIB).or(k.lanewise(VectorOperators.LSHL, 4).and(HI)).reinterpretAsShorts()
+                        .mul(act.rearrange(W8).reinterpretAsShorts()));
+                s = s.add(v.lanewise(VectorOperators.LSHR, 4).and(NIB).or(h.lanewise(VectorOperators.LSHL, 2).and(HI)).reinterpretAsShorts()
+                        .mul(act.rearrange(W1).reinterpretAsShorts()));
+                t = t.add(u.lanewise(VectorOperators.LSHR, 4).and(NIB).or(k.lanewise(VectorOperators.LSHL, 2).and(HI)).reinterpretAsShorts()
+                        .mul(act.rearrange(W9).reinterpretAsShorts()));
+                s = s.add(v.lanewise(VectorOperators.LSHR, 8).and(NIB).or(h.and(HI)).reinterpretAsShorts()
+                        .mul(act.rearrange(W2).reinterpretAsShorts()));
+                t = t.add(u.lanewise(VectorOperators.LSHR, 8).and(NIB).or(k.and(HI)).reinterpretAsShorts()
+                        .mul(act.rearrange(W10).reinterpretAsShorts()));
+                s = s.add(v.lanewise(VectorOperators.LSHR, 12).and(NIB).or(h.lanewise(VectorOperators.LSHR, 2).and(HI)).reinterpretAsShorts()
+                        .mul(act.rearrange(W3).reinterpretAsShorts()));
+                t = t.add(u.lanewise(VectorOperators.LSHR, 12).and(NIB).or(k.lanewise(VectorOperators.LSHR, 2).and(HI)).reinterpretAsShorts()
+                        .mul(act.rearrange(W11).reinterpretAsShorts()));
+                v = IntVector.fromMemorySegment(I16, w, q + 96, LE);
+                u = IntVector.fromMemorySegment(I16, w, q + 288, LE);
+                s = s.add(v.and(NIB).or(h.lanewise(VectorOperators.LSHR, 4).and(HI)).reinterpretAsShorts()
+                        .mul(act.rearrange(W4).reinterpretAsShorts()));
+                t = t.add(u.and(NIB).or(k.lanewise(VectorOperators.LSHR, 4).and(HI)).reinterpretAsShorts()
+                        .mul(act.rearrange(W12).reinterpretAsShorts()));
+                s = s.add(v.lanewise(VectorOperators.LSHR, 4).and(NIB).or(h.lanewise(VectorOperators.LSHR, 6).and(HI)).reinterpretAsShorts()
+                        .mul(act.rearrange(W5).reinterpretAsShorts()));
+                t = t.add(u.lanewise(VectorOperators.LSHR, 4).and(NIB).or(k.lanewise(VectorOperators.LSHR, 6).and(HI)).reinterpretAsShorts()
+                        .mul(act.rearrange(W13).reinterpretAsShorts()));
+                s = s.add(v.lanewise(VectorOperators.LSHR, 8).and(NIB).or(h.lanewise(VectorOperators.LSHR, 8).and(HI)).reinterpretAsShorts()
+                        .mul(act.rearrange(W6).reinterpretAsShorts()));
+                t = t.add(u.lanewise(VectorOperators.LSHR, 8).and(NIB).or(k.lanewise(VectorOperators.LSHR, 8).and(HI)).reinterpretAsShorts()
+                        .mul(act.rearrange(W14).reinterpretAsShorts()));
+                s = s.add(v.lanewise(VectorOperators.LSHR, 12).and(NIB).or(h.lanewise(VectorOperators.LSHR, 10).and(HI)).reinterpretAsShorts()
+                        .mul(act.rearrange(W7).reinterpretAsShorts()));
+                t = t.add(u.lanewise(VectorOperators.LSHR, 12).and(NIB).or(k.lanewise(VectorOperators.LSHR, 10).and(HI)).reinterpretAsShorts()
+                        .mul(act.rearrange(W15).reinterpretAsShorts()));
+                IntVector si = s.reinterpretAsInts(), ti = t.reinterpretAsInts();
+                IntVector dot0 = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(si.lanewise(VectorOperators.ASHR, 16));
+                IntVector dot1 = ti.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(ti.lanewise(VectorOperators.ASHR, 16));
+                IntVector sc0 = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, q, LE)
+                        .convertShape(VectorOperators.B2I, I16, 0);
+                IntVector sc1 = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, q + 16, LE)
+                        .convertShape(VectorOperators.B2I, I16, 0);
+                accD = ((FloatVector) dot0.mul(sc0).add(dot1.mul(sc1)).convert(VectorOperators.I2F, 0))
+                        .fma(FloatVector.broadcast(F16, x.scale[xb]), accD);
+            }
+            IntVector hd = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, w, p, LE)
+                    .convertShape(VectorOperators.S2I, I16, 0);
+            FloatVector d = hd.and(F16_MAG).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts()
+                    .or(hd.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                    .lanewise(VectorOperators.OR, 0x7F800000, hd.and(F16_EXP).compare(VectorOperators.EQ, F16_EXP))
+                    .reinterpretAsFloats();
+            acc = accD.fma(d, acc);
+        }
+        acc.intoArray(out, o);
     }
 
     @Override

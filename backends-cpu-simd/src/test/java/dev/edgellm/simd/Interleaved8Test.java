@@ -298,24 +298,26 @@ class Interleaved8Test {
     }
 
     /**
-     * Q4_0, Q5_0 and (with 512-bit vectors) Q4_K store full pairs of groups interleaved and dot them together: the
+     * Q4_0, Q5_0 and (with 512-bit vectors) Q4_K and Q6_K store full pairs of groups interleaved and dot them together: the
      * same integers and floats in the same order as one group at a time, so the same results, on random data and at
      * the 16-bit limits; 3 groups = a pair and a lone last group in the plain layout.
      */
     @ParameterizedTest
-    @EnumSource(names = {"Q4_0", "Q5_0", "Q4_K"})
+    @EnumSource(names = {"Q4_0", "Q5_0", "Q4_K", "Q6_K"})
     void pairKernelMatchesSingleGroupsExactly(GgmlType type) {
         Interleaved8 format = Interleaved8.forType(type);
         org.junit.jupiter.api.Assumptions.assumeTrue(format.pairs(), type + " pairs on this CPU");
         int k = format.blockElements(), groups = 3, blocks = k == 256 ? 9 : 67, n = k * blocks, rows = 8 * groups;
-        int blockBytes = (int) type.byteSize(k), quants = k == 256 ? 16 : 2; // Q4_K: d, dmin, scales, then quants
+        int blockBytes = (int) type.byteSize(k);
+        // the quants' bytes: after the f16 scale (Q4_0, Q5_0: qh too) or d, dmin and scales (Q4_K); Q6_K's come first
+        int q0 = switch (type) { case Q4_K -> 16; case Q6_K -> 0; default -> 2; }, q1 = type == GgmlType.Q6_K ? 192 : blockBytes;
         for (int pattern = 0; pattern < 3; pattern++) {
             TensorData w = randomTensor(type, n, rows, new Random(13 + pattern));
             float[] x = randomFloats(new Random(14), n);
             if (pattern > 0) { // every quant at its minimum or maximum against activations of -127 steps
                 ByteBuffer buf = w.buffer(0).duplicate();
                 for (int blk = 0; blk < rows * blocks; blk++) {
-                    for (int i = quants; i < blockBytes; i++) buf.put(blk * blockBytes + i, pattern == 1 ? 0 : (byte) 0xFF);
+                    for (int i = q0; i < q1; i++) buf.put(blk * blockBytes + i, pattern == 1 ? 0 : (byte) 0xFF);
                 }
                 java.util.Arrays.fill(x, -1f);
             }
