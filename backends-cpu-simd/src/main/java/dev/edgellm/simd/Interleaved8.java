@@ -293,7 +293,7 @@ abstract class Interleaved8 {
         }
     }
 
-    private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     /**
      * A V_m lane of 8 consecutive columns: the low ({@code high} false) or high nibbles of the 8 bytes at
