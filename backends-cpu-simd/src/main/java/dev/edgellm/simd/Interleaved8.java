@@ -12,7 +12,7 @@ import java.nio.ByteOrder;
 
 /**
  * A block format repacked for decode with eight rows interleaved (the idea of llama.cpp's {@code block_q4_0x8};
- * the layouts are our own, see {@link Q4_0x8}, {@link Q5_0x8}, {@link Q8_0x8}, {@link Q4_Kx8} and {@link Q6_Kx8}): for every
+ * the layouts are our own, see {@link Q4_0x8}, {@link Q5_0x8}, {@link Q8_0x8}, {@link Q4_Kx8}, {@link Q5_Kx8} and {@link Q6_Kx8}): for every
  * group of 8 rows and every block, the 8 rows' data side by side so that one load holds 8 rows, the kernel
  * produces 8 outputs at once and multiplies 8-bit-quantized activations ({@link QuantizedInput}) with 16-bit
  * integer products. The copy has the source's size (Q4_K: its scales unpacked); rows past the last full group
@@ -40,6 +40,7 @@ abstract class Interleaved8 {
             case Q5_0 -> Q5_0x8.FORMAT;
             case Q8_0 -> Q8_0x8.FORMAT;
             case Q4_K -> Q4_Kx8.FORMAT;
+            case Q5_K -> Q5_Kx8.FORMAT;
             case Q6_K -> Q6_Kx8.FORMAT;
             default -> null;
         };
@@ -104,7 +105,7 @@ abstract class Interleaved8 {
     }
 
     /**
-     * {@link #pairByte} for the K-quant layouts ({@link Q4_Kx8}, {@link Q6_Kx8}): a head of f16 rows ({@code head}
+     * {@link #pairByte} for the K-quant layouts ({@link Q4_Kx8}, {@link Q5_Kx8}, {@link Q6_Kx8}): a head of f16 rows ({@code head}
      * bytes of 16-byte runs, d then dmin), then per sub-block a {@code sub}-byte record of two 8-byte scale runs and
      * 32-byte vectors; in the pair's block each run of member 0 is followed by the same run of member 1, so that one
      * 128-bit load holds 16 rows' scales and one 512-bit load 16 rows' vector.

@@ -63,7 +63,7 @@ final class Q4_Kx8 extends Interleaved8 {
     }
 
     /** ggml's get_scale_min_k4: 6-bit scale and min of sub-block j from the 12 scale bytes at p; scale | min << 8. */
-    private static int scaleMin(byte[] in, int p, int j) {
+    static int scaleMin(byte[] in, int p, int j) {
         if (j < 4) return (in[p + j] & 63) | (in[p + j + 4] & 63) << 8;
         int low = in[p + j + 4] & 0xFF;
         int sc = (low & 0xF) | ((in[p + j - 4] & 0xFF) >>> 6) << 4;

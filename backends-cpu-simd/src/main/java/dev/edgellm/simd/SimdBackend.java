@@ -89,7 +89,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
     }
 
     /**
-     * Q4_0, Q5_0, Q8_0, Q4_K and Q6_K tensors are repacked ({@link Interleaved8}) on first use (off-heap, the mapped pages
+     * Q4_0, Q5_0, Q8_0, Q4_K, Q5_K and Q6_K tensors are repacked ({@link Interleaved8}) on first use (off-heap, the mapped pages
      * released after); {@code -Dedgellm.simd.repack=false} keeps the row-major kernels (for A/B measurements).
      */
     static final boolean REPACK = Boolean.parseBoolean(System.getProperty("edgellm.simd.repack", "true"));

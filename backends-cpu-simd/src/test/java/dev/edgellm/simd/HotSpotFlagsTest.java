@@ -25,6 +25,7 @@ class HotSpotFlagsTest {
                 Interleaved8.PAIRS);
         assertTrue(Q4_0x8.FORMAT.pairs() == Interleaved8.PAIRS && Q5_0x8.FORMAT.pairs() == Interleaved8.PAIRS);
         assertEquals(Interleaved8.PAIRS && Vec.WIDE, Q4_Kx8.FORMAT.pairs(), "Q4_K pairs with its 512-bit kernel only");
+        assertEquals(Interleaved8.PAIRS && Vec.WIDE, Q5_Kx8.FORMAT.pairs(), "Q5_K pairs with its 512-bit kernel only");
         assertEquals(Interleaved8.PAIRS && Vec.WIDE, Q6_Kx8.FORMAT.pairs(), "Q6_K pairs with its 512-bit kernel only");
         assertFalse(Q8_0x8.FORMAT.pairs(), "Q8_0 has no pair kernel");
     }

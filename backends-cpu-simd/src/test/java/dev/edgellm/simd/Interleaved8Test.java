@@ -30,10 +30,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The repacked layouts (Q4_0, Q5_0, Q8_0, Q4_K, Q6_K): lossless, read back exactly, and correct on a file mapping whose pages were released. */
+/** The repacked layouts (Q4_0, Q5_0, Q8_0, Q4_K, Q5_K, Q6_K): lossless, read back exactly, and correct on a file mapping whose pages were released. */
 class Interleaved8Test {
     @ParameterizedTest
-    @EnumSource(names = {"Q4_0", "Q5_0", "Q8_0", "Q4_K", "Q6_K"})
+    @EnumSource(names = {"Q4_0", "Q5_0", "Q8_0", "Q4_K", "Q5_K", "Q6_K"})
     void repackedRowsDequantizeExactlyAsTheReference(GgmlType type) {
         Interleaved8 format = Interleaved8.forType(type);
         int blocks = format.blockElements() == 256 ? 9 : 67, rows = 24, n = format.blockElements() * blocks;
@@ -42,7 +42,8 @@ class Interleaved8Test {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment packed = arena.allocate(format.packedBytes(rows / 8, blocks));
             long source = w.rowBytes() * (long) rows;
-            assertEquals(type == GgmlType.Q4_K ? source * 1184 / 1152 : source, packed.byteSize(), "copy size");
+            assertEquals(type == GgmlType.Q4_K ? source * 1184 / 1152 : type == GgmlType.Q5_K ? source * 1440 / 1408 : source,
+                    packed.byteSize(), "copy size");
             format.repack(rows(src, w.rowBytes()), 0, rows / 8, rows / 8, blocks, packed);
             float[] want = new float[n], got = new float[n + 5];
             for (int r = 0; r < rows; r++) {
@@ -58,7 +59,7 @@ class Interleaved8Test {
      * exactly toBf16 of its float row, for paired and unpaired groups, with finite, infinite and NaN scales.
      */
     @ParameterizedTest
-    @EnumSource(names = {"Q4_0", "Q5_0", "Q8_0", "Q4_K", "Q6_K"})
+    @EnumSource(names = {"Q4_0", "Q5_0", "Q8_0", "Q4_K", "Q5_K", "Q6_K"})
     void rowsToBf16AreTheFloatRowsRounded(GgmlType type) {
         Interleaved8 format = Interleaved8.forType(type);
         int blocks = format.blockElements() == 256 ? 3 : 9, rows = 24, n = format.blockElements() * blocks; // 3 groups: a pair and one alone
@@ -298,19 +299,19 @@ class Interleaved8Test {
     }
 
     /**
-     * Q4_0, Q5_0 and (with 512-bit vectors) Q4_K and Q6_K store full pairs of groups interleaved and dot them together: the
+     * Q4_0, Q5_0 and (with 512-bit vectors) the K-quants store full pairs of groups interleaved and dot them together: the
      * same integers and floats in the same order as one group at a time, so the same results, on random data and at
      * the 16-bit limits; 3 groups = a pair and a lone last group in the plain layout.
      */
     @ParameterizedTest
-    @EnumSource(names = {"Q4_0", "Q5_0", "Q4_K", "Q6_K"})
+    @EnumSource(names = {"Q4_0", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
     void pairKernelMatchesSingleGroupsExactly(GgmlType type) {
         Interleaved8 format = Interleaved8.forType(type);
         org.junit.jupiter.api.Assumptions.assumeTrue(format.pairs(), type + " pairs on this CPU");
         int k = format.blockElements(), groups = 3, blocks = k == 256 ? 9 : 67, n = k * blocks, rows = 8 * groups;
         int blockBytes = (int) type.byteSize(k);
-        // the quants' bytes: after the f16 scale (Q4_0, Q5_0: qh too) or d, dmin and scales (Q4_K); Q6_K's come first
-        int q0 = switch (type) { case Q4_K -> 16; case Q6_K -> 0; default -> 2; }, q1 = type == GgmlType.Q6_K ? 192 : blockBytes;
+        // the quants' bytes: after the f16 scale (Q4_0, Q5_0: qh too) or d, dmin and scales (Q4_K, Q5_K: qh too); Q6_K's come first
+        int q0 = switch (type) { case Q4_K, Q5_K -> 16; case Q6_K -> 0; default -> 2; }, q1 = type == GgmlType.Q6_K ? 192 : blockBytes;
         for (int pattern = 0; pattern < 3; pattern++) {
             TensorData w = randomTensor(type, n, rows, new Random(13 + pattern));
             float[] x = randomFloats(new Random(14), n);
@@ -373,13 +374,13 @@ class Interleaved8Test {
         assertTrue(finished, "finished within 120 s: " + output);
         assertEquals(0, p.exitValue(), output);
         assertTrue(output.contains("Q4_0 0") && output.contains("Q5_0 0") && output.contains("Q8_0 0")
-                && output.contains("Q4_K 0") && output.contains("Q6_K 0"), output);
+                && output.contains("Q4_K 0") && output.contains("Q5_K 0") && output.contains("Q6_K 0"), output);
         for (GgmlType type : KernelAllocationCheck.ROW_TYPES) assertTrue(output.contains("row " + type + " 0"), output);
     }
 
     /** Repacking in ranges that split pairs (as a worker's share may) writes the same bytes as in one go. */
     @ParameterizedTest
-    @EnumSource(names = {"Q4_0", "Q5_0", "Q8_0", "Q4_K", "Q6_K"})
+    @EnumSource(names = {"Q4_0", "Q5_0", "Q8_0", "Q4_K", "Q5_K", "Q6_K"})
     void repackingInPiecesWritesTheSameBytes(GgmlType type) {
         Interleaved8 format = Interleaved8.forType(type);
         int groups = 5, blocks = 3, n = format.blockElements() * blocks;
@@ -413,7 +414,7 @@ class Interleaved8Test {
     }
 
     @ParameterizedTest
-    @EnumSource(names = {"Q4_0", "Q5_0", "Q8_0", "Q4_K", "Q6_K"})
+    @EnumSource(names = {"Q4_0", "Q5_0", "Q8_0", "Q4_K", "Q5_K", "Q6_K"})
     void decodeOnAReleasedFileMappingMatchesTheReference(GgmlType type, @TempDir Path dir) throws IOException {
         int rows = 1029, n = 2048; // 128 groups + 5 tail rows, > 1 MB so pages are released
         TensorData heap = randomTensor(type, n, rows, new Random(5));

@@ -26,7 +26,7 @@ final class KernelAllocationCheck {
     public static void main(String[] args) {
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         boolean ok = true;
-        for (GgmlType type : new GgmlType[] {GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q6_K}) {
+        for (GgmlType type : new GgmlType[] {GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K}) {
             Interleaved8 format = Interleaved8.forType(type);
             int groups = 3, blocks = 2, n = format.blockElements() * blocks;
             TensorData w = randomTensor(type, n, 8 * groups, new Random(16));

@@ -156,14 +156,15 @@ public final class MemoryPlanner {
     /**
      * The size of the SIMD backend's repacked copy of matrices of this type that take {@code fileBytes} in the
      * file, or -1 for a type it does not repack. Its {@code Interleaved8} formats interleave 8 rows' blocks: the
-     * same bytes for Q4_0, Q5_0 and Q8_0; Q4_K's scales and mins are unpacked to bytes, 1184 per 8 rows and 256 columns
-     * instead of 1152. The backend's tests hold this to its formats (they cannot be seen from here).
+     * same bytes for Q4_0, Q5_0 and Q8_0; Q4_K's and Q5_K's scales and mins are unpacked to bytes, 1184 (Q5_K: 1440) per 8 rows and 256
+     * columns instead of 1152 (1408). The backend's tests hold this to its formats (they cannot be seen from here).
      */
     public static long simdRepackedBytes(GgmlType type, long fileBytes) {
         if (type == GgmlType.Q4_0 || type == GgmlType.Q5_0 || type == GgmlType.Q8_0 || type == GgmlType.Q6_K) {
             return fileBytes;
         }
         if (type == GgmlType.Q4_K) return fileBytes * 1184 / 1152;
+        if (type == GgmlType.Q5_K) return fileBytes * 1440 / 1408;
         return -1;
     }
 

@@ -1,0 +1,290 @@
+package dev.edgellm.simd;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+
+import static dev.edgellm.simd.Vec.I8;
+import static dev.edgellm.simd.Vec.LE;
+
+/**
+ * Q5_K repacked for decode ({@link Interleaved8}): {@link Q4_Kx8}'s layout with a fifth-bit plane per sub-block, as
+ * {@link Q5_0x8} has per block. Per group of 8 rows and 256-element super-block, 1440 bytes (2.3% more than the
+ * source's 1408: scales and mins unpacked to bytes): the 8 rows' f16 d, their f16 dmin, then per 32-element
+ * sub-block a 176-byte record = 8 scale bytes, 8 min bytes, H, V0..V3. Int lane r of H holds row r's fifth bits:
+ * bit 4m + j = column 8m + j and bit 16 + 4m + j = column 8m + 4 + j (j < 4). A 5-bit quant times an 8-bit
+ * activation is below 31 · 127, so a sub-block is summed in two halves of 8 products per short lane, then
+ * d·sc·dx·Σ qx - dmin·m·dx·Σx in floats as Q4_K.
+ */
+final class Q5_Kx8 extends Interleaved8 {
+    static final Q5_Kx8 FORMAT = new Q5_Kx8();
+    private static final int SUB = 176, HEAD = 32;
+    static final int GROUP_BLOCK_BYTES = HEAD + 8 * SUB;
+    private static final int SRC_BLOCK_BYTES = 176;
+    /** Offsets within a sub-block record of the fifth-bit plane and of V0 (V_m 32 bytes apart). */
+    private static final int H = 16, V0 = 48;
+    private static final int NIB5 = 0x001F001F;
+    private static final int F16_MAG = 0x7FFF, F16_EXP = 0x7C00;
+    /** Bit 4 of each short lane: where {@code BITWISE_BLEND} puts the fifth bit (AVX-512: one vpternlogd). */
+    private static final IntVector BIT4 = IntVector.broadcast(I8, 0x00100010),
+            BIT4_WIDE = IntVector.broadcast(IntVector.SPECIES_512, 0x00100010);
+    /** Shifts of H that put column 8m + k's fifth bit at bit 0 of int lane k, for m = 0 (add 4m for V_m). */
+    private static final IntVector FIFTH_BIT_SHIFTS = IntVector.fromArray(I8, new int[] {0, 1, 2, 3, 16, 17, 18, 19}, 0);
+
+    private Q5_Kx8() {}
+
+    @Override int blockElements() { return 256; }
+
+    @Override int sourceBlockBytes() { return SRC_BLOCK_BYTES; }
+
+    @Override int groupBlockBytes() { return GROUP_BLOCK_BYTES; }
+
+    /**
+     * ggml's order (dequantize_row_q5_K): sub-block s takes the low (even s) or high nibbles of qs[32 (s/2) + l]
+     * and, as bit 4, bit s of qh[l], l < 32; {@code Long.compress} (PEXT) gathers 8 columns at a time.
+     */
+    @Override
+    void packBlock(byte[] in, byte[] out) {
+        for (int r = 0; r < ROWS; r++) {
+            int src = r * SRC_BLOCK_BYTES;
+            out[2 * r] = in[src];
+            out[2 * r + 1] = in[src + 1];
+            out[16 + 2 * r] = in[src + 2];
+            out[16 + 2 * r + 1] = in[src + 3];
+            for (int s = 0; s < 8; s++) {
+                int rec = HEAD + SUB * s, scMin = Q4_Kx8.scaleMin(in, src + 4, s), fifth = 0;
+                out[rec + r] = (byte) (scMin & 0xFF);
+                out[rec + 8 + r] = (byte) (scMin >>> 8);
+                for (int m = 0; m < 4; m++) {
+                    putInt(out, rec + V0 + 32 * m + 4 * r, nibbleLane(in, src + 48 + 32 * (s >>> 1) + 8 * m, (s & 1) == 1));
+                    int c = (int) Long.compress((long) LONG_LE.get(in, src + 16 + 8 * m), 0x0101010101010101L << s);
+                    fifth |= (c & 0xF) << 4 * m | (c >>> 4) << 16 + 4 * m;
+                }
+                putInt(out, rec + H + 4 * r, fifth);
+            }
+        }
+    }
+
+    @Override
+    boolean pairs() { return PAIRS && Vec.WIDE; }
+
+    @Override
+    boolean widePairKernel() { return true; }
+
+    /** d of both groups, dmin of both, then per sub-block their scales, mins, H, V0, ..., V3 ({@link #kQuantPairByte}). */
+    @Override
+    long pairByte(int member, int i) {
+        return kQuantPairByte(HEAD, SUB, member, i);
+    }
+
+    @Override
+    void dequantizeRow(MemorySegment w, int row, int groups, int blocks, float[] out, int off) {
+        int g = row / ROWS, r = row % ROWS;
+        long base = blockOffset(g, 0, groups, blocks), stride = blockStride(g, groups);
+        // where this row's bytes sit in a block, plain or paired: the same steps in every block and sub-block
+        long d0 = byteOffset(g, 0, groups, blocks, 2 * r) - base, m0 = byteOffset(g, 0, groups, blocks, 16 + 2 * r) - base;
+        long sc0 = byteOffset(g, 0, groups, blocks, HEAD + r) - base, mn0 = byteOffset(g, 0, groups, blocks, HEAD + 8 + r) - base;
+        long h0 = byteOffset(g, 0, groups, blocks, HEAD + H + 4 * r) - base;
+        long subStep = byteOffset(g, 0, groups, blocks, HEAD + SUB + r) - base - sc0;
+        long slotStep = byteOffset(g, 0, groups, blocks, HEAD + V0 + 4 * r) - base - h0; // H, V0, ..., V3
+        for (int b = 0; b < blocks; b++) {
+            long p = base + b * stride;
+            float d = Vec.f16(w, p + d0), dmin = Vec.f16(w, p + m0);
+            for (int s = 0; s < 8; s++) {
+                long q = p + subStep * s;
+                float d1 = d * Vec.u8(w, q + sc0), m1 = dmin * Vec.u8(w, q + mn0);
+                IntVector fifth = IntVector.broadcast(I8, w.get(Vec.INT, q + h0));
+                for (int m = 0; m < 4; m++) { // d1 · q - m1 in two roundings, as the reference's
+                    IntVector bit4 = fifth.lanewise(VectorOperators.LSHR, FIFTH_BIT_SHIFTS.add(4 * m)).and(1)
+                            .lanewise(VectorOperators.LSHL, 4);
+                    ((FloatVector) laneNibbles(w, q + h0 + slotStep * (m + 1)).or(bit4).convert(VectorOperators.I2F, 0))
+                            .mul(d1).sub(m1).intoArray(out, off + 256 * b + 32 * s + 8 * m);
+                }
+            }
+        }
+    }
+
+    @Override
+    void dotGroup(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+        int[] pairs = x.pairs;
+        FloatVector acc = FloatVector.zero(Vec.F);
+        // Unrolled by hand with no method of ours in the body, as Q4_0x8 (C2's inlining cutoff).
+        for (int b = 0; b < blocks; b++) {
+            long p = base + (long) b * GROUP_BLOCK_BYTES;
+            FloatVector accD = FloatVector.zero(Vec.F), accM = accD;
+            for (int sub = 0; sub < 8; sub++) {
+                long q = p + HEAD + (long) SUB * sub;
+                int xb = 8 * b + sub;
+                IntVector lo = IntVector.fromArray(I8, pairs, 16 * xb), hi = IntVector.fromArray(I8, pairs, 16 * xb + 8);
+                IntVector hb = IntVector.fromMemorySegment(I8, w, q + 16, LE);
+                IntVector v0 = IntVector.fromMemorySegment(I8, w, q + 48, LE);
+                ShortVector sa = v0.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 4), BIT4).and(NIB5).reinterpretAsShorts()
+                        .mul(lo.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts());
+                sa = sa.add(v0.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 3), BIT4).and(NIB5).reinterpretAsShorts()
+                        .mul(lo.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts()));
+                sa = sa.add(v0.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 2), BIT4).and(NIB5).reinterpretAsShorts()
+                        .mul(lo.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts()));
+                sa = sa.add(v0.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 1), BIT4).and(NIB5).reinterpretAsShorts()
+                        .mul(lo.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts()));
+                IntVector v1 = IntVector.fromMemorySegment(I8, w, q + 80, LE);
+                sa = sa.add(v1.lanewise(VectorOperators.BITWISE_BLEND, hb, BIT4).and(NIB5).reinterpretAsShorts()
+                        .mul(lo.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts()));
+                sa = sa.add(v1.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 1), BIT4).and(NIB5).reinterpretAsShorts()
+                        .mul(lo.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts()));
+                sa = sa.add(v1.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 2), BIT4).and(NIB5).reinterpretAsShorts()
+                        .mul(lo.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts()));
+                sa = sa.add(v1.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 3), BIT4).and(NIB5).reinterpretAsShorts()
+                        .mul(lo.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts()));
+                IntVector v2 = IntVector.fromMemorySegment(I8, w, q + 112, LE);
+                ShortVector sb = v2.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 4), BIT4).and(NIB5).reinterpretAsShorts()
+                        .mul(hi.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts());
+                sb = sb.add(v2.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 5), BIT4).and(NIB5).reinterpretAsShorts()
+                        .mul(hi.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts()));
+                sb = sb.add(v2.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 6), BIT4).and(NIB5).reinterpretAsShorts()
+                        .mul(hi.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts()));
+                sb = sb.add(v2.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 7), BIT4).and(NIB5).reinterpretAsShorts()
+                        .mul(hi.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts()));
+                IntVector v3 = IntVector.fromMemorySegment(I8, w, q + 144, LE);
+                sb = sb.add(v3.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 8), BIT4).and(NIB5).reinterpretAsShorts()
+                        .mul(hi.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts()));
+                sb = sb.add(v3.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 9), BIT4).and(NIB5).reinterpretAsShorts()
+                        .mul(hi.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts()));
+                sb = sb.add(v3.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 10), BIT4).and(NIB5).reinterpretAsShorts()
+                        .mul(hi.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts()));
+                sb = sb.add(v3.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 11), BIT4).and(NIB5).reinterpretAsShorts()
+                        .mul(hi.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts()));
+                IntVector ia = sa.reinterpretAsInts(), ib = sb.reinterpretAsInts();
+                IntVector dot = ia.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(ia.lanewise(VectorOperators.ASHR, 16))
+                        .add(ib.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
+                        .add(ib.lanewise(VectorOperators.ASHR, 16));
+                FloatVector sc = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q, LE)
+                        .convertShape(VectorOperators.B2F, Vec.F, 0);
+                FloatVector mn = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q + 8, LE)
+                        .convertShape(VectorOperators.B2F, Vec.F, 0);
+                accD = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(sc)
+                        .fma(FloatVector.broadcast(Vec.F, x.scale[xb]), accD);
+                accM = mn.fma(FloatVector.broadcast(Vec.F, x.sum[xb]), accM);
+            }
+            IntVector hd = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p, LE)
+                    .convertShape(VectorOperators.S2I, I8, 0);
+            IntVector hm = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p + 16, LE)
+                    .convertShape(VectorOperators.S2I, I8, 0);
+            FloatVector d = hd.and(F16_MAG).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts()
+                    .or(hd.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                    .lanewise(VectorOperators.OR, 0x7F800000, hd.and(F16_EXP).compare(VectorOperators.EQ, F16_EXP))
+                    .reinterpretAsFloats();
+            FloatVector dmin = hm.and(F16_MAG).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts()
+                    .or(hm.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                    .lanewise(VectorOperators.OR, 0x7F800000, hm.and(F16_EXP).compare(VectorOperators.EQ, F16_EXP))
+                    .reinterpretAsFloats();
+            acc = accD.fma(d, acc).sub(accM.mul(dmin));
+        }
+        acc.intoArray(out, o);
+    }
+
+    @Override
+    void dotPair(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+        pairDotWide(w, base, blocks, x, out, o);
+    }
+
+    private static final VectorSpecies<Float> F16 = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
+    private static final VectorShuffle<Integer> W0 = QuantizedInput.broadcastLane(I16, 0, 0),
+            W1 = QuantizedInput.broadcastLane(I16, 1, 1), W2 = QuantizedInput.broadcastLane(I16, 2, 2),
+            W3 = QuantizedInput.broadcastLane(I16, 3, 3), W4 = QuantizedInput.broadcastLane(I16, 4, 4),
+            W5 = QuantizedInput.broadcastLane(I16, 5, 5), W6 = QuantizedInput.broadcastLane(I16, 6, 6),
+            W7 = QuantizedInput.broadcastLane(I16, 7, 7), W8 = QuantizedInput.broadcastLane(I16, 8, 8),
+            W9 = QuantizedInput.broadcastLane(I16, 9, 9), W10 = QuantizedInput.broadcastLane(I16, 10, 10),
+            W11 = QuantizedInput.broadcastLane(I16, 11, 11), W12 = QuantizedInput.broadcastLane(I16, 12, 12),
+            W13 = QuantizedInput.broadcastLane(I16, 13, 13), W14 = QuantizedInput.broadcastLane(I16, 14, 14),
+            W15 = QuantizedInput.broadcastLane(I16, 15, 15);
+
+    /** {@link #dotGroup} for a pair ({@link #pairByte}) with 512-bit vectors: 16 rows per operation. */
+    static void pairDotWide(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+        int[] pairs = x.pairs;
+        FloatVector acc = FloatVector.zero(F16);
+        for (int b = 0; b < blocks; b++) {
+            long p = base + (long) b * 2 * GROUP_BLOCK_BYTES;
+            FloatVector accD = FloatVector.zero(F16), accM = accD;
+            for (int sub = 0; sub < 8; sub++) {
+                long q = p + 2 * HEAD + 2L * SUB * sub;
+                int xb = 8 * b + sub;
+                IntVector act = IntVector.fromArray(I16, pairs, 16 * xb);
+                IntVector hb = IntVector.fromMemorySegment(I16, w, q + 32, LE);
+                IntVector v0 = IntVector.fromMemorySegment(I16, w, q + 96, LE);
+                ShortVector sa = v0.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 4), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                        .mul(act.rearrange(W0).reinterpretAsShorts());
+                sa = sa.add(v0.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 3), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                        .mul(act.rearrange(W1).reinterpretAsShorts()));
+                sa = sa.add(v0.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 2), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                        .mul(act.rearrange(W2).reinterpretAsShorts()));
+                sa = sa.add(v0.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 1), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                        .mul(act.rearrange(W3).reinterpretAsShorts()));
+                IntVector v1 = IntVector.fromMemorySegment(I16, w, q + 160, LE);
+                sa = sa.add(v1.lanewise(VectorOperators.BITWISE_BLEND, hb, BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                        .mul(act.rearrange(W4).reinterpretAsShorts()));
+                sa = sa.add(v1.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 1), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                        .mul(act.rearrange(W5).reinterpretAsShorts()));
+                sa = sa.add(v1.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 2), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                        .mul(act.rearrange(W6).reinterpretAsShorts()));
+                sa = sa.add(v1.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 3), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                        .mul(act.rearrange(W7).reinterpretAsShorts()));
+                IntVector v2 = IntVector.fromMemorySegment(I16, w, q + 224, LE);
+                ShortVector sb = v2.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 4), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                        .mul(act.rearrange(W8).reinterpretAsShorts());
+                sb = sb.add(v2.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 5), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                        .mul(act.rearrange(W9).reinterpretAsShorts()));
+                sb = sb.add(v2.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 6), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                        .mul(act.rearrange(W10).reinterpretAsShorts()));
+                sb = sb.add(v2.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 7), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                        .mul(act.rearrange(W11).reinterpretAsShorts()));
+                IntVector v3 = IntVector.fromMemorySegment(I16, w, q + 288, LE);
+                sb = sb.add(v3.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 8), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                        .mul(act.rearrange(W12).reinterpretAsShorts()));
+                sb = sb.add(v3.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 9), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                        .mul(act.rearrange(W13).reinterpretAsShorts()));
+                sb = sb.add(v3.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 10), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                        .mul(act.rearrange(W14).reinterpretAsShorts()));
+                sb = sb.add(v3.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 11), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                        .mul(act.rearrange(W15).reinterpretAsShorts()));
+                IntVector ia = sa.reinterpretAsInts(), ib = sb.reinterpretAsInts();
+                IntVector dot = ia.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(ia.lanewise(VectorOperators.ASHR, 16))
+                        .add(ib.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
+                        .add(ib.lanewise(VectorOperators.ASHR, 16));
+                FloatVector sc = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, q, LE)
+                        .convertShape(VectorOperators.B2F, F16, 0);
+                FloatVector mn = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, q + 16, LE)
+                        .convertShape(VectorOperators.B2F, F16, 0);
+                accD = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(sc)
+                        .fma(FloatVector.broadcast(F16, x.scale[xb]), accD);
+                accM = mn.fma(FloatVector.broadcast(F16, x.sum[xb]), accM);
+            }
+            IntVector hd = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, w, p, LE)
+                    .convertShape(VectorOperators.S2I, I16, 0);
+            IntVector hm = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, w, p + 32, LE)
+                    .convertShape(VectorOperators.S2I, I16, 0);
+            FloatVector d = hd.and(F16_MAG).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts()
+                    .or(hd.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                    .lanewise(VectorOperators.OR, 0x7F800000, hd.and(F16_EXP).compare(VectorOperators.EQ, F16_EXP))
+                    .reinterpretAsFloats();
+            FloatVector dmin = hm.and(F16_MAG).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts()
+                    .or(hm.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                    .lanewise(VectorOperators.OR, 0x7F800000, hm.and(F16_EXP).compare(VectorOperators.EQ, F16_EXP))
+                    .reinterpretAsFloats();
+            acc = accD.fma(d, acc).sub(accM.mul(dmin));
+        }
+        acc.intoArray(out, o);
+    }
+}
