@@ -99,10 +99,10 @@ final class Q5_Kx8 extends Interleaved8 {
             for (int s = 0; s < 8; s++) {
                 long q = p + subStep * s;
                 float d1 = d * Vec.u8(w, q + sc0), m1 = dmin * Vec.u8(w, q + mn0);
-                IntVector fifth = IntVector.broadcast(I8, w.get(Vec.INT, q + h0));
+                int fifth = w.get(Vec.INT, q + h0);
                 for (int m = 0; m < 4; m++) { // d1 · q - m1 in two roundings, as the reference's
-                    IntVector bit4 = fifth.lanewise(VectorOperators.LSHR, FIFTH_BIT_SHIFTS.add(4 * m)).and(1)
-                            .lanewise(VectorOperators.LSHL, 4);
+                    IntVector bit4 = IntVector.broadcast(I8, fifth >>> 4 * m).lanewise(VectorOperators.LSHR, FIFTH_BIT_SHIFTS)
+                            .and(1).lanewise(VectorOperators.LSHL, 4);
                     ((FloatVector) laneNibbles(w, q + h0 + slotStep * (m + 1)).or(bit4).convert(VectorOperators.I2F, 0))
                             .mul(d1).sub(m1).intoArray(out, off + 256 * b + 32 * s + 8 * m);
                 }

@@ -36,9 +36,11 @@ final class Q6_Kx8 extends Interleaved8 {
     private static final int V0 = 16, V1 = 48, H0 = 80, V2 = 112, V3 = 144, H1 = 176;
     private static final int NIB = 0x000F000F, HI = 0x00300030;
     private static final int F16_MAG = 0x7FFF, F16_EXP = 0x7C00;
-    /** For V_{2h+d}: the shifts that put column 8m + k's top bits (of H_h's lane) at the bottom of int lane k. */
-    private static final IntVector HIGH_SHIFTS_0 = IntVector.fromArray(I8, new int[] {0, 2, 4, 6, 16, 18, 20, 22}, 0),
-            HIGH_SHIFTS_1 = IntVector.fromArray(I8, new int[] {8, 10, 12, 14, 24, 26, 28, 30}, 0);
+    /**
+     * For V_{2h}: the shifts that put column 8m + k's top bits (of H_h's lane) at the bottom of int lane k; for
+     * V_{2h+1} the same after shifting the lane right by 8.
+     */
+    private static final IntVector HIGH_SHIFTS = IntVector.fromArray(I8, new int[] {0, 2, 4, 6, 16, 18, 20, 22}, 0);
 
     private Q6_Kx8() {}
 
@@ -119,8 +121,8 @@ final class Q6_Kx8 extends Interleaved8 {
                 for (int m = 0; m < 4; m++) { // (d · sc) · (q6 - 32), as the reference
                     float ds = d * w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, q + (m < 2 ? sc0 : sc1));
                     long v = q + slot0 + slotStep * (m + (m >>> 1)), h = q + slot0 + slotStep * (m < 2 ? 2 : 5);
-                    IntVector high = IntVector.broadcast(I8, w.get(Vec.INT, h))
-                            .lanewise(VectorOperators.LSHR, (m & 1) == 0 ? HIGH_SHIFTS_0 : HIGH_SHIFTS_1).and(3);
+                    IntVector high = IntVector.broadcast(I8, w.get(Vec.INT, h) >>> 8 * (m & 1))
+                            .lanewise(VectorOperators.LSHR, HIGH_SHIFTS).and(3);
                     ((FloatVector) laneNibbles(w, v).or(high.lanewise(VectorOperators.LSHL, 4))
                             .sub(32).convert(VectorOperators.I2F, 0))
                             .mul(ds).intoArray(out, off + 256 * b + 32 * s + 8 * m);
