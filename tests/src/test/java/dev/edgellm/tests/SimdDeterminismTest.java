@@ -20,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * differently in their Java fallbacks than in C2's intrinsics; the kernels use {@code Vec.sum} / {@code Vec.exp},
  * whose every step is one IEEE operation.) A fresh child JVM ({@link LogitsDigestProbe}) evaluates the same
  * sequence many times: its first repetition runs interpreted, its last C2-compiled; all digests must match.
- * Prompts of 5 and 80 tokens take the batched prefill paths (attention, GEMM) as well as the decode path.
+ * Prompts of 5 and 80 tokens take the batched prefill paths (attention, GEMM) as well as the decode path. Runs in
+ * the {@code reference-outputs-simd} execution only (tests/pom.xml).
  */
 class SimdDeterminismTest {
     static final int REPS = 150;
