@@ -5,7 +5,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -198,15 +197,6 @@ final class Q5_Kx8 extends Interleaved8 {
 
     private static final VectorSpecies<Float> F16 = FloatVector.SPECIES_512;
     private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
-    private static final VectorShuffle<Integer> W0 = QuantizedInput.broadcastLane(I16, 0, 0),
-            W1 = QuantizedInput.broadcastLane(I16, 1, 1), W2 = QuantizedInput.broadcastLane(I16, 2, 2),
-            W3 = QuantizedInput.broadcastLane(I16, 3, 3), W4 = QuantizedInput.broadcastLane(I16, 4, 4),
-            W5 = QuantizedInput.broadcastLane(I16, 5, 5), W6 = QuantizedInput.broadcastLane(I16, 6, 6),
-            W7 = QuantizedInput.broadcastLane(I16, 7, 7), W8 = QuantizedInput.broadcastLane(I16, 8, 8),
-            W9 = QuantizedInput.broadcastLane(I16, 9, 9), W10 = QuantizedInput.broadcastLane(I16, 10, 10),
-            W11 = QuantizedInput.broadcastLane(I16, 11, 11), W12 = QuantizedInput.broadcastLane(I16, 12, 12),
-            W13 = QuantizedInput.broadcastLane(I16, 13, 13), W14 = QuantizedInput.broadcastLane(I16, 14, 14),
-            W15 = QuantizedInput.broadcastLane(I16, 15, 15);
 
     /** {@link #dotGroup} for a pair ({@link #pairByte}) with 512-bit vectors: 16 rows per operation. */
     static void pairDotWide(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
@@ -222,40 +212,40 @@ final class Q5_Kx8 extends Interleaved8 {
                 IntVector hb = IntVector.fromMemorySegment(I16, w, q + 32, LE);
                 IntVector v0 = IntVector.fromMemorySegment(I16, w, q + 96, LE);
                 ShortVector sa = v0.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 4), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                        .mul(act.rearrange(W0).reinterpretAsShorts());
+                        .mul(act.rearrange(QuantizedInput.WIDE0).reinterpretAsShorts());
                 sa = sa.add(v0.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 3), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                        .mul(act.rearrange(W1).reinterpretAsShorts()));
+                        .mul(act.rearrange(QuantizedInput.WIDE1).reinterpretAsShorts()));
                 sa = sa.add(v0.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 2), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                        .mul(act.rearrange(W2).reinterpretAsShorts()));
+                        .mul(act.rearrange(QuantizedInput.WIDE2).reinterpretAsShorts()));
                 sa = sa.add(v0.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 1), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                        .mul(act.rearrange(W3).reinterpretAsShorts()));
+                        .mul(act.rearrange(QuantizedInput.WIDE3).reinterpretAsShorts()));
                 IntVector v1 = IntVector.fromMemorySegment(I16, w, q + 160, LE);
                 sa = sa.add(v1.lanewise(VectorOperators.BITWISE_BLEND, hb, BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                        .mul(act.rearrange(W4).reinterpretAsShorts()));
+                        .mul(act.rearrange(QuantizedInput.WIDE4).reinterpretAsShorts()));
                 sa = sa.add(v1.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 1), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                        .mul(act.rearrange(W5).reinterpretAsShorts()));
+                        .mul(act.rearrange(QuantizedInput.WIDE5).reinterpretAsShorts()));
                 sa = sa.add(v1.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 2), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                        .mul(act.rearrange(W6).reinterpretAsShorts()));
+                        .mul(act.rearrange(QuantizedInput.WIDE6).reinterpretAsShorts()));
                 sa = sa.add(v1.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 3), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                        .mul(act.rearrange(W7).reinterpretAsShorts()));
+                        .mul(act.rearrange(QuantizedInput.WIDE7).reinterpretAsShorts()));
                 IntVector v2 = IntVector.fromMemorySegment(I16, w, q + 224, LE);
                 ShortVector sb = v2.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 4), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                        .mul(act.rearrange(W8).reinterpretAsShorts());
+                        .mul(act.rearrange(QuantizedInput.WIDE8).reinterpretAsShorts());
                 sb = sb.add(v2.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 5), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                        .mul(act.rearrange(W9).reinterpretAsShorts()));
+                        .mul(act.rearrange(QuantizedInput.WIDE9).reinterpretAsShorts()));
                 sb = sb.add(v2.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 6), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                        .mul(act.rearrange(W10).reinterpretAsShorts()));
+                        .mul(act.rearrange(QuantizedInput.WIDE10).reinterpretAsShorts()));
                 sb = sb.add(v2.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 7), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                        .mul(act.rearrange(W11).reinterpretAsShorts()));
+                        .mul(act.rearrange(QuantizedInput.WIDE11).reinterpretAsShorts()));
                 IntVector v3 = IntVector.fromMemorySegment(I16, w, q + 288, LE);
                 sb = sb.add(v3.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 8), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                        .mul(act.rearrange(W12).reinterpretAsShorts()));
+                        .mul(act.rearrange(QuantizedInput.WIDE12).reinterpretAsShorts()));
                 sb = sb.add(v3.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 9), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                        .mul(act.rearrange(W13).reinterpretAsShorts()));
+                        .mul(act.rearrange(QuantizedInput.WIDE13).reinterpretAsShorts()));
                 sb = sb.add(v3.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 10), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                        .mul(act.rearrange(W14).reinterpretAsShorts()));
+                        .mul(act.rearrange(QuantizedInput.WIDE14).reinterpretAsShorts()));
                 sb = sb.add(v3.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 11), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                        .mul(act.rearrange(W15).reinterpretAsShorts()));
+                        .mul(act.rearrange(QuantizedInput.WIDE15).reinterpretAsShorts()));
                 IntVector ia = sa.reinterpretAsInts(), ib = sb.reinterpretAsInts();
                 IntVector dot = ia.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                         .add(ia.lanewise(VectorOperators.ASHR, 16))

@@ -5,7 +5,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -138,15 +137,6 @@ final class Q6_Kx8 extends Interleaved8 {
 
     private static final VectorSpecies<Float> F16 = FloatVector.SPECIES_512;
     private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
-    private static final VectorShuffle<Integer> W0 = QuantizedInput.broadcastLane(I16, 0, 0),
-            W1 = QuantizedInput.broadcastLane(I16, 1, 1), W2 = QuantizedInput.broadcastLane(I16, 2, 2),
-            W3 = QuantizedInput.broadcastLane(I16, 3, 3), W4 = QuantizedInput.broadcastLane(I16, 4, 4),
-            W5 = QuantizedInput.broadcastLane(I16, 5, 5), W6 = QuantizedInput.broadcastLane(I16, 6, 6),
-            W7 = QuantizedInput.broadcastLane(I16, 7, 7), W8 = QuantizedInput.broadcastLane(I16, 8, 8),
-            W9 = QuantizedInput.broadcastLane(I16, 9, 9), W10 = QuantizedInput.broadcastLane(I16, 10, 10),
-            W11 = QuantizedInput.broadcastLane(I16, 11, 11), W12 = QuantizedInput.broadcastLane(I16, 12, 12),
-            W13 = QuantizedInput.broadcastLane(I16, 13, 13), W14 = QuantizedInput.broadcastLane(I16, 14, 14),
-            W15 = QuantizedInput.broadcastLane(I16, 15, 15);
 
     /**
      * {@link #dotGroup} for a pair ({@link #pairByte}) with 512-bit vectors: each load, broadcast and multiply
@@ -167,39 +157,39 @@ final class Q6_Kx8 extends Interleaved8 {
                 ShortVector s = IntVector.broadcast(I16, offsets[2 * xb]).reinterpretAsShorts();
                 ShortVector t = IntVector.broadcast(I16, offsets[2 * xb + 1]).reinterpretAsShorts();
                 s = s.add(v.and(NIB).or(h.lanewise(VectorOperators.LSHL, 4).and(HI)).reinterpretAsShorts()
-                        .mul(act.rearrange(W0).reinterpretAsShorts()));
+                        .mul(act.rearrange(QuantizedInput.WIDE0).reinterpretAsShorts()));
                 t = t.add(u.and(NIB).or(k.lanewise(VectorOperators.LSHL, 4).and(HI)).reinterpretAsShorts()
-                        .mul(act.rearrange(W8).reinterpretAsShorts()));
+                        .mul(act.rearrange(QuantizedInput.WIDE8).reinterpretAsShorts()));
                 s = s.add(v.lanewise(VectorOperators.LSHR, 4).and(NIB).or(h.lanewise(VectorOperators.LSHL, 2).and(HI)).reinterpretAsShorts()
-                        .mul(act.rearrange(W1).reinterpretAsShorts()));
+                        .mul(act.rearrange(QuantizedInput.WIDE1).reinterpretAsShorts()));
                 t = t.add(u.lanewise(VectorOperators.LSHR, 4).and(NIB).or(k.lanewise(VectorOperators.LSHL, 2).and(HI)).reinterpretAsShorts()
-                        .mul(act.rearrange(W9).reinterpretAsShorts()));
+                        .mul(act.rearrange(QuantizedInput.WIDE9).reinterpretAsShorts()));
                 s = s.add(v.lanewise(VectorOperators.LSHR, 8).and(NIB).or(h.and(HI)).reinterpretAsShorts()
-                        .mul(act.rearrange(W2).reinterpretAsShorts()));
+                        .mul(act.rearrange(QuantizedInput.WIDE2).reinterpretAsShorts()));
                 t = t.add(u.lanewise(VectorOperators.LSHR, 8).and(NIB).or(k.and(HI)).reinterpretAsShorts()
-                        .mul(act.rearrange(W10).reinterpretAsShorts()));
+                        .mul(act.rearrange(QuantizedInput.WIDE10).reinterpretAsShorts()));
                 s = s.add(v.lanewise(VectorOperators.LSHR, 12).and(NIB).or(h.lanewise(VectorOperators.LSHR, 2).and(HI)).reinterpretAsShorts()
-                        .mul(act.rearrange(W3).reinterpretAsShorts()));
+                        .mul(act.rearrange(QuantizedInput.WIDE3).reinterpretAsShorts()));
                 t = t.add(u.lanewise(VectorOperators.LSHR, 12).and(NIB).or(k.lanewise(VectorOperators.LSHR, 2).and(HI)).reinterpretAsShorts()
-                        .mul(act.rearrange(W11).reinterpretAsShorts()));
+                        .mul(act.rearrange(QuantizedInput.WIDE11).reinterpretAsShorts()));
                 v = IntVector.fromMemorySegment(I16, w, q + 96, LE);
                 u = IntVector.fromMemorySegment(I16, w, q + 288, LE);
                 s = s.add(v.and(NIB).or(h.lanewise(VectorOperators.LSHR, 4).and(HI)).reinterpretAsShorts()
-                        .mul(act.rearrange(W4).reinterpretAsShorts()));
+                        .mul(act.rearrange(QuantizedInput.WIDE4).reinterpretAsShorts()));
                 t = t.add(u.and(NIB).or(k.lanewise(VectorOperators.LSHR, 4).and(HI)).reinterpretAsShorts()
-                        .mul(act.rearrange(W12).reinterpretAsShorts()));
+                        .mul(act.rearrange(QuantizedInput.WIDE12).reinterpretAsShorts()));
                 s = s.add(v.lanewise(VectorOperators.LSHR, 4).and(NIB).or(h.lanewise(VectorOperators.LSHR, 6).and(HI)).reinterpretAsShorts()
-                        .mul(act.rearrange(W5).reinterpretAsShorts()));
+                        .mul(act.rearrange(QuantizedInput.WIDE5).reinterpretAsShorts()));
                 t = t.add(u.lanewise(VectorOperators.LSHR, 4).and(NIB).or(k.lanewise(VectorOperators.LSHR, 6).and(HI)).reinterpretAsShorts()
-                        .mul(act.rearrange(W13).reinterpretAsShorts()));
+                        .mul(act.rearrange(QuantizedInput.WIDE13).reinterpretAsShorts()));
                 s = s.add(v.lanewise(VectorOperators.LSHR, 8).and(NIB).or(h.lanewise(VectorOperators.LSHR, 8).and(HI)).reinterpretAsShorts()
-                        .mul(act.rearrange(W6).reinterpretAsShorts()));
+                        .mul(act.rearrange(QuantizedInput.WIDE6).reinterpretAsShorts()));
                 t = t.add(u.lanewise(VectorOperators.LSHR, 8).and(NIB).or(k.lanewise(VectorOperators.LSHR, 8).and(HI)).reinterpretAsShorts()
-                        .mul(act.rearrange(W14).reinterpretAsShorts()));
+                        .mul(act.rearrange(QuantizedInput.WIDE14).reinterpretAsShorts()));
                 s = s.add(v.lanewise(VectorOperators.LSHR, 12).and(NIB).or(h.lanewise(VectorOperators.LSHR, 10).and(HI)).reinterpretAsShorts()
-                        .mul(act.rearrange(W7).reinterpretAsShorts()));
+                        .mul(act.rearrange(QuantizedInput.WIDE7).reinterpretAsShorts()));
                 t = t.add(u.lanewise(VectorOperators.LSHR, 12).and(NIB).or(k.lanewise(VectorOperators.LSHR, 10).and(HI)).reinterpretAsShorts()
-                        .mul(act.rearrange(W15).reinterpretAsShorts()));
+                        .mul(act.rearrange(QuantizedInput.WIDE15).reinterpretAsShorts()));
                 IntVector si = s.reinterpretAsInts(), ti = t.reinterpretAsInts();
                 IntVector dot0 = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                         .add(si.lanewise(VectorOperators.ASHR, 16));

@@ -27,6 +27,20 @@ final class QuantizedInput {
             PAIR2 = broadcastLane(I8, 2, 2), PAIR3 = broadcastLane(I8, 3, 3), PAIR4 = broadcastLane(I8, 4, 4),
             PAIR5 = broadcastLane(I8, 5, 5), PAIR6 = broadcastLane(I8, 6, 6), PAIR7 = broadcastLane(I8, 7, 7);
 
+    /**
+     * WIDE[k]: the shuffle that broadcasts lane k of a 16-lane int vector (a block's 16 pairs) to every lane, for the
+     * 512-bit pair kernels; static finals, so C2 folds them as it does {@link #PAIR0} (a shuffle taken from an array
+     * would not be a constant, and boxes).
+     */
+    static final VectorShuffle<Integer> WIDE0 = broadcastLane(Vec.I16, 0, 0), WIDE1 = broadcastLane(Vec.I16, 1, 1),
+            WIDE2 = broadcastLane(Vec.I16, 2, 2), WIDE3 = broadcastLane(Vec.I16, 3, 3),
+            WIDE4 = broadcastLane(Vec.I16, 4, 4), WIDE5 = broadcastLane(Vec.I16, 5, 5),
+            WIDE6 = broadcastLane(Vec.I16, 6, 6), WIDE7 = broadcastLane(Vec.I16, 7, 7),
+            WIDE8 = broadcastLane(Vec.I16, 8, 8), WIDE9 = broadcastLane(Vec.I16, 9, 9),
+            WIDE10 = broadcastLane(Vec.I16, 10, 10), WIDE11 = broadcastLane(Vec.I16, 11, 11),
+            WIDE12 = broadcastLane(Vec.I16, 12, 12), WIDE13 = broadcastLane(Vec.I16, 13, 13),
+            WIDE14 = broadcastLane(Vec.I16, 14, 14), WIDE15 = broadcastLane(Vec.I16, 15, 15);
+
     /** A shuffle of {@code species} whose first 8 lanes take lane {@code lo} and the next 8 (if any) lane {@code hi}. */
     static VectorShuffle<Integer> broadcastLane(VectorSpecies<Integer> species, int lo, int hi) {
         int[] lanes = new int[species.length()];
