@@ -51,7 +51,7 @@ final class Q5_0x8 extends Interleaved8 {
     }
 
     /** Shifts of H that put column 8m + k's fifth bit at bit 0 of int lane k, for m = 0 (add 4m for V_m). */
-    private static final IntVector FIFTH_BIT_SHIFTS = IntVector.fromArray(I8, new int[] {0, 1, 2, 3, 16, 17, 18, 19}, 0);
+    static final IntVector FIFTH_BIT_SHIFTS = IntVector.fromArray(I8, new int[] {0, 1, 2, 3, 16, 17, 18, 19}, 0);
 
     @Override
     void dequantizeRow(MemorySegment w, int row, int groups, int blocks, float[] out, int off) {

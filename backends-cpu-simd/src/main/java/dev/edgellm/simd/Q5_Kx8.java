@@ -33,8 +33,6 @@ final class Q5_Kx8 extends Interleaved8 {
     /** Bit 4 of each short lane: where {@code BITWISE_BLEND} puts the fifth bit (AVX-512: one vpternlogd). */
     private static final IntVector BIT4 = IntVector.broadcast(I8, 0x00100010),
             BIT4_WIDE = IntVector.broadcast(IntVector.SPECIES_512, 0x00100010);
-    /** Shifts of H that put column 8m + k's fifth bit at bit 0 of int lane k, for m = 0 (add 4m for V_m). */
-    private static final IntVector FIFTH_BIT_SHIFTS = IntVector.fromArray(I8, new int[] {0, 1, 2, 3, 16, 17, 18, 19}, 0);
 
     private Q5_Kx8() {}
 
@@ -100,7 +98,7 @@ final class Q5_Kx8 extends Interleaved8 {
                 float d1 = d * Vec.u8(w, q + sc0), m1 = dmin * Vec.u8(w, q + mn0);
                 int fifth = w.get(Vec.INT, q + h0);
                 for (int m = 0; m < 4; m++) { // d1 · q - m1 in two roundings, as the reference's
-                    IntVector bit4 = IntVector.broadcast(I8, fifth >>> 4 * m).lanewise(VectorOperators.LSHR, FIFTH_BIT_SHIFTS)
+                    IntVector bit4 = IntVector.broadcast(I8, fifth >>> 4 * m).lanewise(VectorOperators.LSHR, Q5_0x8.FIFTH_BIT_SHIFTS)
                             .and(1).lanewise(VectorOperators.LSHL, 4);
                     ((FloatVector) laneNibbles(w, q + h0 + slotStep * (m + 1)).or(bit4).convert(VectorOperators.I2F, 0))
                             .mul(d1).sub(m1).intoArray(out, off + 256 * b + 32 * s + 8 * m);
