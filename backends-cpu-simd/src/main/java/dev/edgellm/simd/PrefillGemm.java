@@ -18,7 +18,7 @@ import java.util.logging.Logger;
  * runs per tile in a native GEMM: OpenBLAS's fp32 sgemm ({@link OpenBlasGemm}) or oneDNN's bf16 matmul
  * ({@link OneDnnGemm}, where the CPU multiplies bf16 natively: twice sgemm's rate on Zen 4). Dequantizing costs
  * ~one pass over the weights per call, which only pays off for large batches ({@link SimdBackend} uses this
- * from {@link #MIN_BATCH} tokens on). The native library runs its own threads, as many as the backend's. The
+ * from {@link #minBatch} tokens on). The native library runs its own threads, as many as the backend's. The
  * weight tiles are written straight into the native buffer by the row source and the products read back by
  * the backend's workers; before each product the workers are told to park at once rather than spin, which
  * would take a core from the library's threads. Buffers grow to the largest call and are reused, so
@@ -26,8 +26,19 @@ import java.util.logging.Logger;
  */
 abstract class PrefillGemm implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PrefillGemm.class.getName());
-    /** Smallest batch sent to the native GEMM: below it the per-call dequantization outweighs its speed (BENCHMARKS.md). */
-    static final int MIN_BATCH = 64;
+    /**
+     * Smallest batch sent to the native GEMM, by kind: below it the per-call dequantization outweighs the GEMM's
+     * speed, and the repacked integer kernels (or the Vector API matMul) run. OpenBLAS's fp32 sgemm from 64 tokens;
+     * oneDNN's bf16 matmul (twice sgemm's rate) from 24: llama-1b Q4_0 / Q4_K_M pp24 at 1 thread 41.6 / 31.2 tok/s
+     * against 30.5 / 25.5 with the integer kernels, at 2 threads 80.9 / 56.7 against 59.2 / 47.7; at pp16 the
+     * two are even (BENCHMARKS.md, fourteenth session; at 64 a 63-token prompt ran at less than half a 64-token
+     * one's rate). The memory planner counts oneDNN from the same batch ({@code MemoryPlanner.SIMD_ONEDNN_MIN_BATCH}).
+     * {@code -Dedgellm.simd.gemmMinBatch=N} sets both (A/B runs).
+     */
+    static final int MIN_BATCH_SGEMM = Integer.getInteger("edgellm.simd.gemmMinBatch", 64),
+            MIN_BATCH_BF16 = Integer.getInteger("edgellm.simd.gemmMinBatch", 24);
+    /** The smaller of the two: below it the backend never opens a GEMM. */
+    static final int MIN_BATCH = Math.min(MIN_BATCH_SGEMM, MIN_BATCH_BF16);
     /** Bytes of dequantized weights per tile ({@code -Dedgellm.simd.blasTileBytes} for A/B measurements). */
     static final long TILE_BYTES = Long.getLong("edgellm.simd.blasTileBytes", 8L << 20);
     /**
@@ -77,8 +88,13 @@ abstract class PrefillGemm implements AutoCloseable {
         }
         if (g == null && !choice.equals("onednn")) g = OpenBlasGemm.open(pool.size(), pool, TILE_BYTES);
         if (g == null) LOG.info("simd: no native GEMM (" + choice + "); prefill uses the Vector API matMul");
-        else LOG.info("simd: prefill GEMM " + g.description()); // once per backend, on its first batch of 64+ tokens
+        else LOG.info("simd: prefill GEMM " + g.description()); // once per backend, on its first batch of MIN_BATCH+ tokens
         return g;
+    }
+
+    /** The smallest batch this GEMM takes: {@link #MIN_BATCH_BF16} for bf16 tiles (oneDNN), else {@link #MIN_BATCH_SGEMM}. */
+    final int minBatch() {
+        return tileElementBytes() == 2 ? MIN_BATCH_BF16 : MIN_BATCH_SGEMM;
     }
 
     /** What runs the products, for logs and the backend's description. */

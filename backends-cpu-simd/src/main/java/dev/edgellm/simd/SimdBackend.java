@@ -29,7 +29,7 @@ import static dev.edgellm.simd.Vec.L;
  * Repacked tensors ({@link Interleaved8}) run their integer kernels for every batch below the native GEMM's, a group of
  * rows at a time for all the batch's tokens. Otherwise prefill ({@link #matMul}) dequantizes each weight row
  * once into per-worker scratch and dots it against every token of the batch, four tokens per pass, so weights
- * are read once per batch and the inner loop is pure float FMA; from {@link PrefillGemm#MIN_BATCH} tokens on,
+ * are read once per batch and the inner loop is pure float FMA; from {@link PrefillGemm#minBatch} tokens on (24 with oneDNN, 64 with OpenBLAS),
  * a native GEMM on dequantized tiles (oneDNN bf16 or OpenBLAS sgemm). Types without a kernel run the scalar reference per row (one log line per type).
  *
  * <p>Weights are read through {@code MemorySegment.ofBuffer} views of the tensors' mapped buffers, made once
@@ -157,7 +157,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
 
     @Override
     public void matMul(TensorData w, float[] x, float[] out, int n) {
-        if (n >= PrefillGemm.MIN_BATCH && w.info().rowLength() >= simdMinRow && gemm() != null) {
+        if (n >= PrefillGemm.MIN_BATCH && w.info().rowLength() >= simdMinRow && gemm() != null && n >= gemm.minBatch()) {
             Prepared p = prepare(w);
             boolean columns = p.packed != null && p.format.columnTiles();
             gemm.matMul(w, (r0, count, dst) -> dequantizeRows(p, r0, count, dst, columns), columns, x, out, n);
@@ -224,6 +224,11 @@ final class SimdBackend implements Backend, WorkerPool.Task {
     /** Bytes per weight element of the prefill GEMM's tiles (2: bf16), 0 if it has none (tests' tolerances). */
     int prefillGemmElementBytes() {
         return gemm() == null ? 0 : gemm.tileElementBytes();
+    }
+
+    /** The smallest batch {@link #matMul} sends to the native GEMM (opening it), or 0 where none loads. */
+    int gemmMinBatch() {
+        return gemm() == null ? 0 : gemm.minBatch();
     }
 
     /** The native GEMM, loaded on the first large batch (a decode-only session never loads its natives). */

@@ -28,6 +28,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PrefillGemmTest {
     private static final boolean X86_64 = System.getProperty("os.arch").matches("amd64|x86_64");
 
+    /** The memory planner counts oneDNN's memory from the batch the backend sends to it (it cannot see this module). */
+    @org.junit.jupiter.api.Test
+    void thePlannerCountsOneDnnFromTheSameBatch() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("edgellm.simd.gemmMinBatch") == null, "overridden");
+        assertEquals(dev.edgellm.planner.MemoryPlanner.SIMD_ONEDNN_MIN_BATCH, PrefillGemm.MIN_BATCH_BF16);
+        assertEquals(PrefillGemm.MIN_BATCH_BF16, PrefillGemm.MIN_BATCH);
+    }
+
     @ParameterizedTest
     @EnumSource(names = {"F32", "F16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
     void openBlasMatchesScalarReference(GgmlType type) {

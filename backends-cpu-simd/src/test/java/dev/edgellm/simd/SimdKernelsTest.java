@@ -99,7 +99,7 @@ class SimdKernelsTest {
         for (int t = 0; t < batch; t++) {
             ScalarKernels.matVec(w, x, t * n, want, 0);
             for (int r = 0; r < rows; r++) {
-                double q = batch < PrefillGemm.MIN_BATCH ? (repacked(w) ? activationRounding(w, r, x, t * n, n) : 0)
+                double q = batch < PrefillGemm.MIN_BATCH || batch < b.gemmMinBatch() ? (repacked(w) ? activationRounding(w, r, x, t * n, n) : 0)
                         : b.prefillGemmElementBytes() == 2 ? bf16Rounding(w, r, x, t * n, n) : 0;
                 assertClose(w, r, x, t * n, n, want[r], got[t * rows + r], q);
             }

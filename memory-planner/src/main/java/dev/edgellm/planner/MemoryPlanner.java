@@ -117,13 +117,19 @@ public final class MemoryPlanner {
     /** Batched prefill (4 tokens or more): OpenBLAS (library, thread buffers), dequantized tiles, batch attention. */
     static final long SIMD_PREFILL_BYTES = 24 * MIB;
     /**
-     * oneDNN, which the SIMD backend loads for prefill batches of 64 tokens or more where the CPU multiplies bf16
+     * oneDNN, which the SIMD backend loads for prefill batches of {@link #SIMD_ONEDNN_MIN_BATCH} tokens or more where
+     * the CPU multiplies bf16
      * natively (AVX512_BF16, AMX): its library alone adds ~40 MiB of resident pages on loading (relocations of
      * a 90 MB C++ library), then kernels and threads. Measured 41-56 MiB of peak RSS over the OpenBLAS run on
      * llama-110m and llama-1b Q4_0 and qwen2-0.5b Q8_0 (BENCHMARKS.md, 2026-12-04 ninth session); 46 centres
      * llama-110m's spread (its peak swings by 16 MiB between runs).
      */
     static final long ONEDNN_BYTES = 46 * MIB;
+    /**
+     * The smallest prefill batch the SIMD backend sends to oneDNN (its {@code PrefillGemm.MIN_BATCH_BF16}, which the
+     * backend's tests hold this to): from it on, {@link #ONEDNN_BYTES} counts.
+     */
+    public static final int SIMD_ONEDNN_MIN_BATCH = 24;
     /**
      * Bytes the CPU backend allocates beyond the forward pass's own (none for the scalar reference). The SIMD
      * backend on a profile with 256-bit vectors (AVX2) also repacks some matrices into an off-heap copy and
@@ -132,7 +138,7 @@ public final class MemoryPlanner {
     public static long backendBytes(ModelSizes m, DeviceProfile p, PlanRequest.CpuBackend cpu, int batch) {
         if (cpu != PlanRequest.CpuBackend.SIMD) return 0;
         long bytes = SIMD_BASE_BYTES + (batch >= 4 ? SIMD_PREFILL_BYTES : 0);
-        if (batch >= 64 && usesOneDnn(p)) bytes += ONEDNN_BYTES;
+        if (batch >= SIMD_ONEDNN_MIN_BATCH && usesOneDnn(p)) bytes += ONEDNN_BYTES;
         if (repacks(p)) {
             for (Map.Entry<GgmlType, Long> e : m.matrixBytes.entrySet()) {
                 long repacked = simdRepackedBytes(e.getKey(), e.getValue());
@@ -260,7 +266,7 @@ public final class MemoryPlanner {
                 + mib(m.modelHeapBytes) + " (metadata strings, tokenizer tables, norms) + " + mib(backend) + " for the "
                 + cpu.name().toLowerCase(Locale.ROOT) + " CPU backend" + (cpu == PlanRequest.CpuBackend.SIMD
                 ? " (compiled vector kernels, " + (repacks(p) ? "their repacked layouts, " : "") + "prefill scratch"
-                        + (req.batch >= 64 && usesOneDnn(p) ? ", oneDNN for bf16 prefill" : "") + "; measured)"
+                        + (req.batch >= SIMD_ONEDNN_MIN_BATCH && usesOneDnn(p) ? ", oneDNN for bf16 prefill" : "") + "; measured)"
                 : req.cpuBackend == null ? " (the profile caps the Java heap: Android, no Vector API)" : ""));
         why.add("budget: " + p.id() + " lets the app use " + mib(p.ramUsableBytes()) + " of " + mib(p.ramTotalBytes())
                 + (p.heapLimitBytes() > 0 ? "; Java heap capped at " + mib(p.heapLimitBytes()) + " (needs " + mib(heap) + ")" : ""));
