@@ -54,8 +54,11 @@ final class PlanCommand implements Callable<Integer> {
         ModelSizes sizes = ModelSizes.of(GgufFile.open(model));
         Plan plan;
         try {
+            // on this machine, the CPU backend generate would pick (SIMD where the Vector API runs: its repacked copies
+            // and native GEMM count); for a named device the planner decides from the profile
+            PlanRequest.CpuBackend cpu = "local".equals(profile) ? GenerationPlan.cpuBackend("auto") : null;
             plan = MemoryPlanner.plan(sizes, p, new PlanRequest(ctx == null ? 0 : ctx, kv, PlanRequest.DEFAULT_BATCH, 0,
-                    GenerationPlan.gpuLayers(gpuLayers)));
+                    GenerationPlan.gpuLayers(gpuLayers), cpu));
         } catch (IllegalArgumentException e) {
             throw new Main.UsageException(e.getMessage()); // e.g. a quantized KV type the model's shape cannot take
         }
