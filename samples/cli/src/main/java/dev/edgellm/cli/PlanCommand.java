@@ -55,8 +55,9 @@ final class PlanCommand implements Callable<Integer> {
         Plan plan;
         try {
             // on this machine, the CPU backend generate would pick (SIMD where the Vector API runs: its repacked copies
-            // and native GEMM count); for a named device the planner decides from the profile
-            PlanRequest.CpuBackend cpu = "local".equals(profile) ? GenerationPlan.cpuBackend("auto") : null;
+            // and native GEMM count; asked without probing the GPU backend); for a named device the profile decides
+            PlanRequest.CpuBackend cpu = !"local".equals(profile) ? null
+                    : GenerationPlan.cpuBackend("simd") != null ? PlanRequest.CpuBackend.SIMD : PlanRequest.CpuBackend.SCALAR;
             plan = MemoryPlanner.plan(sizes, p, new PlanRequest(ctx == null ? 0 : ctx, kv, PlanRequest.DEFAULT_BATCH, 0,
                     GenerationPlan.gpuLayers(gpuLayers), cpu));
         } catch (IllegalArgumentException e) {
