@@ -43,6 +43,19 @@ class PlanCommandTest {
         assertEquals(474848, sum);
     }
 
+    /**
+     * On the local profile the plan counts the CPU backend generate would run (the SIMD one where this JVM has the
+     * Vector API), as generate's own plan does; the planner's profile heuristic (a heap cap means Android, scalar)
+     * misread this machine's JVM heap limit.
+     */
+    @Test
+    void theLocalPlanCountsTheCpuBackendThatWouldRun() throws Exception {
+        boolean simd = GenerationPlan.cpuBackend("simd") != null;
+        JsonNode j = new ObjectMapper().readTree(run(0, "plan", "-m", MODEL, "--ctx", "512", "--json")[0]);
+        String reasons = j.get("reasons").toString();
+        assertTrue(reasons.contains(simd ? "for the simd CPU backend" : "for the scalar CPU backend"), reasons);
+    }
+
     /** GPU layers: the planned device memory, host KV only for the CPU blocks, auto from the profile, bad values. */
     @Test
     void gpuLayersArePlanned() throws Exception {
