@@ -306,6 +306,18 @@ final class SimdBackend implements Backend, WorkerPool.Task {
     }
 
     /** Row r as floats, from the repacked copy where there is one (the mapped pages may have been released). */
+    /**
+     * A row of a table this backend has prepared (a tied token_embd, which is also the output matrix) comes from its
+     * copy, the same floats: looked up in the file mapping instead, the prompt's tokens faulted the table's released
+     * pages back in, ~200 MB of llama-1b's Q6_K token_embd for a 512-token prompt (BENCHMARKS.md, fourteenth session).
+     */
+    @Override
+    public void getRow(TensorData table, int row, float[] out, int outOff) {
+        Prepared p = prepared.get(table);
+        if (p != null) dequantizeRow(p, row, out, outOff);
+        else Backend.super.getRow(table, row, out, outOff);
+    }
+
     private void dequantizeRow(Prepared p, int r, float[] out, int off) {
         TensorData d = p.data;
         int in = (int) d.info().rowLength();

@@ -55,6 +55,26 @@ class Interleaved8Test {
     }
 
     /**
+     * Embedding lookups of a table the backend has repacked (a tied token_embd) read the copy: exactly the reference
+     * rows, for grouped rows and tail rows alike.
+     */
+    @ParameterizedTest
+    @EnumSource(names = {"Q4_0", "Q8_0", "Q4_K", "Q6_K"})
+    void rowsOfARepackedTableAreTheReferenceRows(GgmlType type) {
+        int n = 512, rows = 29; // 3 groups + 5 tail rows
+        TensorData w = randomTensor(type, n, rows, new Random(21));
+        float[] want = new float[n], got = new float[n + 3], out = new float[rows];
+        try (SimdBackend b = new SimdBackend(2, 0, 0)) {
+            b.matVec(w, randomFloats(new Random(22), n), 0, out, 0); // prepares (and repacks) the table
+            for (int r = 0; r < rows; r++) {
+                Quants.of(type).dequantize(w.buffer(r), w.rowOffset(r), want, 0, n);
+                b.getRow(w, r, got, 3);
+                assertArrayEquals(want, java.util.Arrays.copyOfRange(got, 3, n + 3), type + " row " + r);
+            }
+        }
+    }
+
+    /**
      * Rows rounded to bf16 for oneDNN's prefill tiles: each format's dequantizeRowBf16 (Q4_0's fused loop) gives
      * exactly toBf16 of its float row, for paired and unpaired groups, with finite, infinite and NaN scales.
      */
