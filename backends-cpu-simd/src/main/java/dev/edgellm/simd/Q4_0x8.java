@@ -8,6 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 
+import static dev.edgellm.simd.Vec.F16;
 import static dev.edgellm.simd.Vec.I16;
 import static dev.edgellm.simd.Vec.I8;
 import static dev.edgellm.simd.Vec.LE;
@@ -232,7 +233,6 @@ final class Q4_0x8 extends Interleaved8 {
         acc1.intoArray(out, o + 8);
     }
 
-    private static final VectorSpecies<Float> F16 = FloatVector.SPECIES_512;
     /** Int j (pair j of the block's 16) in every lane of a 512-bit vector. */
 
     /**

@@ -5,10 +5,13 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 
+import static dev.edgellm.simd.Vec.F16;
+import static dev.edgellm.simd.Vec.F16_EXP;
+import static dev.edgellm.simd.Vec.F16_MAG;
+import static dev.edgellm.simd.Vec.I16;
 import static dev.edgellm.simd.Vec.I8;
 import static dev.edgellm.simd.Vec.LE;
 
@@ -25,8 +28,6 @@ final class Q4_Kx8 extends Interleaved8 {
     static final int GROUP_BLOCK_BYTES = HEAD + 8 * SUB;
     private static final int SRC_BLOCK_BYTES = 144;
     private static final int NIB = 0x000F000F;
-    private static final int F16_MAG = 0x7FFF, F16_EXP = 0x7C00;
-    private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
 
     private Q4_Kx8() {}
 
@@ -115,8 +116,6 @@ final class Q4_Kx8 extends Interleaved8 {
         pairDotWide(w, base, blocks, x, out, o);
     }
 
-    private static final VectorSpecies<Float> F16 = FloatVector.SPECIES_512;
-    private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
 
     /**
      * {@link #dotGroup} for a pair ({@link #pairByte}) with 512-bit vectors: each load, broadcast and multiply

@@ -5,10 +5,13 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 
+import static dev.edgellm.simd.Vec.F16;
+import static dev.edgellm.simd.Vec.F16_EXP;
+import static dev.edgellm.simd.Vec.F16_MAG;
+import static dev.edgellm.simd.Vec.I16;
 import static dev.edgellm.simd.Vec.I8;
 import static dev.edgellm.simd.Vec.LE;
 
@@ -29,10 +32,8 @@ final class Q5_Kx8 extends Interleaved8 {
     /** Offsets within a sub-block record of the fifth-bit plane and of V0 (V_m 32 bytes apart). */
     private static final int H = 16, V0 = 48;
     private static final int NIB5 = 0x001F001F;
-    private static final int F16_MAG = 0x7FFF, F16_EXP = 0x7C00;
-    /** Bit 4 of each short lane: where {@code BITWISE_BLEND} puts the fifth bit (AVX-512: one vpternlogd). */
-    private static final IntVector BIT4 = IntVector.broadcast(I8, 0x00100010),
-            BIT4_WIDE = IntVector.broadcast(IntVector.SPECIES_512, 0x00100010);
+    /** {@link Q5_0x8#BIT4} at 512 bits: bit 4 of each short lane, where the fifth bit is blended in. */
+    private static final IntVector BIT4_WIDE = IntVector.broadcast(I16, 0x00100010);
 
     private Q5_Kx8() {}
 
@@ -121,40 +122,40 @@ final class Q5_Kx8 extends Interleaved8 {
                 IntVector lo = IntVector.fromArray(I8, pairs, 16 * xb), hi = IntVector.fromArray(I8, pairs, 16 * xb + 8);
                 IntVector hb = IntVector.fromMemorySegment(I8, w, q + 16, LE);
                 IntVector v0 = IntVector.fromMemorySegment(I8, w, q + 48, LE);
-                ShortVector sa = v0.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 4), BIT4).and(NIB5).reinterpretAsShorts()
+                ShortVector sa = v0.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 4), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
                         .mul(lo.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts());
-                sa = sa.add(v0.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 3), BIT4).and(NIB5).reinterpretAsShorts()
+                sa = sa.add(v0.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 3), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
                         .mul(lo.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts()));
-                sa = sa.add(v0.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 2), BIT4).and(NIB5).reinterpretAsShorts()
+                sa = sa.add(v0.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 2), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
                         .mul(lo.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts()));
-                sa = sa.add(v0.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 1), BIT4).and(NIB5).reinterpretAsShorts()
+                sa = sa.add(v0.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 1), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
                         .mul(lo.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts()));
                 IntVector v1 = IntVector.fromMemorySegment(I8, w, q + 80, LE);
-                sa = sa.add(v1.lanewise(VectorOperators.BITWISE_BLEND, hb, BIT4).and(NIB5).reinterpretAsShorts()
+                sa = sa.add(v1.lanewise(VectorOperators.BITWISE_BLEND, hb, Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
                         .mul(lo.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts()));
-                sa = sa.add(v1.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 1), BIT4).and(NIB5).reinterpretAsShorts()
+                sa = sa.add(v1.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 1), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
                         .mul(lo.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts()));
-                sa = sa.add(v1.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 2), BIT4).and(NIB5).reinterpretAsShorts()
+                sa = sa.add(v1.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 2), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
                         .mul(lo.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts()));
-                sa = sa.add(v1.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 3), BIT4).and(NIB5).reinterpretAsShorts()
+                sa = sa.add(v1.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 3), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
                         .mul(lo.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts()));
                 IntVector v2 = IntVector.fromMemorySegment(I8, w, q + 112, LE);
-                ShortVector sb = v2.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 4), BIT4).and(NIB5).reinterpretAsShorts()
+                ShortVector sb = v2.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 4), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
                         .mul(hi.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts());
-                sb = sb.add(v2.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 5), BIT4).and(NIB5).reinterpretAsShorts()
+                sb = sb.add(v2.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 5), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
                         .mul(hi.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts()));
-                sb = sb.add(v2.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 6), BIT4).and(NIB5).reinterpretAsShorts()
+                sb = sb.add(v2.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 6), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
                         .mul(hi.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts()));
-                sb = sb.add(v2.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 7), BIT4).and(NIB5).reinterpretAsShorts()
+                sb = sb.add(v2.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 7), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
                         .mul(hi.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts()));
                 IntVector v3 = IntVector.fromMemorySegment(I8, w, q + 144, LE);
-                sb = sb.add(v3.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 8), BIT4).and(NIB5).reinterpretAsShorts()
+                sb = sb.add(v3.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 8), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
                         .mul(hi.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts()));
-                sb = sb.add(v3.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 9), BIT4).and(NIB5).reinterpretAsShorts()
+                sb = sb.add(v3.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 9), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
                         .mul(hi.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts()));
-                sb = sb.add(v3.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 10), BIT4).and(NIB5).reinterpretAsShorts()
+                sb = sb.add(v3.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 10), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
                         .mul(hi.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts()));
-                sb = sb.add(v3.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 11), BIT4).and(NIB5).reinterpretAsShorts()
+                sb = sb.add(v3.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 11), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
                         .mul(hi.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts()));
                 IntVector ia = sa.reinterpretAsInts(), ib = sb.reinterpretAsInts();
                 IntVector dot = ia.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
@@ -193,8 +194,6 @@ final class Q5_Kx8 extends Interleaved8 {
         pairDotWide(w, base, blocks, x, out, o);
     }
 
-    private static final VectorSpecies<Float> F16 = FloatVector.SPECIES_512;
-    private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
 
     /** {@link #dotGroup} for a pair ({@link #pairByte}) with 512-bit vectors: 16 rows per operation. */
     static void pairDotWide(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {

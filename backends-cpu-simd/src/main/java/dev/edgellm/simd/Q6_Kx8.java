@@ -5,10 +5,13 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 
+import static dev.edgellm.simd.Vec.F16;
+import static dev.edgellm.simd.Vec.F16_EXP;
+import static dev.edgellm.simd.Vec.F16_MAG;
+import static dev.edgellm.simd.Vec.I16;
 import static dev.edgellm.simd.Vec.I8;
 import static dev.edgellm.simd.Vec.LE;
 
@@ -34,7 +37,6 @@ final class Q6_Kx8 extends Interleaved8 {
     /** Offsets within a sub-block record of V0..V3 and of H0, H1. */
     private static final int V0 = 16, V1 = 48, H0 = 80, V2 = 112, V3 = 144, H1 = 176;
     private static final int NIB = 0x000F000F, HI = 0x00300030;
-    private static final int F16_MAG = 0x7FFF, F16_EXP = 0x7C00;
     /**
      * For V_{2h}: the shifts that put column 8m + k's top bits (of H_h's lane) at the bottom of int lane k; for
      * V_{2h+1} the same after shifting the lane right by 8.
@@ -78,13 +80,9 @@ final class Q6_Kx8 extends Interleaved8 {
         }
     }
 
+    /** V_m's offset in a record: its 32-byte slots are V0, V1, H0, V2, V3, H1, so V_m is slot m + m/2. */
     private static int vOffset(int m) {
-        return switch (m) {
-            case 0 -> V0;
-            case 1 -> V1;
-            case 2 -> V2;
-            default -> V3;
-        };
+        return V0 + 32 * (m + (m >>> 1));
     }
 
     /**
@@ -135,8 +133,6 @@ final class Q6_Kx8 extends Interleaved8 {
         pairDotWide(w, base, blocks, x, out, o);
     }
 
-    private static final VectorSpecies<Float> F16 = FloatVector.SPECIES_512;
-    private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
 
     /**
      * {@link #dotGroup} for a pair ({@link #pairByte}) with 512-bit vectors: each load, broadcast and multiply

@@ -27,6 +27,13 @@ final class Vec {
     static final VectorSpecies<Integer> I8 = jdk.incubator.vector.IntVector.SPECIES_256;
     /** 16 int lanes: used only by the 512-bit kernels selected when {@link #WIDE}. */
     static final VectorSpecies<Integer> I16 = jdk.incubator.vector.IntVector.SPECIES_512;
+    /** 16 float lanes: the 512-bit kernels' accumulators. */
+    static final VectorSpecies<Float> F16 = FloatVector.SPECIES_512;
+    /**
+     * An f16's magnitude and exponent bits, for the kernels that convert 8 or 16 rows' f16 scales in vector
+     * registers (finite halves shifted into place, all-ones exponents mapped to inf/NaN).
+     */
+    static final int F16_MAG = 0x7FFF, F16_EXP = 0x7C00;
     static final int PARTS = 8 / L;
     /**
      * Whether the repacked decode kernels of Q8_0 ({@link Q8_0x8#dotWide}) and of Q4_0 pairs
