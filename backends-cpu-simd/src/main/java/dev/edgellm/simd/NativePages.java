@@ -42,8 +42,9 @@ final class NativePages {
             try {
                 Linker linker = Linker.nativeLinker();
                 var lookup = linker.defaultLookup();
+                // the address as a long, as mmap's: no MemorySegment per call (getRow releases a page per token)
                 madvise = lookup.find("madvise").map(f -> linker.downcallHandle(f, FunctionDescriptor.of(
-                        ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT))).orElse(null);
+                        ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT))).orElse(null);
                 mmap = lookup.find("mmap").map(f -> linker.downcallHandle(f, FunctionDescriptor.of(ValueLayout.JAVA_LONG,
                         ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                         ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG))).orElse(null);
@@ -67,6 +68,15 @@ final class NativePages {
     /** Releases the whole pages inside {@code [address, address + bytes)} of a file mapping; true if it ran. */
     static boolean release(long address, long bytes) {
         return advise(address, bytes, PAGE, MADV_DONTNEED);
+    }
+
+    /**
+     * Releases every page that overlaps {@code [address, address + bytes)} of a file mapping, but none reaching
+     * outside {@code [lo, hi)}; true if it ran.
+     */
+    static boolean releaseOverlapping(long address, long bytes, long lo, long hi) {
+        long start = Math.max(lo, address & -PAGE), end = Math.min(hi, (address + bytes + PAGE - 1) & -PAGE);
+        return end > start && release(start, end - start);
     }
 
     /**
@@ -111,7 +121,7 @@ final class NativePages {
         long start = (address + page - 1) & -page, end = (address + bytes) & -page;
         if (end <= start) return false;
         try {
-            return (int) MADVISE.invokeExact(MemorySegment.ofAddress(start), end - start, advice) == 0;
+            return (int) MADVISE.invokeExact(start, end - start, advice) == 0;
         } catch (Throwable e) {
             LOG.fine("simd: madvise failed: " + e);
             return false;

@@ -307,15 +307,22 @@ final class SimdBackend implements Backend, WorkerPool.Task {
 
     /** Row r as floats, from the repacked copy where there is one (the mapped pages may have been released). */
     /**
-     * A row of a table this backend has prepared (a tied token_embd, which is also the output matrix) comes from its
-     * copy, the same floats: looked up in the file mapping instead, the prompt's tokens faulted the table's released
-     * pages back in, ~200 MB of llama-1b's Q6_K token_embd for a 512-token prompt (BENCHMARKS.md, fourteenth session).
+     * The reference lookup; then, for a table this backend has repacked (a tied token_embd, which is also the output
+     * matrix), the pages it faulted back into the file mapping are released again: left resident, a 512-token
+     * prompt brought back ~200 MB of llama-1b's Q6_K token_embd (BENCHMARKS.md, fourteenth session). Not read from
+     * the copy: a lookup per token leaves the formats' vector dequantizers too cold for C2, and run interpreted
+     * they allocated ~100 KB per token.
      */
     @Override
     public void getRow(TensorData table, int row, float[] out, int outOff) {
+        Backend.super.getRow(table, row, out, outOff);
         Prepared p = prepared.get(table);
-        if (p != null) dequantizeRow(p, row, out, outOff);
-        else Backend.super.getRow(table, row, out, outOff);
+        if (p == null || p.packed == null || !table.fileMapped()) return;
+        int c = (int) (row / p.rowsPerChunk);
+        long at = p.segments[c].address(), rows = table.info().rows();
+        long first = at + table.rowOffset(c * p.rowsPerChunk); // this chunk's rows of the table, so no neighbour's page
+        long last = at + table.rowOffset(Math.min(rows, (c + 1) * p.rowsPerChunk) - 1) + table.rowBytes();
+        NativePages.releaseOverlapping(at + table.rowOffset(row), table.rowBytes(), first, last);
     }
 
     private void dequantizeRow(Prepared p, int r, float[] out, int off) {

@@ -55,8 +55,8 @@ class Interleaved8Test {
     }
 
     /**
-     * Embedding lookups of a table the backend has repacked (a tied token_embd) read the copy: exactly the reference
-     * rows, for grouped rows and tail rows alike.
+     * Embedding lookups of a table the backend has repacked (a tied token_embd, whose mapped pages it released and
+     * releases again after each lookup): exactly the reference rows, for grouped rows and tail rows alike.
      */
     @ParameterizedTest
     @EnumSource(names = {"Q4_0", "Q8_0", "Q4_K", "Q6_K"})
@@ -457,6 +457,12 @@ class Interleaved8Test {
                     double bound = 1e-5 * n + SimdKernelsTest.activationRounding(heap, r, x, 0, n);
                     assertEquals(want[r], got[r], bound, "row " + r);
                 }
+            }
+            float[] row = new float[n], want2 = new float[n];
+            for (int r : new int[] {0, 1, 517, rows - 1, 517}) { // embedding lookups: each releases its pages again
+                b.getRow(mapped, r, row, 0);
+                Quants.of(type).dequantize(heap.buffer(r), heap.rowOffset(r), want2, 0, n);
+                assertArrayEquals(want2, row, "getRow " + r);
             }
             float[] prefill = new float[64 * rows]; // dequantizes from the repacked copy
             float[] xs = new float[64 * n];
