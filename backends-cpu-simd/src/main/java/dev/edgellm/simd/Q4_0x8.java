@@ -233,8 +233,6 @@ final class Q4_0x8 extends Interleaved8 {
         acc1.intoArray(out, o + 8);
     }
 
-    /** Int j (pair j of the block's 16) in every lane of a 512-bit vector. */
-
     /**
      * {@link #pairDot} with 512-bit vectors ({@link Vec#WIDE}): the pair's V_m of both groups is one load (the
      * layout of {@link #pairByte}), so each operation covers 16 rows. The same operations per row as with 256
@@ -243,31 +241,31 @@ final class Q4_0x8 extends Interleaved8 {
      * BENCHMARKS.md, twelfth session).
      */
     static void pairDotWide(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
-        int[] pairs = x.pairs;
+        MemorySegment pairs = x.pairMemory;
         int[] qsum = x.qsum;
         float[] xScale = x.scale;
         FloatVector acc = FloatVector.zero(F16);
         for (int b = 0; b < blocks; b++) {
             long p = base + (long) b * 2 * GROUP_BLOCK_BYTES;
-            IntVector act = IntVector.fromArray(I16, pairs, 16 * b);
+            long a = 64L * b;
             IntVector v0 = IntVector.fromMemorySegment(I16, w, p + 32, LE), v1 = IntVector.fromMemorySegment(I16, w, p + 96, LE);
             IntVector v2 = IntVector.fromMemorySegment(I16, w, p + 160, LE), v3 = IntVector.fromMemorySegment(I16, w, p + 224, LE);
-            ShortVector s = v0.and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE0).reinterpretAsShorts());
-            ShortVector t = v1.and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE4).reinterpretAsShorts());
-            s = s.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE1).reinterpretAsShorts()));
-            t = t.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE5).reinterpretAsShorts()));
-            s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE2).reinterpretAsShorts()));
-            t = t.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE6).reinterpretAsShorts()));
-            s = s.add(v0.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE3).reinterpretAsShorts()));
-            t = t.add(v1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE7).reinterpretAsShorts()));
-            s = s.add(v2.and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE8).reinterpretAsShorts()));
-            t = t.add(v3.and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE12).reinterpretAsShorts()));
-            s = s.add(v2.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE9).reinterpretAsShorts()));
-            t = t.add(v3.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE13).reinterpretAsShorts()));
-            s = s.add(v2.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE10).reinterpretAsShorts()));
-            t = t.add(v3.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE14).reinterpretAsShorts()));
-            s = s.add(v2.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE11).reinterpretAsShorts()));
-            t = t.add(v3.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE15).reinterpretAsShorts()));
+            ShortVector s = v0.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a)).reinterpretAsShorts());
+            ShortVector t = v1.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 16)).reinterpretAsShorts());
+            s = s.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 4)).reinterpretAsShorts()));
+            t = t.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 20)).reinterpretAsShorts()));
+            s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 8)).reinterpretAsShorts()));
+            t = t.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 24)).reinterpretAsShorts()));
+            s = s.add(v0.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts()));
+            t = t.add(v1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts()));
+            s = s.add(v2.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 32)).reinterpretAsShorts()));
+            t = t.add(v3.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 48)).reinterpretAsShorts()));
+            s = s.add(v2.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 36)).reinterpretAsShorts()));
+            t = t.add(v3.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 52)).reinterpretAsShorts()));
+            s = s.add(v2.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 40)).reinterpretAsShorts()));
+            t = t.add(v3.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 56)).reinterpretAsShorts()));
+            s = s.add(v2.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 44)).reinterpretAsShorts()));
+            t = t.add(v3.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 60)).reinterpretAsShorts()));
             IntVector si = s.add(t).reinterpretAsInts();
             IntVector dot = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(si.lanewise(VectorOperators.ASHR, 16)).sub(qsum[b]);

@@ -1,6 +1,9 @@
 package dev.edgellm.simd;
 
 import jdk.incubator.vector.VectorShuffle;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.VectorSpecies;
 
 import static dev.edgellm.simd.Vec.I8;
@@ -49,6 +52,15 @@ final class QuantizedInput {
     }
 
     int[] pairs = new int[0];
+    /**
+     * The same pairs in native memory ({@code pairBytes}: pair k of block b at byte 64b + 4k), for the 512-bit
+     * kernels, which broadcast a pair to every lane straight from it: C2 folds {@code IntVector.broadcast(I16,
+     * pairMemory.get(Vec.INT, at))} into one {@code vpbroadcastd} from memory, a load with no shuffle. The same
+     * broadcast of an int[] element compiled to a scalar load and a broadcast from the register, and the
+     * rearrange of a loaded vector to {@code vpermd}, both on the vector shuffle pipes: the Q4_0 pair kernel ran
+     * ~22% faster in L2 with broadcasts from memory (BENCHMARKS.md, fifteenth session).
+     */
+    MemorySegment pairMemory = MemorySegment.NULL;
     int[] qsum = new int[0];
     float[] scale = new float[0];
     /** scale[b] · Σ q over block b: the block's sum as the kernels see it (K-quant min terms). */
@@ -66,6 +78,7 @@ final class QuantizedInput {
         int blocks = n / 32;
         if (scale.length < blocks) {
             pairs = new int[16 * blocks];
+            pairMemory = Arena.ofAuto().allocate(64L * blocks, 64);
             qsum = new int[blocks];
             scale = new float[blocks];
             sum = new float[blocks];
@@ -84,7 +97,9 @@ final class QuantizedInput {
             }
             for (int m = 0; m < 4; m++) {
                 for (int j = 0; j < 4; j++) {
-                    pairs[16 * b + 4 * m + j] = (q[8 * m + j] & 0xFFFF) | q[8 * m + 4 + j] << 16;
+                    int pair = (q[8 * m + j] & 0xFFFF) | q[8 * m + 4 + j] << 16;
+                    pairs[16 * b + 4 * m + j] = pair;
+                    pairMemory.set(Vec.INT, 64L * b + 4 * (4 * m + j), pair);
                 }
             }
             for (int h = 0; h < 2; h++) {
