@@ -116,7 +116,7 @@ final class Q4_0x8 extends Interleaved8 {
     private static final int NIB = 0x000F000F;
 
     static void dot(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
-        int[] pairs = x.pairs;
+        MemorySegment pairs = x.pairMemory;
         int[] qsum = x.qsum;
         float[] xScale = x.scale;
         FloatVector acc = FloatVector.zero(Vec.F);
@@ -127,27 +127,27 @@ final class Q4_0x8 extends Interleaved8 {
         // broadcast scalar (C2 spilled less; BENCHMARKS.md).
         for (int b = 0; b < blocks; b++) {
             long p = base + (long) b * GROUP_BLOCK_BYTES;
-            IntVector lo = IntVector.fromArray(I8, pairs, 16 * b), hi = IntVector.fromArray(I8, pairs, 16 * b + 8);
+            long a = 64L * b;
             IntVector v0 = IntVector.fromMemorySegment(I8, w, p + 16, LE);
             IntVector v1 = IntVector.fromMemorySegment(I8, w, p + 48, LE);
-            ShortVector s = v0.and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts());
-            ShortVector t = v1.and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts());
-            s = s.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts()));
-            t = t.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts()));
-            s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts()));
-            t = t.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts()));
-            s = s.add(v0.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts()));
-            t = t.add(v1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts()));
+            ShortVector s = v0.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a)).reinterpretAsShorts());
+            ShortVector t = v1.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 16)).reinterpretAsShorts());
+            s = s.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 4)).reinterpretAsShorts()));
+            t = t.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 20)).reinterpretAsShorts()));
+            s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 8)).reinterpretAsShorts()));
+            t = t.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 24)).reinterpretAsShorts()));
+            s = s.add(v0.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts()));
+            t = t.add(v1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts()));
             IntVector v2 = IntVector.fromMemorySegment(I8, w, p + 80, LE);
             IntVector v3 = IntVector.fromMemorySegment(I8, w, p + 112, LE);
-            s = s.add(v2.and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts()));
-            t = t.add(v3.and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts()));
-            s = s.add(v2.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts()));
-            t = t.add(v3.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts()));
-            s = s.add(v2.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts()));
-            t = t.add(v3.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts()));
-            s = s.add(v2.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts()));
-            t = t.add(v3.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts()));
+            s = s.add(v2.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 32)).reinterpretAsShorts()));
+            t = t.add(v3.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 48)).reinterpretAsShorts()));
+            s = s.add(v2.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 36)).reinterpretAsShorts()));
+            t = t.add(v3.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 52)).reinterpretAsShorts()));
+            s = s.add(v2.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 40)).reinterpretAsShorts()));
+            t = t.add(v3.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 56)).reinterpretAsShorts()));
+            s = s.add(v2.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 44)).reinterpretAsShorts()));
+            t = t.add(v3.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 60)).reinterpretAsShorts()));
             IntVector si = s.add(t).reinterpretAsInts();
             IntVector dot = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(si.lanewise(VectorOperators.ASHR, 16))
@@ -173,7 +173,7 @@ final class Q4_0x8 extends Interleaved8 {
      * RSS (BENCHMARKS.md, tenth session).
      */
     static void pairDot(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
-        int[] pairs = x.pairs;
+        MemorySegment pairs = x.pairMemory;
         int[] qsum = x.qsum;
         float[] xScale = x.scale;
         FloatVector acc = FloatVector.zero(Vec.F), acc1 = FloatVector.zero(Vec.F);
@@ -182,32 +182,32 @@ final class Q4_0x8 extends Interleaved8 {
             // s, t: the first group's products of V0/V2 and V1/V3; s1, t1 the second group's
             ShortVector s = ShortVector.zero(S16), t = s, s1 = s, t1 = s;
             for (int half = 0; half < 2; half++) {
-                IntVector act = IntVector.fromArray(I8, pairs, 16 * b + 8 * half);
+                long x0 = 64L * b + 32L * half;
                 long at = p + 128L * half;
                 IntVector v0 = IntVector.fromMemorySegment(I8, w, at + 32, LE), u0 = IntVector.fromMemorySegment(I8, w, at + 64, LE);
                 IntVector v1 = IntVector.fromMemorySegment(I8, w, at + 96, LE), u1 = IntVector.fromMemorySegment(I8, w, at + 128, LE);
-                ShortVector a = act.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts();
+                ShortVector a = IntVector.broadcast(I8, pairs.get(Vec.INT, x0)).reinterpretAsShorts();
                 s = s.add(v0.and(NIB).reinterpretAsShorts().mul(a));
                 s1 = s1.add(u0.and(NIB).reinterpretAsShorts().mul(a));
-                a = act.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts();
+                a = IntVector.broadcast(I8, pairs.get(Vec.INT, x0 + 16)).reinterpretAsShorts();
                 t = t.add(v1.and(NIB).reinterpretAsShorts().mul(a));
                 t1 = t1.add(u1.and(NIB).reinterpretAsShorts().mul(a));
-                a = act.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts();
+                a = IntVector.broadcast(I8, pairs.get(Vec.INT, x0 + 4)).reinterpretAsShorts();
                 s = s.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(a));
                 s1 = s1.add(u0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(a));
-                a = act.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts();
+                a = IntVector.broadcast(I8, pairs.get(Vec.INT, x0 + 20)).reinterpretAsShorts();
                 t = t.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(a));
                 t1 = t1.add(u1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(a));
-                a = act.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts();
+                a = IntVector.broadcast(I8, pairs.get(Vec.INT, x0 + 8)).reinterpretAsShorts();
                 s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(a));
                 s1 = s1.add(u0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(a));
-                a = act.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts();
+                a = IntVector.broadcast(I8, pairs.get(Vec.INT, x0 + 24)).reinterpretAsShorts();
                 t = t.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(a));
                 t1 = t1.add(u1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(a));
-                a = act.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts();
+                a = IntVector.broadcast(I8, pairs.get(Vec.INT, x0 + 12)).reinterpretAsShorts();
                 s = s.add(v0.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(a));
                 s1 = s1.add(u0.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(a));
-                a = act.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts();
+                a = IntVector.broadcast(I8, pairs.get(Vec.INT, x0 + 28)).reinterpretAsShorts();
                 t = t.add(v1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(a));
                 t1 = t1.add(u1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(a));
             }
