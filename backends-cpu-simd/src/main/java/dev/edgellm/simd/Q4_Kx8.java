@@ -5,7 +5,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 
@@ -24,7 +23,6 @@ import static dev.edgellm.simd.Vec.LE;
  * integer sum (nibble · q < 15 · 127 · 16 < 2^15), then d·sc·dx·Σnq - dmin·m·dx·Σq in floats.
  */
 final class Q4_Kx8 extends Interleaved8 {
-    private static final VectorSpecies<Short> S32 = ShortVector.SPECIES_512;
     static final Q4_Kx8 FORMAT = new Q4_Kx8();
     private static final int SUB = 144, HEAD = 32;
     static final int GROUP_BLOCK_BYTES = HEAD + 8 * SUB;
@@ -124,7 +122,7 @@ final class Q4_Kx8 extends Interleaved8 {
      * covers 16 rows, as {@link Q4_0x8#pairDotWide}.
      */
     static void pairDotWide(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
-        MemorySegment pairs = x.pairMemory;
+        int[] pairs = x.pairs;
         FloatVector acc = FloatVector.zero(F16);
         for (int b = 0; b < blocks; b++) {
             long p = base + (long) b * 2 * GROUP_BLOCK_BYTES;
@@ -132,23 +130,25 @@ final class Q4_Kx8 extends Interleaved8 {
             for (int sb = 0; sb < 8; sb++) {
                 long q = p + 2 * HEAD + 2L * SUB * sb;
                 int xb = 8 * b + sb;
-                // the sub-block's halves (V0/V1, then V2/V3) as a loop: 8 broadcasts in the body rather than 16 keeps
-                // the method within what C1 compiles (all 16 written out, its tier-3 compile ran out of virtual
-                // registers and the kernel stayed in tier 2: slow, and allocating)
-                long a = 64L * xb;
-                ShortVector s = ShortVector.zero(S32), t = s;
-                for (int half = 0; half < 2; half++, a += 32) {
-                    IntVector v0 = IntVector.fromMemorySegment(I16, w, q + 32 + 128L * half, LE);
-                    IntVector v1 = IntVector.fromMemorySegment(I16, w, q + 96 + 128L * half, LE);
-                    s = s.add(v0.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a)).reinterpretAsShorts()));
-                    t = t.add(v1.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 16)).reinterpretAsShorts()));
-                    s = s.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 4)).reinterpretAsShorts()));
-                    t = t.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 20)).reinterpretAsShorts()));
-                    s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 8)).reinterpretAsShorts()));
-                    t = t.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 24)).reinterpretAsShorts()));
-                    s = s.add(v0.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts()));
-                    t = t.add(v1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts()));
-                }
+                IntVector act = IntVector.fromArray(I16, pairs, 16 * xb);
+                IntVector v0 = IntVector.fromMemorySegment(I16, w, q + 32, LE), v1 = IntVector.fromMemorySegment(I16, w, q + 96, LE);
+                ShortVector s = v0.and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE0).reinterpretAsShorts());
+                ShortVector t = v1.and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE4).reinterpretAsShorts());
+                s = s.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE1).reinterpretAsShorts()));
+                t = t.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE5).reinterpretAsShorts()));
+                s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE2).reinterpretAsShorts()));
+                t = t.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE6).reinterpretAsShorts()));
+                s = s.add(v0.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE3).reinterpretAsShorts()));
+                t = t.add(v1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE7).reinterpretAsShorts()));
+                IntVector v2 = IntVector.fromMemorySegment(I16, w, q + 160, LE), v3 = IntVector.fromMemorySegment(I16, w, q + 224, LE);
+                s = s.add(v2.and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE8).reinterpretAsShorts()));
+                t = t.add(v3.and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE12).reinterpretAsShorts()));
+                s = s.add(v2.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE9).reinterpretAsShorts()));
+                t = t.add(v3.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE13).reinterpretAsShorts()));
+                s = s.add(v2.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE10).reinterpretAsShorts()));
+                t = t.add(v3.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE14).reinterpretAsShorts()));
+                s = s.add(v2.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE11).reinterpretAsShorts()));
+                t = t.add(v3.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE15).reinterpretAsShorts()));
                 IntVector si = s.add(t).reinterpretAsInts();
                 IntVector dot = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                         .add(si.lanewise(VectorOperators.ASHR, 16));

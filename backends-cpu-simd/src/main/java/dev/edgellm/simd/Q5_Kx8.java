@@ -197,7 +197,7 @@ final class Q5_Kx8 extends Interleaved8 {
 
     /** {@link #dotGroup} for a pair ({@link #pairByte}) with 512-bit vectors: 16 rows per operation. */
     static void pairDotWide(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
-        MemorySegment pairs = x.pairMemory;
+        int[] pairs = x.pairs;
         FloatVector acc = FloatVector.zero(F16);
         for (int b = 0; b < blocks; b++) {
             long p = base + (long) b * 2 * GROUP_BLOCK_BYTES;
@@ -205,33 +205,45 @@ final class Q5_Kx8 extends Interleaved8 {
             for (int sub = 0; sub < 8; sub++) {
                 long q = p + 2 * HEAD + 2L * SUB * sub;
                 int xb = 8 * b + sub;
-                // V0/V1 with the fifth bits of their columns, then V2/V3 with the plane shifted down 8, as a 2-step
-                // loop: 8 broadcasts in the body keeps the method within what C1 compiles (as Q4_Kx8.pairDotWide)
-                long a = 64L * xb;
+                IntVector act = IntVector.fromArray(I16, pairs, 16 * xb);
                 IntVector hb = IntVector.fromMemorySegment(I16, w, q + 32, LE);
-                ShortVector s = ShortVector.zero(ShortVector.SPECIES_512), t = s;
-                for (int half = 0; half < 2; half++, a += 32) {
-                    IntVector ve = IntVector.fromMemorySegment(I16, w, q + 96 + 128L * half, LE);
-                    IntVector vo = IntVector.fromMemorySegment(I16, w, q + 160 + 128L * half, LE);
-                    s = s.add(ve.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 4), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                            .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a)).reinterpretAsShorts()));
-                    t = t.add(vo.lanewise(VectorOperators.BITWISE_BLEND, hb, BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                            .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 16)).reinterpretAsShorts()));
-                    s = s.add(ve.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 3), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                            .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 4)).reinterpretAsShorts()));
-                    t = t.add(vo.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 1), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                            .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 20)).reinterpretAsShorts()));
-                    s = s.add(ve.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 2), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                            .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 8)).reinterpretAsShorts()));
-                    t = t.add(vo.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 2), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                            .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 24)).reinterpretAsShorts()));
-                    s = s.add(ve.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 1), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                            .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts()));
-                    t = t.add(vo.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 3), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                            .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts()));
-                    hb = hb.lanewise(VectorOperators.LSHR, 8);
-                }
-                IntVector ia = s.reinterpretAsInts(), ib = t.reinterpretAsInts();
+                IntVector v0 = IntVector.fromMemorySegment(I16, w, q + 96, LE);
+                ShortVector sa = v0.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 4), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                        .mul(act.rearrange(QuantizedInput.WIDE0).reinterpretAsShorts());
+                sa = sa.add(v0.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 3), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                        .mul(act.rearrange(QuantizedInput.WIDE1).reinterpretAsShorts()));
+                sa = sa.add(v0.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 2), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                        .mul(act.rearrange(QuantizedInput.WIDE2).reinterpretAsShorts()));
+                sa = sa.add(v0.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 1), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                        .mul(act.rearrange(QuantizedInput.WIDE3).reinterpretAsShorts()));
+                IntVector v1 = IntVector.fromMemorySegment(I16, w, q + 160, LE);
+                sa = sa.add(v1.lanewise(VectorOperators.BITWISE_BLEND, hb, BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                        .mul(act.rearrange(QuantizedInput.WIDE4).reinterpretAsShorts()));
+                sa = sa.add(v1.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 1), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                        .mul(act.rearrange(QuantizedInput.WIDE5).reinterpretAsShorts()));
+                sa = sa.add(v1.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 2), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                        .mul(act.rearrange(QuantizedInput.WIDE6).reinterpretAsShorts()));
+                sa = sa.add(v1.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 3), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                        .mul(act.rearrange(QuantizedInput.WIDE7).reinterpretAsShorts()));
+                IntVector v2 = IntVector.fromMemorySegment(I16, w, q + 224, LE);
+                ShortVector sb = v2.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 4), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                        .mul(act.rearrange(QuantizedInput.WIDE8).reinterpretAsShorts());
+                sb = sb.add(v2.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 5), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                        .mul(act.rearrange(QuantizedInput.WIDE9).reinterpretAsShorts()));
+                sb = sb.add(v2.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 6), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                        .mul(act.rearrange(QuantizedInput.WIDE10).reinterpretAsShorts()));
+                sb = sb.add(v2.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 7), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                        .mul(act.rearrange(QuantizedInput.WIDE11).reinterpretAsShorts()));
+                IntVector v3 = IntVector.fromMemorySegment(I16, w, q + 288, LE);
+                sb = sb.add(v3.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 8), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                        .mul(act.rearrange(QuantizedInput.WIDE12).reinterpretAsShorts()));
+                sb = sb.add(v3.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 9), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                        .mul(act.rearrange(QuantizedInput.WIDE13).reinterpretAsShorts()));
+                sb = sb.add(v3.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 10), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                        .mul(act.rearrange(QuantizedInput.WIDE14).reinterpretAsShorts()));
+                sb = sb.add(v3.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 11), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                        .mul(act.rearrange(QuantizedInput.WIDE15).reinterpretAsShorts()));
+                IntVector ia = sa.reinterpretAsInts(), ib = sb.reinterpretAsInts();
                 IntVector dot = ia.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                         .add(ia.lanewise(VectorOperators.ASHR, 16))
                         .add(ib.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))

@@ -139,8 +139,7 @@ final class Q6_Kx8 extends Interleaved8 {
      * covers 16 rows; the two halves of a sub-block are summed in two chains side by side.
      */
     static void pairDotWide(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
-        MemorySegment pairs = x.pairMemory;
-        int[] offsets = x.sixBitOffset;
+        int[] pairs = x.pairs, offsets = x.sixBitOffset;
         FloatVector acc = FloatVector.zero(F16);
         for (int b = 0; b < blocks; b++) {
             long p = base + (long) b * 2 * GROUP_BLOCK_BYTES;
@@ -148,35 +147,45 @@ final class Q6_Kx8 extends Interleaved8 {
             for (int sb = 0; sb < 8; sb++) {
                 long q = p + 2 * HEAD + 2L * SUB * sb;
                 int xb = 8 * b + sb;
-                // the sub-block in two phases (V0/U0 with the top bits' low half, then V1/U1 with their high half
-                // shifted down 8): 8 broadcasts in the body rather than 16 keeps the method within what C1 compiles
-                // (as Q4_Kx8.pairDotWide)
-                long a = 64L * xb;
-                IntVector h = IntVector.fromMemorySegment(I16, w, q + 160, LE), k = IntVector.fromMemorySegment(I16, w, q + 352, LE);
+                IntVector act = IntVector.fromArray(I16, pairs, 16 * xb);
+                IntVector v = IntVector.fromMemorySegment(I16, w, q + 32, LE), h = IntVector.fromMemorySegment(I16, w, q + 160, LE);
+                IntVector u = IntVector.fromMemorySegment(I16, w, q + 224, LE), k = IntVector.fromMemorySegment(I16, w, q + 352, LE);
                 ShortVector s = IntVector.broadcast(I16, offsets[2 * xb]).reinterpretAsShorts();
                 ShortVector t = IntVector.broadcast(I16, offsets[2 * xb + 1]).reinterpretAsShorts();
-                for (int phase = 0; phase < 2; phase++, a += 16) {
-                    IntVector v = IntVector.fromMemorySegment(I16, w, q + 32 + 64L * phase, LE);
-                    IntVector u = IntVector.fromMemorySegment(I16, w, q + 224 + 64L * phase, LE);
-                    s = s.add(v.and(NIB).or(h.lanewise(VectorOperators.LSHL, 4).and(HI)).reinterpretAsShorts()
-                            .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a)).reinterpretAsShorts()));
-                    t = t.add(u.and(NIB).or(k.lanewise(VectorOperators.LSHL, 4).and(HI)).reinterpretAsShorts()
-                            .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 32)).reinterpretAsShorts()));
-                    s = s.add(v.lanewise(VectorOperators.LSHR, 4).and(NIB).or(h.lanewise(VectorOperators.LSHL, 2).and(HI)).reinterpretAsShorts()
-                            .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 4)).reinterpretAsShorts()));
-                    t = t.add(u.lanewise(VectorOperators.LSHR, 4).and(NIB).or(k.lanewise(VectorOperators.LSHL, 2).and(HI)).reinterpretAsShorts()
-                            .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 36)).reinterpretAsShorts()));
-                    s = s.add(v.lanewise(VectorOperators.LSHR, 8).and(NIB).or(h.and(HI)).reinterpretAsShorts()
-                            .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 8)).reinterpretAsShorts()));
-                    t = t.add(u.lanewise(VectorOperators.LSHR, 8).and(NIB).or(k.and(HI)).reinterpretAsShorts()
-                            .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 40)).reinterpretAsShorts()));
-                    s = s.add(v.lanewise(VectorOperators.LSHR, 12).and(NIB).or(h.lanewise(VectorOperators.LSHR, 2).and(HI)).reinterpretAsShorts()
-                            .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts()));
-                    t = t.add(u.lanewise(VectorOperators.LSHR, 12).and(NIB).or(k.lanewise(VectorOperators.LSHR, 2).and(HI)).reinterpretAsShorts()
-                            .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 44)).reinterpretAsShorts()));
-                    h = h.lanewise(VectorOperators.LSHR, 8);
-                    k = k.lanewise(VectorOperators.LSHR, 8);
-                }
+                s = s.add(v.and(NIB).or(h.lanewise(VectorOperators.LSHL, 4).and(HI)).reinterpretAsShorts()
+                        .mul(act.rearrange(QuantizedInput.WIDE0).reinterpretAsShorts()));
+                t = t.add(u.and(NIB).or(k.lanewise(VectorOperators.LSHL, 4).and(HI)).reinterpretAsShorts()
+                        .mul(act.rearrange(QuantizedInput.WIDE8).reinterpretAsShorts()));
+                s = s.add(v.lanewise(VectorOperators.LSHR, 4).and(NIB).or(h.lanewise(VectorOperators.LSHL, 2).and(HI)).reinterpretAsShorts()
+                        .mul(act.rearrange(QuantizedInput.WIDE1).reinterpretAsShorts()));
+                t = t.add(u.lanewise(VectorOperators.LSHR, 4).and(NIB).or(k.lanewise(VectorOperators.LSHL, 2).and(HI)).reinterpretAsShorts()
+                        .mul(act.rearrange(QuantizedInput.WIDE9).reinterpretAsShorts()));
+                s = s.add(v.lanewise(VectorOperators.LSHR, 8).and(NIB).or(h.and(HI)).reinterpretAsShorts()
+                        .mul(act.rearrange(QuantizedInput.WIDE2).reinterpretAsShorts()));
+                t = t.add(u.lanewise(VectorOperators.LSHR, 8).and(NIB).or(k.and(HI)).reinterpretAsShorts()
+                        .mul(act.rearrange(QuantizedInput.WIDE10).reinterpretAsShorts()));
+                s = s.add(v.lanewise(VectorOperators.LSHR, 12).and(NIB).or(h.lanewise(VectorOperators.LSHR, 2).and(HI)).reinterpretAsShorts()
+                        .mul(act.rearrange(QuantizedInput.WIDE3).reinterpretAsShorts()));
+                t = t.add(u.lanewise(VectorOperators.LSHR, 12).and(NIB).or(k.lanewise(VectorOperators.LSHR, 2).and(HI)).reinterpretAsShorts()
+                        .mul(act.rearrange(QuantizedInput.WIDE11).reinterpretAsShorts()));
+                v = IntVector.fromMemorySegment(I16, w, q + 96, LE);
+                u = IntVector.fromMemorySegment(I16, w, q + 288, LE);
+                s = s.add(v.and(NIB).or(h.lanewise(VectorOperators.LSHR, 4).and(HI)).reinterpretAsShorts()
+                        .mul(act.rearrange(QuantizedInput.WIDE4).reinterpretAsShorts()));
+                t = t.add(u.and(NIB).or(k.lanewise(VectorOperators.LSHR, 4).and(HI)).reinterpretAsShorts()
+                        .mul(act.rearrange(QuantizedInput.WIDE12).reinterpretAsShorts()));
+                s = s.add(v.lanewise(VectorOperators.LSHR, 4).and(NIB).or(h.lanewise(VectorOperators.LSHR, 6).and(HI)).reinterpretAsShorts()
+                        .mul(act.rearrange(QuantizedInput.WIDE5).reinterpretAsShorts()));
+                t = t.add(u.lanewise(VectorOperators.LSHR, 4).and(NIB).or(k.lanewise(VectorOperators.LSHR, 6).and(HI)).reinterpretAsShorts()
+                        .mul(act.rearrange(QuantizedInput.WIDE13).reinterpretAsShorts()));
+                s = s.add(v.lanewise(VectorOperators.LSHR, 8).and(NIB).or(h.lanewise(VectorOperators.LSHR, 8).and(HI)).reinterpretAsShorts()
+                        .mul(act.rearrange(QuantizedInput.WIDE6).reinterpretAsShorts()));
+                t = t.add(u.lanewise(VectorOperators.LSHR, 8).and(NIB).or(k.lanewise(VectorOperators.LSHR, 8).and(HI)).reinterpretAsShorts()
+                        .mul(act.rearrange(QuantizedInput.WIDE14).reinterpretAsShorts()));
+                s = s.add(v.lanewise(VectorOperators.LSHR, 12).and(NIB).or(h.lanewise(VectorOperators.LSHR, 10).and(HI)).reinterpretAsShorts()
+                        .mul(act.rearrange(QuantizedInput.WIDE7).reinterpretAsShorts()));
+                t = t.add(u.lanewise(VectorOperators.LSHR, 12).and(NIB).or(k.lanewise(VectorOperators.LSHR, 10).and(HI)).reinterpretAsShorts()
+                        .mul(act.rearrange(QuantizedInput.WIDE15).reinterpretAsShorts()));
                 IntVector si = s.reinterpretAsInts(), ti = t.reinterpretAsInts();
                 IntVector dot0 = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                         .add(si.lanewise(VectorOperators.ASHR, 16));
