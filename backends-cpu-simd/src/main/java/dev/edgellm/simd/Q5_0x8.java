@@ -98,34 +98,30 @@ final class Q5_0x8 extends Interleaved8 {
 
     @Override
     void dotGroup(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
-        int[] pairs = x.pairs;
+        MemorySegment pairs = x.pairMemory;
         FloatVector acc = FloatVector.zero(Vec.F);
         // Unrolled by hand with no method of ours in the body, as Q4_0x8 (C2's inlining cutoff).
         for (int b = 0; b < blocks; b++) {
             long p = base + (long) b * GROUP_BLOCK_BYTES;
-            IntVector lo = IntVector.fromArray(I8, pairs, 16 * b), hi = IntVector.fromArray(I8, pairs, 16 * b + 8);
+            // V0/V1, then V2/V3 with the fifth-bit plane shifted down 8, as a loop; pairs broadcast from memory
+            // (QuantizedInput.pairMemory)
+            long a = 64L * b;
             IntVector hb = IntVector.fromMemorySegment(I8, w, p + 16, LE);
-            IntVector v0 = IntVector.fromMemorySegment(I8, w, p + 48, LE);
-            ShortVector sa = v0.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 4), BIT4).and(NIB5).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts());
-            sa = sa.add(v0.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 3), BIT4).and(NIB5).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts()));
-            sa = sa.add(v0.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 2), BIT4).and(NIB5).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts()));
-            sa = sa.add(v0.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 1), BIT4).and(NIB5).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts()));
-            IntVector v1 = IntVector.fromMemorySegment(I8, w, p + 80, LE);
-            sa = sa.add(v1.lanewise(VectorOperators.BITWISE_BLEND, hb, BIT4).and(NIB5).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts()));
-            sa = sa.add(v1.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 1), BIT4).and(NIB5).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts()));
-            sa = sa.add(v1.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 2), BIT4).and(NIB5).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts()));
-            sa = sa.add(v1.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 3), BIT4).and(NIB5).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts()));
-            IntVector v2 = IntVector.fromMemorySegment(I8, w, p + 112, LE);
-            ShortVector sb = v2.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 4), BIT4).and(NIB5).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts());
-            sb = sb.add(v2.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 5), BIT4).and(NIB5).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts()));
-            sb = sb.add(v2.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 6), BIT4).and(NIB5).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts()));
-            sb = sb.add(v2.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 7), BIT4).and(NIB5).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts()));
-            IntVector v3 = IntVector.fromMemorySegment(I8, w, p + 144, LE);
-            sb = sb.add(v3.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 8), BIT4).and(NIB5).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts()));
-            sb = sb.add(v3.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 9), BIT4).and(NIB5).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts()));
-            sb = sb.add(v3.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 10), BIT4).and(NIB5).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts()));
-            sb = sb.add(v3.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 11), BIT4).and(NIB5).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts()));
-            IntVector ia = sa.reinterpretAsInts(), ib = sb.reinterpretAsInts();
+            ShortVector s = ShortVector.zero(ShortVector.SPECIES_256), t = s;
+            for (int half = 0; half < 2; half++, a += 32) {
+                IntVector ve = IntVector.fromMemorySegment(I8, w, p + 48 + 64L * half, LE);
+                IntVector vo = IntVector.fromMemorySegment(I8, w, p + 80 + 64L * half, LE);
+                s = s.add(ve.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 4), BIT4).and(NIB5).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a)).reinterpretAsShorts()));
+                t = t.add(vo.lanewise(VectorOperators.BITWISE_BLEND, hb, BIT4).and(NIB5).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 16)).reinterpretAsShorts()));
+                s = s.add(ve.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 3), BIT4).and(NIB5).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 4)).reinterpretAsShorts()));
+                t = t.add(vo.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 1), BIT4).and(NIB5).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 20)).reinterpretAsShorts()));
+                s = s.add(ve.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 2), BIT4).and(NIB5).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 8)).reinterpretAsShorts()));
+                t = t.add(vo.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 2), BIT4).and(NIB5).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 24)).reinterpretAsShorts()));
+                s = s.add(ve.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 1), BIT4).and(NIB5).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts()));
+                t = t.add(vo.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 3), BIT4).and(NIB5).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts()));
+                hb = hb.lanewise(VectorOperators.LSHR, 8);
+            }
+            IntVector ia = s.reinterpretAsInts(), ib = t.reinterpretAsInts();
             IntVector dot = ia.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(ia.lanewise(VectorOperators.ASHR, 16))
                     .add(ib.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
@@ -155,41 +151,41 @@ final class Q5_0x8 extends Interleaved8 {
      */
     @Override
     void dotPair(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
-        int[] pairs = x.pairs;
+        MemorySegment pairs = x.pairMemory;
         FloatVector acc = FloatVector.zero(Vec.F), acc1 = FloatVector.zero(Vec.F);
         for (int b = 0; b < blocks; b++) {
             long p = base + (long) b * 2 * GROUP_BLOCK_BYTES, q = p + GROUP_BLOCK_BYTES;
             IntVector dot = IntVector.broadcast(I8, -2 * x.qsum[b]), dot1 = dot;
             for (int half = 0; half < 2; half++) {
-                IntVector act = IntVector.fromArray(I8, pairs, 16 * b + 8 * half);
+                long x0 = 64L * b + 32L * half;
                 // the fifth bits of this half's columns start at bit 8 · half of H
                 IntVector hb = IntVector.fromMemorySegment(I8, w, p + 16, LE).lanewise(VectorOperators.LSHR, 8 * half);
                 IntVector hb1 = IntVector.fromMemorySegment(I8, w, q + 16, LE).lanewise(VectorOperators.LSHR, 8 * half);
                 long at = p + 64L * half, at1 = q + 64L * half;
                 IntVector v0 = IntVector.fromMemorySegment(I8, w, at + 48, LE), y0 = IntVector.fromMemorySegment(I8, w, at1 + 48, LE);
                 IntVector v1 = IntVector.fromMemorySegment(I8, w, at + 80, LE), y1 = IntVector.fromMemorySegment(I8, w, at1 + 80, LE);
-                ShortVector a = act.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts();
+                ShortVector a = IntVector.broadcast(I8, pairs.get(Vec.INT, x0)).reinterpretAsShorts();
                 ShortVector s = v0.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 4), BIT4).and(NIB5).reinterpretAsShorts().mul(a);
                 ShortVector s1 = y0.lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHL, 4), BIT4).and(NIB5).reinterpretAsShorts().mul(a);
-                a = act.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts();
+                a = IntVector.broadcast(I8, pairs.get(Vec.INT, x0 + 4)).reinterpretAsShorts();
                 s = s.add(v0.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 3), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
                 s1 = s1.add(y0.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHL, 3), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-                a = act.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts();
+                a = IntVector.broadcast(I8, pairs.get(Vec.INT, x0 + 8)).reinterpretAsShorts();
                 s = s.add(v0.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 2), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
                 s1 = s1.add(y0.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHL, 2), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-                a = act.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts();
+                a = IntVector.broadcast(I8, pairs.get(Vec.INT, x0 + 12)).reinterpretAsShorts();
                 s = s.add(v0.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 1), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
                 s1 = s1.add(y0.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHL, 1), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-                a = act.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts();
+                a = IntVector.broadcast(I8, pairs.get(Vec.INT, x0 + 16)).reinterpretAsShorts();
                 s = s.add(v1.lanewise(VectorOperators.BITWISE_BLEND, hb, BIT4).and(NIB5).reinterpretAsShorts().mul(a));
                 s1 = s1.add(y1.lanewise(VectorOperators.BITWISE_BLEND, hb1, BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-                a = act.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts();
+                a = IntVector.broadcast(I8, pairs.get(Vec.INT, x0 + 20)).reinterpretAsShorts();
                 s = s.add(v1.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 1), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
                 s1 = s1.add(y1.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHR, 1), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-                a = act.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts();
+                a = IntVector.broadcast(I8, pairs.get(Vec.INT, x0 + 24)).reinterpretAsShorts();
                 s = s.add(v1.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 2), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
                 s1 = s1.add(y1.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHR, 2), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-                a = act.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts();
+                a = IntVector.broadcast(I8, pairs.get(Vec.INT, x0 + 28)).reinterpretAsShorts();
                 s = s.add(v1.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 3), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
                 s1 = s1.add(y1.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHR, 3), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
                 IntVector si = s.reinterpretAsInts(), si1 = s1.reinterpretAsInts();

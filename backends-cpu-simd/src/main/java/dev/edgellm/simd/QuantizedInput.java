@@ -12,8 +12,8 @@ import static dev.edgellm.simd.Vec.I8;
  * An activation vector quantized to 8 bits per 32-element block (as ggml's Q8_0: scale = max|x| / 127,
  * q = round(x / scale)), laid out for the {@link Interleaved8} kernels: {@code pairs[16b + k]}, k = 4m + j, is the
  * int whose low and high shorts are q[32b + 8m + j] and q[32b + 8m + 4 + j]. A kernel multiplies 8 or 16 rows'
- * weights by pair k broadcast to every lane: the Q4_0 kernels broadcast it straight from {@link #pairMemory}; the
- * others load a block's 16 pairs as one or two vectors and broadcast with one {@code vpermd} ({@link #PAIR0} ..
+ * weights by pair k broadcast to every lane: the Q4_0 and Q5_0 kernels broadcast it straight from {@link
+ * #pairMemory}; the others load a block's 16 pairs as one or two vectors and broadcast with one {@code vpermd} ({@link #PAIR0} ..
  * {@link #PAIR7}, {@link #WIDE0} .. {@link #WIDE15}). {@code qsum[b]} = 8 · Σ q over block
  * b (the offset term, broadcast where used: stored once rather than as 8 lanes, it keeps the block's activation
  * data at 68 bytes in L1 next to the weight stream; BENCHMARKS.md, twelfth session); {@code sum[b]} as below.
