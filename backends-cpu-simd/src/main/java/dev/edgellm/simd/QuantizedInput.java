@@ -102,9 +102,7 @@ final class QuantizedInput {
             }
             for (int m = 0; m < 4; m++) {
                 for (int j = 0; j < 4; j++) {
-                    int pair = (q[8 * m + j] & 0xFFFF) | q[8 * m + 4 + j] << 16;
-                    pairs[16 * b + 4 * m + j] = pair;
-                    pairMemory.set(Vec.INT, 64L * b + 4 * (4 * m + j), pair);
+                    pairs[16 * b + 4 * m + j] = (q[8 * m + j] & 0xFFFF) | q[8 * m + 4 + j] << 16;
                 }
             }
             for (int h = 0; h < 2; h++) {
@@ -119,6 +117,7 @@ final class QuantizedInput {
             scale[b] = d;
             sum[b] = d * qs;
         }
+        MemorySegment.copy(pairs, 0, pairMemory, Vec.INT, 0, 16 * blocks); // one bulk copy, not a set per pair
     }
 
     /** Short {@code i} of the pairs: 2k is pair k's low short, 2k + 1 its high one (tests). */
