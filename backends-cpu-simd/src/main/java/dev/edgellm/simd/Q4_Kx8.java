@@ -23,6 +23,7 @@ import static dev.edgellm.simd.Vec.LE;
  * integer sum (nibble · q < 15 · 127 · 16 < 2^15), then d·sc·dx·Σnq - dmin·m·dx·Σq in floats.
  */
 final class Q4_Kx8 extends Interleaved8 {
+    private static final jdk.incubator.vector.VectorSpecies<Short> S32 = ShortVector.SPECIES_512;
     static final Q4_Kx8 FORMAT = new Q4_Kx8();
     private static final int SUB = 144, HEAD = 32;
     static final int GROUP_BLOCK_BYTES = HEAD + 8 * SUB;
@@ -116,50 +117,58 @@ final class Q4_Kx8 extends Interleaved8 {
         pairDotWide(w, base, blocks, x, out, o);
     }
 
-
     /**
      * {@link #dotGroup} for a pair ({@link #pairByte}) with 512-bit vectors: each load, broadcast and multiply
-     * covers 16 rows, as {@link Q4_0x8#pairDotWide}.
+     * covers 16 rows, as {@link Q4_0x8#pairDotWide}, and the activation pairs are broadcast from memory
+     * ({@link QuantizedInput#pairMemory}). Its shape is what C1 and C2 both compile well, every time:
+     * <ul>
+     * <li>one flat loop over half sub-blocks (V0/V1, then V2/V3), the sub-block's floats after its second half and
+     *     the super-block's after its last: 8 broadcasts per body. All 16 written out, C1's tier-3 compile ran out of
+     *     virtual registers and the kernel stayed in tier 2, boxing every vector ({@code C1CompileCheck} guards
+     *     this); a loop over each sub-block's halves inside the loops over super- and sub-blocks compiled in C2 to
+     *     code 1x or 4x unrolled from one run to the next, and the broadcasts' bounds checks stayed in the loop.
+     *     Here the broadcasts' offsets are linear in the loop's index, so C2 hoists their checks.</li>
+     * <li>no fma takes a vector merged at a branch ({@code accD}, {@code accM}, {@code acc}) as an operand: C2
+     *     could not unbox it there (late-inlined, it is a cast of the merge) and called the API's Java code,
+     *     allocating. Adds and muls, with the merged vector as the receiver, compile to the vector instructions.</li>
+     * </ul>
+     * llama-1b Q4_K_M 1-thread decode 12.1-12.9 -> 15.1-16.8 tok/s (BENCHMARKS.md, sixteenth session).
      */
     static void pairDotWide(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
-        int[] pairs = x.pairs;
-        FloatVector acc = FloatVector.zero(F16);
-        for (int b = 0; b < blocks; b++) {
-            long p = base + (long) b * 2 * GROUP_BLOCK_BYTES;
-            FloatVector accD = FloatVector.zero(F16), accM = accD;
-            for (int sb = 0; sb < 8; sb++) {
-                long q = p + 2 * HEAD + 2L * SUB * sb;
-                int xb = 8 * b + sb;
-                IntVector act = IntVector.fromArray(I16, pairs, 16 * xb);
-                IntVector v0 = IntVector.fromMemorySegment(I16, w, q + 32, LE), v1 = IntVector.fromMemorySegment(I16, w, q + 96, LE);
-                ShortVector s = v0.and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE0).reinterpretAsShorts());
-                ShortVector t = v1.and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE4).reinterpretAsShorts());
-                s = s.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE1).reinterpretAsShorts()));
-                t = t.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE5).reinterpretAsShorts()));
-                s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE2).reinterpretAsShorts()));
-                t = t.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE6).reinterpretAsShorts()));
-                s = s.add(v0.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE3).reinterpretAsShorts()));
-                t = t.add(v1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE7).reinterpretAsShorts()));
-                IntVector v2 = IntVector.fromMemorySegment(I16, w, q + 160, LE), v3 = IntVector.fromMemorySegment(I16, w, q + 224, LE);
-                s = s.add(v2.and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE8).reinterpretAsShorts()));
-                t = t.add(v3.and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE12).reinterpretAsShorts()));
-                s = s.add(v2.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE9).reinterpretAsShorts()));
-                t = t.add(v3.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE13).reinterpretAsShorts()));
-                s = s.add(v2.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE10).reinterpretAsShorts()));
-                t = t.add(v3.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE14).reinterpretAsShorts()));
-                s = s.add(v2.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE11).reinterpretAsShorts()));
-                t = t.add(v3.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(act.rearrange(QuantizedInput.WIDE15).reinterpretAsShorts()));
-                IntVector si = s.add(t).reinterpretAsInts();
-                IntVector dot = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                        .add(si.lanewise(VectorOperators.ASHR, 16));
-                FloatVector sc = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, q, LE)
-                        .convertShape(VectorOperators.B2F, F16, 0);
-                FloatVector mn = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, q + 16, LE)
-                        .convertShape(VectorOperators.B2F, F16, 0);
-                accD = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(sc)
-                        .fma(FloatVector.broadcast(F16, x.scale[xb]), accD);
-                accM = mn.fma(FloatVector.broadcast(F16, x.sum[xb]), accM);
-            }
+        MemorySegment pairs = x.pairMemory;
+        float[] xScale = x.scale, xSum = x.sum;
+        FloatVector acc = FloatVector.zero(F16), accD = acc, accM = acc;
+        ShortVector s = ShortVector.zero(S32), t = s;
+        for (int i = 0, halves = 16 * blocks; i < halves; i++) {
+            long p = base + (long) (i >>> 4) * 2 * GROUP_BLOCK_BYTES;
+            long q = p + 2 * HEAD + 2L * SUB * ((i >>> 1) & 7);
+            long a = 32L * i; // linear in i: C2 hoists the bounds checks of the broadcasts
+            IntVector v0 = IntVector.fromMemorySegment(I16, w, q + 32 + 128L * (i & 1), LE);
+            IntVector v1 = IntVector.fromMemorySegment(I16, w, q + 96 + 128L * (i & 1), LE);
+            s = s.add(v0.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a)).reinterpretAsShorts()));
+            t = t.add(v1.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 16)).reinterpretAsShorts()));
+            s = s.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 4)).reinterpretAsShorts()));
+            t = t.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 20)).reinterpretAsShorts()));
+            s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 8)).reinterpretAsShorts()));
+            t = t.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 24)).reinterpretAsShorts()));
+            s = s.add(v0.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts()));
+            t = t.add(v1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts()));
+            if ((i & 1) == 0) continue;
+            // the sub-block's products into floats
+            int xb = i >>> 1;
+            IntVector si = s.add(t).reinterpretAsInts();
+            IntVector dot = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(si.lanewise(VectorOperators.ASHR, 16));
+            s = ShortVector.zero(S32);
+            t = s;
+            FloatVector sc = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, q, LE)
+                    .convertShape(VectorOperators.B2F, F16, 0);
+            FloatVector mn = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, q + 16, LE)
+                    .convertShape(VectorOperators.B2F, F16, 0);
+            accD = accD.add(((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(sc).mul(xScale[xb]));
+            accM = accM.add(mn.mul(xSum[xb]));
+            if ((i & 15) != 15) continue;
+            // the super-block's last: its sums times the rows' d and dmin
             IntVector hd = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, w, p, LE)
                     .convertShape(VectorOperators.S2I, I16, 0);
             IntVector hm = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, w, p + 32, LE)
@@ -174,7 +183,9 @@ final class Q4_Kx8 extends Interleaved8 {
                     .or(hm.and(0x8000).lanewise(VectorOperators.LSHL, 16))
                     .lanewise(VectorOperators.OR, 0x7F800000, hm.and(F16_EXP).compare(VectorOperators.EQ, F16_EXP))
                     .reinterpretAsFloats();
-            acc = accD.fma(d, acc).sub(accM.mul(dmin));
+            acc = acc.add(accD.mul(d)).sub(accM.mul(dmin));
+            accD = FloatVector.zero(F16);
+            accM = accD;
         }
         acc.intoArray(out, o);
     }
@@ -218,9 +229,9 @@ final class Q4_Kx8 extends Interleaved8 {
                         .convertShape(VectorOperators.B2F, Vec.F, 0);
                 FloatVector mn = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q + 8, LE)
                         .convertShape(VectorOperators.B2F, Vec.F, 0);
-                accD = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(sc)
-                        .fma(FloatVector.broadcast(Vec.F, x.scale[xb]), accD);
-                accM = mn.fma(FloatVector.broadcast(Vec.F, x.sum[xb]), accM);
+                // the float steps in pairDotWide's order, so that a pair's rows come out identical
+                accD = accD.add(((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(sc).mul(x.scale[xb]));
+                accM = accM.add(mn.mul(x.sum[xb]));
             }
             IntVector hd = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p, LE)
                     .convertShape(VectorOperators.S2I, I8, 0);
@@ -236,7 +247,7 @@ final class Q4_Kx8 extends Interleaved8 {
                     .or(hm.and(0x8000).lanewise(VectorOperators.LSHL, 16))
                     .lanewise(VectorOperators.OR, 0x7F800000, hm.and(F16_EXP).compare(VectorOperators.EQ, F16_EXP))
                     .reinterpretAsFloats();
-            acc = accD.fma(d, acc).sub(accM.mul(dmin));
+            acc = acc.add(accD.mul(d)).sub(accM.mul(dmin));
         }
         acc.intoArray(out, o);
     }

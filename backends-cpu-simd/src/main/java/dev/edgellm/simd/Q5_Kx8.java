@@ -32,6 +32,7 @@ final class Q5_Kx8 extends Interleaved8 {
     /** Offsets within a sub-block record of the fifth-bit plane and of V0 (V_m 32 bytes apart). */
     private static final int H = 16, V0 = 48;
     private static final int NIB5 = 0x001F001F;
+    private static final jdk.incubator.vector.VectorSpecies<Short> S32 = ShortVector.SPECIES_512;
     /** {@link Q5_0x8#BIT4} at 512 bits: bit 4 of each short lane, where the fifth bit is blended in. */
     private static final IntVector BIT4_WIDE = IntVector.broadcast(I16, 0x00100010);
 
@@ -166,9 +167,9 @@ final class Q5_Kx8 extends Interleaved8 {
                         .convertShape(VectorOperators.B2F, Vec.F, 0);
                 FloatVector mn = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q + 8, LE)
                         .convertShape(VectorOperators.B2F, Vec.F, 0);
-                accD = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(sc)
-                        .fma(FloatVector.broadcast(Vec.F, x.scale[xb]), accD);
-                accM = mn.fma(FloatVector.broadcast(Vec.F, x.sum[xb]), accM);
+                // the float steps in pairDotWide's order, so that a pair's rows come out identical
+                accD = accD.add(((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(sc).mul(x.scale[xb]));
+                accM = accM.add(mn.mul(x.sum[xb]));
             }
             IntVector hd = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p, LE)
                     .convertShape(VectorOperators.S2I, I8, 0);
@@ -184,7 +185,7 @@ final class Q5_Kx8 extends Interleaved8 {
                     .or(hm.and(0x8000).lanewise(VectorOperators.LSHL, 16))
                     .lanewise(VectorOperators.OR, 0x7F800000, hm.and(F16_EXP).compare(VectorOperators.EQ, F16_EXP))
                     .reinterpretAsFloats();
-            acc = accD.fma(d, acc).sub(accM.mul(dmin));
+            acc = acc.add(accD.mul(d)).sub(accM.mul(dmin));
         }
         acc.intoArray(out, o);
     }
@@ -197,65 +198,56 @@ final class Q5_Kx8 extends Interleaved8 {
 
     /** {@link #dotGroup} for a pair ({@link #pairByte}) with 512-bit vectors: 16 rows per operation. */
     static void pairDotWide(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
-        int[] pairs = x.pairs;
-        FloatVector acc = FloatVector.zero(F16);
-        for (int b = 0; b < blocks; b++) {
-            long p = base + (long) b * 2 * GROUP_BLOCK_BYTES;
-            FloatVector accD = FloatVector.zero(F16), accM = accD;
-            for (int sub = 0; sub < 8; sub++) {
-                long q = p + 2 * HEAD + 2L * SUB * sub;
-                int xb = 8 * b + sub;
-                IntVector act = IntVector.fromArray(I16, pairs, 16 * xb);
-                IntVector hb = IntVector.fromMemorySegment(I16, w, q + 32, LE);
-                IntVector v0 = IntVector.fromMemorySegment(I16, w, q + 96, LE);
-                ShortVector sa = v0.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 4), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                        .mul(act.rearrange(QuantizedInput.WIDE0).reinterpretAsShorts());
-                sa = sa.add(v0.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 3), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                        .mul(act.rearrange(QuantizedInput.WIDE1).reinterpretAsShorts()));
-                sa = sa.add(v0.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 2), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                        .mul(act.rearrange(QuantizedInput.WIDE2).reinterpretAsShorts()));
-                sa = sa.add(v0.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 1), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                        .mul(act.rearrange(QuantizedInput.WIDE3).reinterpretAsShorts()));
-                IntVector v1 = IntVector.fromMemorySegment(I16, w, q + 160, LE);
-                sa = sa.add(v1.lanewise(VectorOperators.BITWISE_BLEND, hb, BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                        .mul(act.rearrange(QuantizedInput.WIDE4).reinterpretAsShorts()));
-                sa = sa.add(v1.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 1), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                        .mul(act.rearrange(QuantizedInput.WIDE5).reinterpretAsShorts()));
-                sa = sa.add(v1.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 2), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                        .mul(act.rearrange(QuantizedInput.WIDE6).reinterpretAsShorts()));
-                sa = sa.add(v1.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 3), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                        .mul(act.rearrange(QuantizedInput.WIDE7).reinterpretAsShorts()));
-                IntVector v2 = IntVector.fromMemorySegment(I16, w, q + 224, LE);
-                ShortVector sb = v2.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 4), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                        .mul(act.rearrange(QuantizedInput.WIDE8).reinterpretAsShorts());
-                sb = sb.add(v2.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 5), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                        .mul(act.rearrange(QuantizedInput.WIDE9).reinterpretAsShorts()));
-                sb = sb.add(v2.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 6), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                        .mul(act.rearrange(QuantizedInput.WIDE10).reinterpretAsShorts()));
-                sb = sb.add(v2.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 7), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                        .mul(act.rearrange(QuantizedInput.WIDE11).reinterpretAsShorts()));
-                IntVector v3 = IntVector.fromMemorySegment(I16, w, q + 288, LE);
-                sb = sb.add(v3.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 8), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                        .mul(act.rearrange(QuantizedInput.WIDE12).reinterpretAsShorts()));
-                sb = sb.add(v3.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 9), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                        .mul(act.rearrange(QuantizedInput.WIDE13).reinterpretAsShorts()));
-                sb = sb.add(v3.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 10), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                        .mul(act.rearrange(QuantizedInput.WIDE14).reinterpretAsShorts()));
-                sb = sb.add(v3.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 11), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
-                        .mul(act.rearrange(QuantizedInput.WIDE15).reinterpretAsShorts()));
-                IntVector ia = sa.reinterpretAsInts(), ib = sb.reinterpretAsInts();
-                IntVector dot = ia.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                        .add(ia.lanewise(VectorOperators.ASHR, 16))
-                        .add(ib.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
-                        .add(ib.lanewise(VectorOperators.ASHR, 16));
-                FloatVector sc = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, q, LE)
-                        .convertShape(VectorOperators.B2F, F16, 0);
-                FloatVector mn = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, q + 16, LE)
-                        .convertShape(VectorOperators.B2F, F16, 0);
-                accD = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(sc)
-                        .fma(FloatVector.broadcast(F16, x.scale[xb]), accD);
-                accM = mn.fma(FloatVector.broadcast(F16, x.sum[xb]), accM);
+        MemorySegment pairs = x.pairMemory;
+        float[] xScale = x.scale, xSum = x.sum;
+        FloatVector acc = FloatVector.zero(F16), accD = acc, accM = acc;
+        ShortVector first = ShortVector.zero(S32);
+        // One flat loop over half sub-blocks, as Q4_Kx8.pairDotWide (why there); a half's 8 products per lane are as
+        // many as a short holds (31 · 127 · 8 < 2^15), so each half is widened on its own
+        for (int i = 0, halves = 16 * blocks; i < halves; i++) {
+            long p = base + (long) (i >>> 4) * 2 * GROUP_BLOCK_BYTES;
+            long q = p + 2 * HEAD + 2L * SUB * ((i >>> 1) & 7);
+            long a = 32L * i; // linear in i: C2 hoists the bounds checks of the broadcasts
+            // the fifth bits of V2/V3's columns sit 8 bits above those of V0/V1's
+            IntVector hb = IntVector.fromMemorySegment(I16, w, q + 32, LE).lanewise(VectorOperators.LSHR, 8 * (i & 1));
+            IntVector v0 = IntVector.fromMemorySegment(I16, w, q + 96 + 128L * (i & 1), LE);
+            IntVector v1 = IntVector.fromMemorySegment(I16, w, q + 160 + 128L * (i & 1), LE);
+            ShortVector s = v0.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 4), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                    .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a)).reinterpretAsShorts());
+            ShortVector t = v1.lanewise(VectorOperators.BITWISE_BLEND, hb, BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                    .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 16)).reinterpretAsShorts());
+            s = s.add(v0.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 3), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                    .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 4)).reinterpretAsShorts()));
+            t = t.add(v1.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 1), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                    .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 20)).reinterpretAsShorts()));
+            s = s.add(v0.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 2), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                    .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 8)).reinterpretAsShorts()));
+            t = t.add(v1.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 2), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                    .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 24)).reinterpretAsShorts()));
+            s = s.add(v0.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 1), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                    .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts()));
+            t = t.add(v1.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 3), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
+                    .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts()));
+            ShortVector half = s.add(t);
+            if ((i & 1) == 0) {
+                first = half;
+                continue;
             }
+            // the sub-block's products into floats
+            int xb = i >>> 1;
+            IntVector ia = first.reinterpretAsInts(), ib = half.reinterpretAsInts();
+            IntVector dot = ia.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(ia.lanewise(VectorOperators.ASHR, 16))
+                    .add(ib.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
+                    .add(ib.lanewise(VectorOperators.ASHR, 16));
+            FloatVector sc = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, q, LE)
+                    .convertShape(VectorOperators.B2F, F16, 0);
+            FloatVector mn = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, q + 16, LE)
+                    .convertShape(VectorOperators.B2F, F16, 0);
+            accD = accD.add(((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(sc).mul(xScale[xb]));
+            accM = accM.add(mn.mul(xSum[xb]));
+            if ((i & 15) != 15) continue;
+            // the super-block's last: its sums times the rows' d and dmin
             IntVector hd = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, w, p, LE)
                     .convertShape(VectorOperators.S2I, I16, 0);
             IntVector hm = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, w, p + 32, LE)
@@ -270,7 +262,9 @@ final class Q5_Kx8 extends Interleaved8 {
                     .or(hm.and(0x8000).lanewise(VectorOperators.LSHL, 16))
                     .lanewise(VectorOperators.OR, 0x7F800000, hm.and(F16_EXP).compare(VectorOperators.EQ, F16_EXP))
                     .reinterpretAsFloats();
-            acc = accD.fma(d, acc).sub(accM.mul(dmin));
+            acc = acc.add(accD.mul(d)).sub(accM.mul(dmin)); // no fma on merged vectors: Q4_Kx8
+            accD = FloatVector.zero(F16);
+            accM = accD;
         }
         acc.intoArray(out, o);
     }

@@ -139,65 +139,44 @@ final class Q6_Kx8 extends Interleaved8 {
      * covers 16 rows; the two halves of a sub-block are summed in two chains side by side.
      */
     static void pairDotWide(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
-        int[] pairs = x.pairs, offsets = x.sixBitOffset;
-        FloatVector acc = FloatVector.zero(F16);
-        for (int b = 0; b < blocks; b++) {
-            long p = base + (long) b * 2 * GROUP_BLOCK_BYTES;
-            FloatVector accD = FloatVector.zero(F16);
-            for (int sb = 0; sb < 8; sb++) {
-                long q = p + 2 * HEAD + 2L * SUB * sb;
-                int xb = 8 * b + sb;
-                IntVector act = IntVector.fromArray(I16, pairs, 16 * xb);
-                IntVector v = IntVector.fromMemorySegment(I16, w, q + 32, LE), h = IntVector.fromMemorySegment(I16, w, q + 160, LE);
-                IntVector u = IntVector.fromMemorySegment(I16, w, q + 224, LE), k = IntVector.fromMemorySegment(I16, w, q + 352, LE);
-                ShortVector s = IntVector.broadcast(I16, offsets[2 * xb]).reinterpretAsShorts();
-                ShortVector t = IntVector.broadcast(I16, offsets[2 * xb + 1]).reinterpretAsShorts();
-                s = s.add(v.and(NIB).or(h.lanewise(VectorOperators.LSHL, 4).and(HI)).reinterpretAsShorts()
-                        .mul(act.rearrange(QuantizedInput.WIDE0).reinterpretAsShorts()));
-                t = t.add(u.and(NIB).or(k.lanewise(VectorOperators.LSHL, 4).and(HI)).reinterpretAsShorts()
-                        .mul(act.rearrange(QuantizedInput.WIDE8).reinterpretAsShorts()));
-                s = s.add(v.lanewise(VectorOperators.LSHR, 4).and(NIB).or(h.lanewise(VectorOperators.LSHL, 2).and(HI)).reinterpretAsShorts()
-                        .mul(act.rearrange(QuantizedInput.WIDE1).reinterpretAsShorts()));
-                t = t.add(u.lanewise(VectorOperators.LSHR, 4).and(NIB).or(k.lanewise(VectorOperators.LSHL, 2).and(HI)).reinterpretAsShorts()
-                        .mul(act.rearrange(QuantizedInput.WIDE9).reinterpretAsShorts()));
-                s = s.add(v.lanewise(VectorOperators.LSHR, 8).and(NIB).or(h.and(HI)).reinterpretAsShorts()
-                        .mul(act.rearrange(QuantizedInput.WIDE2).reinterpretAsShorts()));
-                t = t.add(u.lanewise(VectorOperators.LSHR, 8).and(NIB).or(k.and(HI)).reinterpretAsShorts()
-                        .mul(act.rearrange(QuantizedInput.WIDE10).reinterpretAsShorts()));
-                s = s.add(v.lanewise(VectorOperators.LSHR, 12).and(NIB).or(h.lanewise(VectorOperators.LSHR, 2).and(HI)).reinterpretAsShorts()
-                        .mul(act.rearrange(QuantizedInput.WIDE3).reinterpretAsShorts()));
-                t = t.add(u.lanewise(VectorOperators.LSHR, 12).and(NIB).or(k.lanewise(VectorOperators.LSHR, 2).and(HI)).reinterpretAsShorts()
-                        .mul(act.rearrange(QuantizedInput.WIDE11).reinterpretAsShorts()));
-                v = IntVector.fromMemorySegment(I16, w, q + 96, LE);
-                u = IntVector.fromMemorySegment(I16, w, q + 288, LE);
-                s = s.add(v.and(NIB).or(h.lanewise(VectorOperators.LSHR, 4).and(HI)).reinterpretAsShorts()
-                        .mul(act.rearrange(QuantizedInput.WIDE4).reinterpretAsShorts()));
-                t = t.add(u.and(NIB).or(k.lanewise(VectorOperators.LSHR, 4).and(HI)).reinterpretAsShorts()
-                        .mul(act.rearrange(QuantizedInput.WIDE12).reinterpretAsShorts()));
-                s = s.add(v.lanewise(VectorOperators.LSHR, 4).and(NIB).or(h.lanewise(VectorOperators.LSHR, 6).and(HI)).reinterpretAsShorts()
-                        .mul(act.rearrange(QuantizedInput.WIDE5).reinterpretAsShorts()));
-                t = t.add(u.lanewise(VectorOperators.LSHR, 4).and(NIB).or(k.lanewise(VectorOperators.LSHR, 6).and(HI)).reinterpretAsShorts()
-                        .mul(act.rearrange(QuantizedInput.WIDE13).reinterpretAsShorts()));
-                s = s.add(v.lanewise(VectorOperators.LSHR, 8).and(NIB).or(h.lanewise(VectorOperators.LSHR, 8).and(HI)).reinterpretAsShorts()
-                        .mul(act.rearrange(QuantizedInput.WIDE6).reinterpretAsShorts()));
-                t = t.add(u.lanewise(VectorOperators.LSHR, 8).and(NIB).or(k.lanewise(VectorOperators.LSHR, 8).and(HI)).reinterpretAsShorts()
-                        .mul(act.rearrange(QuantizedInput.WIDE14).reinterpretAsShorts()));
-                s = s.add(v.lanewise(VectorOperators.LSHR, 12).and(NIB).or(h.lanewise(VectorOperators.LSHR, 10).and(HI)).reinterpretAsShorts()
-                        .mul(act.rearrange(QuantizedInput.WIDE7).reinterpretAsShorts()));
-                t = t.add(u.lanewise(VectorOperators.LSHR, 12).and(NIB).or(k.lanewise(VectorOperators.LSHR, 10).and(HI)).reinterpretAsShorts()
-                        .mul(act.rearrange(QuantizedInput.WIDE15).reinterpretAsShorts()));
-                IntVector si = s.reinterpretAsInts(), ti = t.reinterpretAsInts();
-                IntVector dot0 = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                        .add(si.lanewise(VectorOperators.ASHR, 16));
-                IntVector dot1 = ti.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                        .add(ti.lanewise(VectorOperators.ASHR, 16));
-                IntVector sc0 = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, q, LE)
-                        .convertShape(VectorOperators.B2I, I16, 0);
-                IntVector sc1 = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, q + 16, LE)
-                        .convertShape(VectorOperators.B2I, I16, 0);
-                accD = ((FloatVector) dot0.mul(sc0).add(dot1.mul(sc1)).convert(VectorOperators.I2F, 0))
-                        .fma(FloatVector.broadcast(F16, x.scale[xb]), accD);
-            }
+        MemorySegment pairs = x.pairMemory;
+        int[] offsets = x.sixBitOffset;
+        float[] xScale = x.scale;
+        FloatVector acc = FloatVector.zero(F16), accD = acc;
+        // One flat loop over half sub-blocks (V0, V1, H0, then V2, V3, H1: each with its own scales), as
+        // Q4_Kx8.pairDotWide (why there)
+        for (int i = 0, halves = 16 * blocks; i < halves; i++) {
+            long p = base + (long) (i >>> 4) * 2 * GROUP_BLOCK_BYTES;
+            long q = p + 2 * HEAD + 2L * SUB * ((i >>> 1) & 7);
+            long hq = q + 192L * (i & 1);
+            long a = 32L * i; // linear in i: C2 hoists the bounds checks of the broadcasts
+            IntVector v0 = IntVector.fromMemorySegment(I16, w, hq + 32, LE), v1 = IntVector.fromMemorySegment(I16, w, hq + 96, LE);
+            IntVector h = IntVector.fromMemorySegment(I16, w, hq + 160, LE);
+            ShortVector s = IntVector.broadcast(I16, offsets[i]).reinterpretAsShorts();
+            s = s.add(v0.and(NIB).or(h.lanewise(VectorOperators.LSHL, 4).and(HI)).reinterpretAsShorts()
+                    .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a)).reinterpretAsShorts()));
+            ShortVector t = v1.and(NIB).or(h.lanewise(VectorOperators.LSHR, 4).and(HI)).reinterpretAsShorts()
+                    .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 16)).reinterpretAsShorts());
+            s = s.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).or(h.lanewise(VectorOperators.LSHL, 2).and(HI)).reinterpretAsShorts()
+                    .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 4)).reinterpretAsShorts()));
+            t = t.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).or(h.lanewise(VectorOperators.LSHR, 6).and(HI)).reinterpretAsShorts()
+                    .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 20)).reinterpretAsShorts()));
+            s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).or(h.and(HI)).reinterpretAsShorts()
+                    .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 8)).reinterpretAsShorts()));
+            t = t.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).or(h.lanewise(VectorOperators.LSHR, 8).and(HI)).reinterpretAsShorts()
+                    .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 24)).reinterpretAsShorts()));
+            s = s.add(v0.lanewise(VectorOperators.LSHR, 12).and(NIB).or(h.lanewise(VectorOperators.LSHR, 2).and(HI)).reinterpretAsShorts()
+                    .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts()));
+            t = t.add(v1.lanewise(VectorOperators.LSHR, 12).and(NIB).or(h.lanewise(VectorOperators.LSHR, 10).and(HI)).reinterpretAsShorts()
+                    .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts()));
+            IntVector si = s.add(t).reinterpretAsInts();
+            IntVector dot = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(si.lanewise(VectorOperators.ASHR, 16));
+            IntVector sc = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, q + 16L * (i & 1), LE)
+                    .convertShape(VectorOperators.B2I, I16, 0);
+            accD = accD.add(((FloatVector) dot.mul(sc).convert(VectorOperators.I2F, 0)).mul(xScale[i >>> 1]));
+            if ((i & 15) != 15) continue;
+            // the super-block's last: its sum times the rows' d
             IntVector hd = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, w, p, LE)
                     .convertShape(VectorOperators.S2I, I16, 0);
             FloatVector d = hd.and(F16_MAG).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
@@ -205,7 +184,8 @@ final class Q6_Kx8 extends Interleaved8 {
                     .or(hd.and(0x8000).lanewise(VectorOperators.LSHL, 16))
                     .lanewise(VectorOperators.OR, 0x7F800000, hd.and(F16_EXP).compare(VectorOperators.EQ, F16_EXP))
                     .reinterpretAsFloats();
-            acc = accD.fma(d, acc);
+            acc = acc.add(accD.mul(d)); // no vector merged at a branch is an fma operand: C2 then boxed it
+            accD = FloatVector.zero(F16);
         }
         acc.intoArray(out, o);
     }
@@ -271,8 +251,9 @@ final class Q6_Kx8 extends Interleaved8 {
                         .convertShape(VectorOperators.B2I, I8, 0);
                 IntVector sc1 = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q + 8, LE)
                         .convertShape(VectorOperators.B2I, I8, 0);
-                accD = ((FloatVector) dot0.mul(sc0).add(dot1.mul(sc1)).convert(VectorOperators.I2F, 0))
-                        .fma(FloatVector.broadcast(Vec.F, x.scale[xb]), accD);
+                // per half and in pairDotWide's order, so that a pair's rows come out identical
+                accD = accD.add(((FloatVector) dot0.mul(sc0).convert(VectorOperators.I2F, 0)).mul(x.scale[xb]));
+                accD = accD.add(((FloatVector) dot1.mul(sc1).convert(VectorOperators.I2F, 0)).mul(x.scale[xb]));
             }
             IntVector hd = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p, LE)
                     .convertShape(VectorOperators.S2I, I8, 0);
@@ -281,7 +262,7 @@ final class Q6_Kx8 extends Interleaved8 {
                     .or(hd.and(0x8000).lanewise(VectorOperators.LSHL, 16))
                     .lanewise(VectorOperators.OR, 0x7F800000, hd.and(F16_EXP).compare(VectorOperators.EQ, F16_EXP))
                     .reinterpretAsFloats();
-            acc = accD.fma(d, acc);
+            acc = acc.add(accD.mul(d));
         }
         acc.intoArray(out, o);
     }

@@ -12,7 +12,7 @@ import static dev.edgellm.simd.Vec.I8;
  * An activation vector quantized to 8 bits per 32-element block (as ggml's Q8_0: scale = max|x| / 127,
  * q = round(x / scale)), laid out for the {@link Interleaved8} kernels: {@code pairs[16b + k]}, k = 4m + j, is the
  * int whose low and high shorts are q[32b + 8m + j] and q[32b + 8m + 4 + j]. A kernel multiplies 8 or 16 rows'
- * weights by pair k broadcast to every lane: the Q4_0 and Q5_0 kernels broadcast it straight from {@link
+ * weights by pair k broadcast to every lane: the Q4_0, Q5_0 and K-quant pair kernels broadcast it straight from {@link
  * #pairMemory}; the others load a block's 16 pairs as one or two vectors and broadcast with one {@code vpermd} ({@link #PAIR0} ..
  * {@link #PAIR7}, {@link #WIDE0} .. {@link #WIDE15}). {@code qsum[b]} = 8 · Σ q over block
  * b (the offset term, broadcast where used: stored once rather than as 8 lanes, it keeps the block's activation
@@ -60,10 +60,7 @@ final class QuantizedInput {
      * compiled to a scalar load and a broadcast from the register, and the rearrange of a loaded vector to {@code
      * vpermd}, both on the vector shuffle pipes that the kernels' shifts also need: the Q4_0 512-bit pair kernel
      * ran 22% faster in L2 with broadcasts from memory, llama-1b Q4_0 decode ~10% faster (BENCHMARKS.md, fifteenth
-     * session). Not yet in the K-quant kernels: written out, their 16 broadcasts per sub-block took C1's tier-3
-     * compile out of virtual registers (the kernel stayed in tier 2); as a loop over the sub-block's halves, C2
-     * unrolled the kernel 4x more in some runs than in others, depending on the profile, and decode ran at 16 or
-     * 20 tok/s (llama-1b Q4_K_M) from one run to the next.
+     * session). The K-quant pair kernels too, in a shape C1 and C2 compile well ({@link Q4_Kx8#pairDotWide}).
      */
     MemorySegment pairMemory = MemorySegment.NULL;
     int[] qsum = new int[0];

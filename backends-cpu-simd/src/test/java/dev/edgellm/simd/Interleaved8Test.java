@@ -28,6 +28,7 @@ import static dev.edgellm.RandomTensors.randomFloats;
 import static dev.edgellm.RandomTensors.randomTensor;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The repacked layouts (Q4_0, Q5_0, Q8_0, Q4_K, Q5_K, Q6_K): lossless, read back exactly, and correct on a file mapping whose pages were released. */
@@ -378,14 +379,39 @@ class Interleaved8Test {
      */
     @Test
     void repackedKernelsAllocateNothing() throws Exception {
+        String output = runInFreshJvm(KernelAllocationCheck.class);
+        assertTrue(output.contains("Q4_0 0") && output.contains("Q5_0 0") && output.contains("Q8_0 0")
+                && output.contains("Q4_K 0") && output.contains("Q5_K 0") && output.contains("Q6_K 0"), output);
+        for (GgmlType type : KernelAllocationCheck.ROW_TYPES) assertTrue(output.contains("row " + type + " 0"), output);
+    }
+
+    /**
+     * C1 compiles every repacked kernel at its profiling tier, as a method and on-stack ({@link C1CompileCheck}): a
+     * kernel C1 refuses there ("out of virtual registers") can stay in tier 2 for good, boxing every vector. Tier 3
+     * only, so that C1 gets each kernel whatever the C2 queue; an early on-stack compile, so that the larger OSR
+     * form is tried too (the K-quant kernel that failed did so there first).
+     */
+    @Test
+    void c1CompilesEveryKernel() throws Exception {
+        String output = runInFreshJvm(C1CompileCheck.class, "-XX:TieredStopAtLevel=3", "-XX:Tier3BackEdgeThreshold=2000",
+                "-XX:+PrintCompilation");
+        assertTrue(output.contains("Q6_K done"), output);
+        for (String line : output.split("\n")) {
+            assertFalse(line.contains("dev.edgellm.simd.") && line.contains("COMPILE SKIPPED"), line);
+        }
+    }
+
+    /** The output of {@code main} run in a fresh JVM with this one's JVM flags and {@code flags}, which exits 0 within 120 s. */
+    private static String runInFreshJvm(Class<?> main, String... flags) throws Exception {
         java.util.List<String> cmd = new java.util.ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElseThrow());
         for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (arg.startsWith("-XX:") || arg.startsWith("--add-modules") || arg.startsWith("--enable-native-access")
                     || arg.startsWith("-Dedgellm.")) cmd.add(arg);
         }
-        cmd.addAll(java.util.List.of("-cp", System.getProperty("java.class.path"), KernelAllocationCheck.class.getName()));
-        Path log = Files.createTempFile("kernel-allocation", ".txt");
+        cmd.addAll(java.util.List.of(flags));
+        cmd.addAll(java.util.List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+        Path log = Files.createTempFile(main.getSimpleName(), ".txt");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         boolean finished = p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS);
         if (!finished) p.destroyForcibly().waitFor();
@@ -393,9 +419,7 @@ class Interleaved8Test {
         Files.delete(log);
         assertTrue(finished, "finished within 120 s: " + output);
         assertEquals(0, p.exitValue(), output);
-        assertTrue(output.contains("Q4_0 0") && output.contains("Q5_0 0") && output.contains("Q8_0 0")
-                && output.contains("Q4_K 0") && output.contains("Q5_K 0") && output.contains("Q6_K 0"), output);
-        for (GgmlType type : KernelAllocationCheck.ROW_TYPES) assertTrue(output.contains("row " + type + " 0"), output);
+        return output;
     }
 
     /** Repacking in ranges that split pairs (as a worker's share may) writes the same bytes as in one go. */
