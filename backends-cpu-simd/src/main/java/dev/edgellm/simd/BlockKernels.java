@@ -64,7 +64,9 @@ final class BlockKernels {
             s1 = fma8(bytes(w, p + 26), x, o + 24, s1);
             acc = s0.add(s1).fma(FloatVector.broadcast(F, f16(w, p)), acc);
         }
-        return Vec.sum(acc);
+        FloatVector h = acc.add(acc.slice(4)); // Vec.sum's steps, written out: see there
+        h = h.add(h.slice(2));
+        return h.lane(0) + h.lane(1);
     }
 
     private static final jdk.incubator.vector.VectorSpecies<Integer> I8 = jdk.incubator.vector.IntVector.SPECIES_256;
@@ -87,7 +89,9 @@ final class BlockKernels {
                     .fma(FloatVector.fromArray(F, xp, o + 24), s1);
             acc = s0.add(s1).fma(FloatVector.broadcast(F, f16(w, p)), acc);
         }
-        return Vec.sum(acc);
+        FloatVector h = acc.add(acc.slice(4)); // Vec.sum's steps, written out: see there
+        h = h.add(h.slice(2));
+        return h.lane(0) + h.lane(1);
     }
 
     /** Signed byte at bit (24 - shift) of each int lane, as float. */
@@ -138,7 +142,9 @@ final class BlockKernels {
             s1 = fma8(highNibbles(q1).sub((byte) 8), x, o + 24, s1);
             acc = s0.add(s1).fma(FloatVector.broadcast(F, f16(w, p)), acc);
         }
-        return Vec.sum(acc);
+        FloatVector h = acc.add(acc.slice(4)); // Vec.sum's steps, written out: see there
+        h = h.add(h.slice(2));
+        return h.lane(0) + h.lane(1);
     }
 
     static float q4_1(MemorySegment w, long off, float[] x, int xOff, int n) {
@@ -155,7 +161,9 @@ final class BlockKernels {
             acc = s0.add(s1).fma(FloatVector.broadcast(F, f16(w, p)), acc);
             acc = sx.fma(FloatVector.broadcast(F, f16(w, p + 2)), acc);
         }
-        return Vec.sum(acc);
+        FloatVector h = acc.add(acc.slice(4)); // Vec.sum's steps, written out: see there
+        h = h.add(h.slice(2));
+        return h.lane(0) + h.lane(1);
     }
 
     /** Q5_0's row kernel; no method of ours in the body, as {@link #q5_1} (it boxed the same way). */
@@ -253,7 +261,10 @@ final class BlockKernels {
             else acc1 = s0.add(s1).fma(FloatVector.broadcast(F, d), acc1);
             corr += d * xs[xsOff + b];
         }
-        return Vec.sum(acc0.add(acc1)) - 8f * corr;
+        FloatVector h = acc0.add(acc1); // Vec.sum's steps, written out: see there
+        h = h.add(h.slice(4));
+        h = h.add(h.slice(2));
+        return h.lane(0) + h.lane(1) - 8f * corr;
     }
 
     /** xs[xsOff + b] = Σ x[xOff + 32b .. +32) for the n/32 blocks (the Q4_0 offset term). */

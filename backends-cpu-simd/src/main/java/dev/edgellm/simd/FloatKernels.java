@@ -29,7 +29,10 @@ final class FloatKernels {
             s1 = FloatVector.fromMemorySegment(F, w, off + 4L * (i + L), LE)
                     .fma(FloatVector.fromArray(F, x, xOff + i + L), s1);
         }
-        float sum = Vec.sum(s0.add(s1));
+        FloatVector h = s0.add(s1); // Vec.sum's steps, written out: see there
+        h = h.add(h.slice(4));
+        h = h.add(h.slice(2));
+        float sum = h.lane(0) + h.lane(1);
         for (; i < n; i++) sum += Float.intBitsToFloat(w.get(Vec.INT, off + 4L * i)) * x[xOff + i];
         return sum;
     }
@@ -44,7 +47,9 @@ final class FloatKernels {
                         .fma(FloatVector.fromArray(F, x, xOff + i + part * L), acc);
             }
         }
-        float sum = Vec.sum(acc);
+        FloatVector h = acc.add(acc.slice(4)); // Vec.sum's steps, written out: see there
+        h = h.add(h.slice(2));
+        float sum = h.lane(0) + h.lane(1);
         for (; i < n; i++) sum += Vec.f16(w, off + 2L * i) * x[xOff + i];
         return sum;
     }
@@ -61,7 +66,9 @@ final class FloatKernels {
                 acc = f.fma(FloatVector.fromArray(F, x, xOff + i + part * L), acc);
             }
         }
-        float sum = Vec.sum(acc);
+        FloatVector h = acc.add(acc.slice(4)); // Vec.sum's steps, written out: see there
+        h = h.add(h.slice(2));
+        float sum = h.lane(0) + h.lane(1);
         for (; i < n; i++) sum += Float.intBitsToFloat((w.get(Vec.SHORT, off + 2L * i) & 0xFFFF) << 16) * x[xOff + i];
         return sum;
     }

@@ -56,7 +56,9 @@ final class KQuantKernels {
                 acc = xb.fma(FloatVector.broadcast(F, -dmin * (m1 >>> 8)), acc);
             }
         }
-        return Vec.sum(acc);
+        FloatVector h = acc.add(acc.slice(4)); // Vec.sum's steps, written out: see there
+        h = h.add(h.slice(2));
+        return h.lane(0) + h.lane(1);
     }
 
     /**
@@ -171,7 +173,9 @@ final class KQuantKernels {
                 }
             }
         }
-        return Vec.sum(acc);
+        FloatVector h = acc.add(acc.slice(4)); // Vec.sum's steps, written out: see there
+        h = h.add(h.slice(2));
+        return h.lane(0) + h.lane(1);
     }
 
     /**
@@ -197,7 +201,9 @@ final class KQuantKernels {
                 acc = sq.fma(FloatVector.broadcast(F, d * (q3Scale(w, p + 96, s) - 32)), acc);
             }
         }
-        return Vec.sum(acc);
+        FloatVector h = acc.add(acc.slice(4)); // Vec.sum's steps, written out: see there
+        h = h.add(h.slice(2));
+        return h.lane(0) + h.lane(1);
     }
 
     /** Q3_K's biased scale of sub-block s from the 12 bytes at pos: nibble of byte s % 8, 2 high bits of byte 8 + s % 4. */

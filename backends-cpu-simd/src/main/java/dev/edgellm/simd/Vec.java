@@ -72,7 +72,11 @@ final class Vec {
      * Java fallback (interpreter, C1) and C2's intrinsic add in different orders, so logits changed in their last
      * bits once the kernels were compiled and a seeded sampler picked different tokens run to run. Here every step
      * is one lanewise IEEE add in either path. Kept under 35 bytecodes (HotSpot's MaxInlineSize) so that C2 inlines
-     * it even where it deems the call cold: a call that stays a call boxes its vector argument.
+     * it even where it deems the call cold: a call that stays a call boxes its vector argument. The row kernels
+     * write these steps out instead of calling it: at their end C2 has often passed its inlining budget
+     * (NodeCountInliningCutoff), which stops every call of ours but not the API's own force-inlined methods; the
+     * call then boxed the accumulator once per row, in about half of the allocation checks run two at a time
+     * (BENCHMARKS.md, sixteenth session).
      */
     static float sum(FloatVector v) {
         v = v.add(v.slice(4));

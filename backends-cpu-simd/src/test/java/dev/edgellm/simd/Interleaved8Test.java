@@ -376,13 +376,25 @@ class Interleaved8Test {
      * The repacked kernels and every row kernel allocate nothing once compiled (the decode allocation test runs the
      * bundled Q8_0 model, so it reaches only Q8_0's): checked in a fresh JVM with this one's flags ({@link KernelAllocationCheck}), since
      * in this one the other tests' calls (interpreter, C1, other shapes) shape what C2 makes of the kernels.
+     * Up to three JVMs, one of which must be clean: now and then C2's compile of some kernel, one or another,
+     * keeps Vector API calls as real calls that box (the order in which it inlines them late varies from run to
+     * run; under {@code -XX:CompileThresholdScaling=0.05} most runs have one, at the default about 1 run in 10;
+     * BENCHMARKS.md, sixteenth session). A kernel that can never compile cleanly, as one C1 cannot compile at
+     * tier 3 ({@link #c1CompilesEveryKernel}), fails all three.
      */
     @Test
     void repackedKernelsAllocateNothing() throws Exception {
-        String output = runInFreshJvm(KernelAllocationCheck.class);
-        assertTrue(output.contains("Q4_0 0") && output.contains("Q5_0 0") && output.contains("Q8_0 0")
-                && output.contains("Q4_K 0") && output.contains("Q5_K 0") && output.contains("Q6_K 0"), output);
-        for (GgmlType type : KernelAllocationCheck.ROW_TYPES) assertTrue(output.contains("row " + type + " 0"), output);
+        StringBuilder runs = new StringBuilder();
+        for (int attempt = 0; attempt < 3; attempt++) {
+            FreshRun run = runInFreshJvm(KernelAllocationCheck.class);
+            String output = run.output();
+            boolean clean = run.exitCode() == 0 && java.util.stream.Stream.of("Q4_0", "Q5_0", "Q8_0", "Q4_K", "Q5_K", "Q6_K")
+                    .allMatch(type -> output.contains(type + " 0"));
+            for (GgmlType type : KernelAllocationCheck.ROW_TYPES) clean &= output.contains("row " + type + " 0");
+            if (clean) return;
+            runs.append("run ").append(attempt + 1).append(":\n").append(output);
+        }
+        throw new AssertionError("a kernel allocated in each of 3 fresh JVMs:\n" + runs);
     }
 
     /**
@@ -393,16 +405,20 @@ class Interleaved8Test {
      */
     @Test
     void c1CompilesEveryKernel() throws Exception {
-        String output = runInFreshJvm(C1CompileCheck.class, "-XX:TieredStopAtLevel=3", "-XX:Tier3BackEdgeThreshold=2000",
+        FreshRun run = runInFreshJvm(C1CompileCheck.class, "-XX:TieredStopAtLevel=3", "-XX:Tier3BackEdgeThreshold=2000",
                 "-XX:+PrintCompilation");
+        String output = run.output();
+        assertEquals(0, run.exitCode(), output);
         assertTrue(output.contains("Q6_K done"), output);
         for (String line : output.split("\n")) {
             assertFalse(line.contains("dev.edgellm.simd.") && line.contains("COMPILE SKIPPED"), line);
         }
     }
 
-    /** The output of {@code main} run in a fresh JVM with this one's JVM flags and {@code flags}, which exits 0 within 120 s. */
-    private static String runInFreshJvm(Class<?> main, String... flags) throws Exception {
+    record FreshRun(int exitCode, String output) {}
+
+    /** {@code main} run in a fresh JVM with this one's JVM flags and {@code flags}, which finishes within 120 s. */
+    private static FreshRun runInFreshJvm(Class<?> main, String... flags) throws Exception {
         java.util.List<String> cmd = new java.util.ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElseThrow());
         for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -418,8 +434,7 @@ class Interleaved8Test {
         String output = Files.readString(log);
         Files.delete(log);
         assertTrue(finished, "finished within 120 s: " + output);
-        assertEquals(0, p.exitValue(), output);
-        return output;
+        return new FreshRun(p.exitValue(), output);
     }
 
     /** Repacking in ranges that split pairs (as a worker's share may) writes the same bytes as in one go. */
