@@ -114,6 +114,14 @@ public final class MemoryPlanner {
      * operations for C2 to compile, and llama-110m Q4_0 peaked at 290-292 MiB (twelfth session).
      */
     static final long SIMD_PAIRED_FORMAT_BYTES = 8 * MIB;
+    /**
+     * More, once per model, where a repacked format's kernels broadcast activation pairs straight from native memory
+     * (Q4_0, Q5_0 and the K-quants, on CPUs that repack): each broadcast inlines a memory-segment access, and C2's
+     * compile of those kernels peaks higher. llama-110m Q4_0 (340-token prompt, ctx 1024) peaked at 302-304 MiB
+     * before they did and at 330-335 after (BENCHMARKS.md, sixteenth session); once rather than per format, as the
+     * largest single compile sets the arena's peak, which the C allocator then reuses (measured on Q4_0 only).
+     */
+    static final long SIMD_MEMORY_BROADCAST_BYTES = 28 * MIB;
     /** Batched prefill (4 tokens or more): OpenBLAS (library, thread buffers), dequantized tiles, batch attention. */
     static final long SIMD_PREFILL_BYTES = 24 * MIB;
     /**
@@ -140,12 +148,15 @@ public final class MemoryPlanner {
         long bytes = SIMD_BASE_BYTES + (batch >= 4 ? SIMD_PREFILL_BYTES : 0);
         if (batch >= SIMD_ONEDNN_MIN_BATCH && usesOneDnn(p)) bytes += ONEDNN_BYTES;
         if (repacks(p)) {
+            boolean memoryBroadcasts = false;
             for (Map.Entry<GgmlType, Long> e : m.matrixBytes.entrySet()) {
                 long repacked = simdRepackedBytes(e.getKey(), e.getValue());
                 if (repacked < 0) continue;
                 bytes += SIMD_REPACKED_FORMAT_BYTES + repacked - e.getValue();
                 if (simdNarrowPairKernel(e.getKey(), p)) bytes += SIMD_PAIRED_FORMAT_BYTES;
+                memoryBroadcasts |= e.getKey() != GgmlType.Q8_0;
             }
+            if (memoryBroadcasts) bytes += SIMD_MEMORY_BROADCAST_BYTES;
         }
         return bytes;
     }

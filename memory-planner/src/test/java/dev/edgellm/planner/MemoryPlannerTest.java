@@ -102,15 +102,18 @@ class MemoryPlannerTest {
         Plan scalar = MemoryPlanner.plan(m, laptop, req.withCpuBackend(PlanRequest.CpuBackend.SCALAR));
         Plan simd = MemoryPlanner.plan(m, laptop, req.withCpuBackend(PlanRequest.CpuBackend.SIMD));
         assertEquals(JavaHeap.JVM_BASELINE_BYTES + m.modelHeapBytes, scalar.overheadBytes);
-        // AVX2: base + prefill + one repacked format (Q4_0, dotted in pairs of groups; the F32 norms are not matrices)
-        long q4_0 = MemoryPlanner.SIMD_REPACKED_FORMAT_BYTES + MemoryPlanner.SIMD_PAIRED_FORMAT_BYTES;
+        // AVX2: base + prefill + one repacked format (Q4_0, dotted in pairs of groups, its activations broadcast from
+        // memory; the F32 norms are not matrices)
+        long q4_0 = MemoryPlanner.SIMD_REPACKED_FORMAT_BYTES + MemoryPlanner.SIMD_PAIRED_FORMAT_BYTES
+                + MemoryPlanner.SIMD_MEMORY_BROADCAST_BYTES;
         assertEquals(MemoryPlanner.SIMD_BASE_BYTES + MemoryPlanner.SIMD_PREFILL_BYTES + q4_0, simd.overheadBytes - scalar.overheadBytes);
         assertEquals(simd.predictedPeakBytes, MemoryPlanner.plan(m, laptop, req).predictedPeakBytes, "unset: SIMD on a JVM profile");
         assertTrue(simd.reasons.stream().anyMatch(r -> r.contains("for the simd CPU backend")), simd.reasons.toString());
         // a single-token batch never reaches the prefill path
         assertEquals(MemoryPlanner.SIMD_BASE_BYTES + q4_0, MemoryPlanner.backendBytes(m, laptop, PlanRequest.CpuBackend.SIMD, 1));
         // with AVX-512BW the Q4_0 pair kernel runs at 512 bits, a smaller compile: no pair term
-        assertEquals(MemoryPlanner.SIMD_BASE_BYTES + MemoryPlanner.SIMD_REPACKED_FORMAT_BYTES, MemoryPlanner.backendBytes(m,
+        assertEquals(MemoryPlanner.SIMD_BASE_BYTES + MemoryPlanner.SIMD_REPACKED_FORMAT_BYTES
+                + MemoryPlanner.SIMD_MEMORY_BROADCAST_BYTES, MemoryPlanner.backendBytes(m,
                 laptop.withIsa(java.util.List.of("avx512f", "avx512bw")), PlanRequest.CpuBackend.SIMD, 1));
         // Android caps the heap and has no Vector API: the scalar backend is implied
         DeviceProfile phone = ProfileCatalog.builtin().get("android-flagship-12gb");

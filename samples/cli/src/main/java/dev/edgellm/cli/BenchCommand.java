@@ -195,8 +195,14 @@ final class BenchCommand implements Callable<Integer> {
                     long a2 = heapAllocated();
                     heap[0] = a0 < 0 ? -1 : heap[0] + a1 - a0;
                     heap[1] = a0 < 0 ? -1 : heap[1] + a2 - a1;
-                    err.printf(Locale.ROOT, "[bench] %s: rep %d/%d pp%d %.2f tok/s, tg%d %.2f tok/s%n", runs, r + 1,
-                            repetitions, promptTokens, pp[r], genTokens, tg[r]);
+                    // said at once, not only in the end's warning: a kernel left boxing can make a long bench take
+                    // many times its usual time (BENCHMARKS.md, fifteenth session)
+                    long tgHeapPerToken = a0 < 0 ? -1 : (a2 - a1) / genTokens;
+                    err.printf(Locale.ROOT, "[bench] %s: rep %d/%d pp%d %.2f tok/s, tg%d %.2f tok/s%s%n", runs, r + 1,
+                            repetitions, promptTokens, pp[r], genTokens, tg[r],
+                            tgHeapPerToken > BOXING_WARN_BYTES_PER_TOKEN ? String.format(Locale.ROOT,
+                                    " (decode allocated %d KiB of heap per token: vectors boxed, see the warning at the end)",
+                                    tgHeapPerToken >> 10) : "");
                     err.flush();
                 }
                 // llama-bench's -ngl shows in the backend column: "simd+vulkan ngl 16"
