@@ -23,25 +23,35 @@ final class KernelAllocationCheck {
             GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.Q2_K,
             GgmlType.Q3_K};
 
-    public static void main(String[] args) {
-        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-        boolean ok = true;
-        for (GgmlType type : new GgmlType[] {GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K}) {
+    /** A random tensor of {@code 8 · groups} rows of a type, repacked, with a quantized input: what the kernel checks call. */
+    record RepackedCase(Interleaved8 format, int groups, int blocks, MemorySegment packed, QuantizedInput input, float[] out) {
+        static RepackedCase of(GgmlType type, int groups, int blocks) {
             Interleaved8 format = Interleaved8.forType(type);
-            int groups = 3, blocks = 2, n = format.blockElements() * blocks;
+            int n = format.blockElements() * blocks;
             TensorData w = randomTensor(type, n, 8 * groups, new Random(16));
             MemorySegment packed = Arena.ofAuto().allocate(format.packedBytes(groups, blocks));
             format.repack(Interleaved8Test.rows(MemorySegment.ofBuffer(w.buffer(0)), w.rowBytes()), 0, groups, groups, blocks, packed);
             QuantizedInput q = new QuantizedInput();
             q.quantize(randomFloats(new Random(17), n), 0, n);
-            float[] out = new float[8 * groups];
+            return new RepackedCase(format, groups, blocks, packed, q, new float[8 * groups]);
+        }
+
+        /** Every group dotted once, in pairs where the format pairs them. */
+        void dotAll() {
+            for (int g = 0; g < groups; g += format.groupsAt(g, groups)) format.dot(packed, g, groups, blocks, input, out, 8 * g);
+        }
+    }
+
+    public static void main(String[] args) {
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        boolean ok = true;
+        for (GgmlType type : new GgmlType[] {GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K}) {
+            RepackedCase c = RepackedCase.of(type, 3, 2);
             int zeroRounds = 0;
             long allocated = -1;
             for (int round = 0; round < 2000 && zeroRounds < 3; round++) {
                 long before = mx.getCurrentThreadAllocatedBytes();
-                for (int i = 0; i < 500; i++) {
-                    for (int g = 0; g < groups; g += format.groupsAt(g, groups)) format.dot(packed, g, groups, blocks, q, out, 8 * g);
-                }
+                for (int i = 0; i < 500; i++) c.dotAll();
                 allocated = mx.getCurrentThreadAllocatedBytes() - before;
                 zeroRounds = allocated == 0 ? zeroRounds + 1 : 0;
             }
