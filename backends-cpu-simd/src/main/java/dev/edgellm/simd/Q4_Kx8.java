@@ -128,9 +128,11 @@ final class Q4_Kx8 extends Interleaved8 {
      *     this); a loop over each sub-block's halves inside the loops over super- and sub-blocks compiled in C2 to
      *     code 1x or 4x unrolled from one run to the next, and the broadcasts' bounds checks stayed in the loop.
      *     Here the broadcasts' offsets are linear in the loop's index, so C2 hoists their checks.</li>
-     * <li>no fma takes a vector merged at a branch ({@code accD}, {@code accM}, {@code acc}) as an operand: C2
-     *     could not unbox it there (late-inlined, it is a cast of the merge) and called the API's Java code,
-     *     allocating. Adds and muls, with the merged vector as the receiver, compile to the vector instructions.</li>
+     * <li>a vector merged at a branch ({@code first}, {@code accD}, {@code accM}, {@code acc}) is only ever the
+     *     receiver of an operation, never its operand: as an operand (of an fma, or of {@code s.add(t)} with both
+     *     carried over) C2 could not always unbox it (late-inlined, it is a cast of the merge or the merge itself)
+     *     and called the API's Java code, allocating; under {@code -XX:CompileThresholdScaling=0.05-0.2} that
+     *     happened in 3 of 6 allocation checks, 0 of 9 in this form.</li>
      * </ul>
      * llama-1b Q4_K_M 1-thread decode 12.1-12.9 -> 15.1-16.8 tok/s (BENCHMARKS.md, sixteenth session).
      */
@@ -138,29 +140,31 @@ final class Q4_Kx8 extends Interleaved8 {
         MemorySegment pairs = x.pairMemory;
         float[] xScale = x.scale, xSum = x.sum;
         FloatVector acc = FloatVector.zero(F16), accD = acc, accM = acc;
-        ShortVector s = ShortVector.zero(S32), t = s;
+        ShortVector first = ShortVector.zero(S32);
         for (int i = 0, halves = 16 * blocks; i < halves; i++) {
             long p = base + (long) (i >>> 4) * 2 * GROUP_BLOCK_BYTES;
             long q = p + 2 * HEAD + 2L * SUB * ((i >>> 1) & 7);
             long a = 32L * i; // linear in i: C2 hoists the bounds checks of the broadcasts
             IntVector v0 = IntVector.fromMemorySegment(I16, w, q + 32 + 128L * (i & 1), LE);
             IntVector v1 = IntVector.fromMemorySegment(I16, w, q + 96 + 128L * (i & 1), LE);
-            s = s.add(v0.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a)).reinterpretAsShorts()));
-            t = t.add(v1.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 16)).reinterpretAsShorts()));
+            ShortVector s = (v0.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a)).reinterpretAsShorts()));
+            ShortVector t = (v1.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 16)).reinterpretAsShorts()));
             s = s.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 4)).reinterpretAsShorts()));
             t = t.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 20)).reinterpretAsShorts()));
             s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 8)).reinterpretAsShorts()));
             t = t.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 24)).reinterpretAsShorts()));
             s = s.add(v0.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts()));
             t = t.add(v1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts()));
-            if ((i & 1) == 0) continue;
-            // the sub-block's products into floats
+            ShortVector half = s.add(t);
+            if ((i & 1) == 0) {
+                first = half;
+                continue;
+            }
+            // the sub-block's products into floats (the merged vector is only ever a receiver: see above)
             int xb = i >>> 1;
-            IntVector si = s.add(t).reinterpretAsInts();
+            IntVector si = first.add(half).reinterpretAsInts();
             IntVector dot = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(si.lanewise(VectorOperators.ASHR, 16));
-            s = ShortVector.zero(S32);
-            t = s;
             FloatVector sc = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, q, LE)
                     .convertShape(VectorOperators.B2F, F16, 0);
             FloatVector mn = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, q + 16, LE)
