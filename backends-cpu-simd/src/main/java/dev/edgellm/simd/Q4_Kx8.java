@@ -5,6 +5,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 
@@ -23,7 +24,7 @@ import static dev.edgellm.simd.Vec.LE;
  * integer sum (nibble · q < 15 · 127 · 16 < 2^15), then d·sc·dx·Σnq - dmin·m·dx·Σq in floats.
  */
 final class Q4_Kx8 extends Interleaved8 {
-    private static final jdk.incubator.vector.VectorSpecies<Short> S32 = ShortVector.SPECIES_512;
+    private static final VectorSpecies<Short> S32 = ShortVector.SPECIES_512;
     static final Q4_Kx8 FORMAT = new Q4_Kx8();
     private static final int SUB = 144, HEAD = 32;
     static final int GROUP_BLOCK_BYTES = HEAD + 8 * SUB;
@@ -147,8 +148,8 @@ final class Q4_Kx8 extends Interleaved8 {
             long a = 32L * i; // linear in i: C2 hoists the bounds checks of the broadcasts
             IntVector v0 = IntVector.fromMemorySegment(I16, w, q + 32 + 128L * (i & 1), LE);
             IntVector v1 = IntVector.fromMemorySegment(I16, w, q + 96 + 128L * (i & 1), LE);
-            ShortVector s = (v0.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a)).reinterpretAsShorts()));
-            ShortVector t = (v1.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 16)).reinterpretAsShorts()));
+            ShortVector s = v0.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a)).reinterpretAsShorts());
+            ShortVector t = v1.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 16)).reinterpretAsShorts());
             s = s.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 4)).reinterpretAsShorts()));
             t = t.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 20)).reinterpretAsShorts()));
             s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 8)).reinterpretAsShorts()));

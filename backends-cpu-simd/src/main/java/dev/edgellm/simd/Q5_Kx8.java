@@ -5,6 +5,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 
@@ -32,7 +33,7 @@ final class Q5_Kx8 extends Interleaved8 {
     /** Offsets within a sub-block record of the fifth-bit plane and of V0 (V_m 32 bytes apart). */
     private static final int H = 16, V0 = 48;
     private static final int NIB5 = 0x001F001F;
-    private static final jdk.incubator.vector.VectorSpecies<Short> S32 = ShortVector.SPECIES_512;
+    private static final VectorSpecies<Short> S32 = ShortVector.SPECIES_512;
     /** {@link Q5_0x8#BIT4} at 512 bits: bit 4 of each short lane, where the fifth bit is blended in. */
     private static final IntVector BIT4_WIDE = IntVector.broadcast(I16, 0x00100010);
 

@@ -13,8 +13,9 @@ import static dev.edgellm.simd.Vec.I8;
  * q = round(x / scale)), laid out for the {@link Interleaved8} kernels: {@code pairs[16b + k]}, k = 4m + j, is the
  * int whose low and high shorts are q[32b + 8m + j] and q[32b + 8m + 4 + j]. A kernel multiplies 8 or 16 rows'
  * weights by pair k broadcast to every lane: the Q4_0, Q5_0 and K-quant pair kernels broadcast it straight from {@link
- * #pairMemory}; the others load a block's 16 pairs as one or two vectors and broadcast with one {@code vpermd} ({@link #PAIR0} ..
- * {@link #PAIR7}, {@link #WIDE0} .. {@link #WIDE15}). {@code qsum[b]} = 8 · Σ q over block
+ * #pairMemory}; the 8-row kernels of Q8_0 and the K-quants load a block's 16 pairs as two 8-lane vectors and
+ * broadcast with one {@code vpermd} ({@link #PAIR0} .. {@link #PAIR7}), Q8_0's 512-bit one as one 16-lane vector
+ * with shuffles of its own. {@code qsum[b]} = 8 · Σ q over block
  * b (the offset term, broadcast where used: stored once rather than as 8 lanes, it keeps the block's activation
  * data at 68 bytes in L1 next to the weight stream; BENCHMARKS.md, twelfth session); {@code sum[b]} as below.
  * Buffers grow to the largest input and are reused, so quantizing allocates nothing in steady state.
@@ -31,19 +32,6 @@ final class QuantizedInput {
             PAIR2 = broadcastLane(I8, 2, 2), PAIR3 = broadcastLane(I8, 3, 3), PAIR4 = broadcastLane(I8, 4, 4),
             PAIR5 = broadcastLane(I8, 5, 5), PAIR6 = broadcastLane(I8, 6, 6), PAIR7 = broadcastLane(I8, 7, 7);
 
-    /**
-     * WIDE[k]: the shuffle that broadcasts lane k of a 16-lane int vector (a block's 16 pairs) to every lane, for the
-     * 512-bit pair kernels; static finals, so C2 folds them as it does {@link #PAIR0} (a shuffle taken from an array
-     * would not be a constant, and boxes).
-     */
-    static final VectorShuffle<Integer> WIDE0 = broadcastLane(Vec.I16, 0, 0), WIDE1 = broadcastLane(Vec.I16, 1, 1),
-            WIDE2 = broadcastLane(Vec.I16, 2, 2), WIDE3 = broadcastLane(Vec.I16, 3, 3),
-            WIDE4 = broadcastLane(Vec.I16, 4, 4), WIDE5 = broadcastLane(Vec.I16, 5, 5),
-            WIDE6 = broadcastLane(Vec.I16, 6, 6), WIDE7 = broadcastLane(Vec.I16, 7, 7),
-            WIDE8 = broadcastLane(Vec.I16, 8, 8), WIDE9 = broadcastLane(Vec.I16, 9, 9),
-            WIDE10 = broadcastLane(Vec.I16, 10, 10), WIDE11 = broadcastLane(Vec.I16, 11, 11),
-            WIDE12 = broadcastLane(Vec.I16, 12, 12), WIDE13 = broadcastLane(Vec.I16, 13, 13),
-            WIDE14 = broadcastLane(Vec.I16, 14, 14), WIDE15 = broadcastLane(Vec.I16, 15, 15);
 
     /** A shuffle of {@code species} whose first 8 lanes take lane {@code lo} and the next 8 (if any) lane {@code hi}. */
     static VectorShuffle<Integer> broadcastLane(VectorSpecies<Integer> species, int lo, int hi) {
