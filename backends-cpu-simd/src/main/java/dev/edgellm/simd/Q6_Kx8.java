@@ -4,6 +4,7 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -17,31 +18,45 @@ import static dev.edgellm.simd.Vec.LE;
 
 /**
  * Q6_K repacked for decode ({@link Interleaved8}), per group of 8 rows and 256-element super-block, 1680 bytes (the
- * source's size): the 8 rows' f16 d, then per 32-element sub-block s a 208-byte record = the 8 rows' int8 scales of
- * its first 16 elements, those of its second 16, then V0, V1, H0, V2, V3, H1. V_m holds the low nibbles as in every
- * 4-bit format; H_h the top two bits of the 16 columns of V_{2h} and V_{2h+1}: in row r's int lane, column
- * 16h + 8d + j (j < 4) at bits 2(4d + j) and column 16h + 8d + 4 + j at bits 16 + 2(4d + j), so that one shift
- * and mask put them at bits 4-5 of the short lanes the nibbles occupy.
+ * source's size): the 8 rows' f16 d, then per 32-element sub-block a 208-byte record = the 8 rows' int8 scales of
+ * its first 16 elements, those of its second 16, then per half (16 elements) three 32-byte vectors W0, W1, W2: row
+ * r's int at 4r. The kernels multiply 8 or 16 rows by an activation pair k (columns c and c + 4, c = 8(k/4) + k%4 of
+ * the half, {@link QuantizedInput}) in short lanes, column c in the low short, c + 4 in the high one; each short of
+ * W0, W1, W2 holds the 6-bit quants (q6 = q + 32, 0..63) of that lane for three or four pairs:
+ * <pre>
+ *   bits  0-5        6-9             10-15
+ *   W0    pair 0     pair 6, bits 0-3  pair 1
+ *   W1    pair 2     pair 7, bits 0-3  pair 3
+ *   W2    pair 4     bits 6-7: pair 6's 4-5, bits 8-9: pair 7's 4-5   pair 5
+ * </pre>
+ * so six pairs' quants take one instruction each (an and, or a shift of the 16-bit lanes that leaves nothing above
+ * them) and the other two five: 16 per half where nibbles plus a plane of top bits took 38, which had made Q6_K
+ * the slowest K-quant per weight (BENCHMARKS.md, seventeenth session).
  *
- * <p>The quants are multiplied unsigned (q6 = q + 32, 0..63) with the 8-bit activations in 16-bit lanes. Eight such
- * products overflow a short, but the sum wanted, Σ (q6 - 32) · x over a lane's 8 columns, lies within ±32512: each
- * lane starts at -32 · Σ x of its columns ({@link QuantizedInput#sixBitOffset}) and sums modulo 2^16, which ends
- * on the exact value. Per half sub-block the two lanes of a row add to an int; times the row's scale, the two
- * halves' sum stays below 2^24 and so converts to float exactly: d · dx · Σ sc · Σ (q6 - 32) · x.
+ * <p>The quants are multiplied unsigned with the 8-bit activations in 16-bit lanes. Eight such products overflow a
+ * short, but the sum wanted, Σ (q6 - 32) · x over a lane's 8 columns, lies within ±32512: each lane starts at -32 ·
+ * Σ x of its columns ({@link QuantizedInput#sixBitOffset}) and sums modulo 2^16, which ends on the exact value. Per
+ * half sub-block the two lanes of a row add to an int; times the row's scale, the two halves' sum stays below 2^24
+ * and so converts to float exactly: d · dx · Σ sc · Σ (q6 - 32) · x.
  */
 final class Q6_Kx8 extends Interleaved8 {
     static final Q6_Kx8 FORMAT = new Q6_Kx8();
     private static final int SUB = 208, HEAD = 16;
     static final int GROUP_BLOCK_BYTES = HEAD + 8 * SUB;
     private static final int SRC_BLOCK_BYTES = 210;
-    /** Offsets within a sub-block record of V0..V3 and of H0, H1. */
-    private static final int V0 = 16, V1 = 48, H0 = 80, V2 = 112, V3 = 144, H1 = 176;
-    private static final int NIB = 0x000F000F, HI = 0x00300030;
-    /**
-     * For V_{2h}: the shifts that put column 8m + k's top bits (of H_h's lane) at the bottom of int lane k; for
-     * V_{2h+1} the same after shifting the lane right by 8.
-     */
-    private static final IntVector HIGH_SHIFTS = IntVector.fromArray(I8, new int[] {0, 2, 4, 6, 16, 18, 20, 22}, 0);
+    /** Offset in a sub-block record of half 0's W0 (W1, W2 and half 1's follow, 32 bytes apart). */
+    private static final int W = 16;
+    private static final int SIX = 0x003F003F, NIB = 0x000F000F, HI = 0x00300030;
+    /** {@link #dequantizeRow}: per column of a half, which of W0, W1, W2 holds its bits and where. */
+    private static final VectorMask<Integer> LANES_2367 = VectorMask.fromLong(I8, 0xCC), LANES_26 = VectorMask.fromLong(I8, 0x44),
+            LANES_37 = VectorMask.fromLong(I8, 0x88);
+    private static final IntVector SHIFTS_LOW8 = ints(0, 10, 0, 10, 16, 26, 16, 26), SHIFTS_HIGH8 = ints(0, 10, 6, 6, 16, 26, 22, 22),
+            MASKS_HIGH8 = ints(0x3F, 0x3F, 0xF, 0xF, 0x3F, 0x3F, 0xF, 0xF), SHIFTS_TOP = ints(0, 0, 2, 4, 0, 0, 18, 20),
+            MASKS_TOP = ints(0, 0, 0x30, 0x30, 0, 0, 0x30, 0x30);
+
+    private static IntVector ints(int... lanes) {
+        return IntVector.fromArray(I8, lanes, 0);
+    }
 
     private Q6_Kx8() {}
 
@@ -54,8 +69,8 @@ final class Q6_Kx8 extends Interleaved8 {
     /**
      * ggml's order (dequantize_row_q6_K): in half h, element 32k + l takes a nibble of ql[64h + l + 32(k&1)] (the
      * low one for k < 2) and bits 2k..2k+1 of qh[32h + l]; so sub-block s = 4h + k is a run of 32 bytes of each,
-     * and {@code Long.compress} (PEXT) gathers 8 columns' bits at a time: repacking a model's Q6_K tensors (a third
-     * of a Q4_K_M file) costs ~0.1 s instead of seconds of first-token latency.
+     * which long arithmetic turns into 8 quants at a time, one per byte: repacking a model's Q6_K tensors (a third
+     * of a Q4_K_M file) stays a fraction of a second of first-token latency.
      */
     @Override
     void packBlock(byte[] in, byte[] out) {
@@ -67,22 +82,38 @@ final class Q6_Kx8 extends Interleaved8 {
                 int rec = HEAD + SUB * s, h = s >>> 2, k = s & 3;
                 out[rec + r] = in[src + 192 + 2 * s];
                 out[rec + 8 + r] = in[src + 192 + 2 * s + 1];
-                int lo = 0;
-                for (int m = 0; m < 4; m++) {
-                    putInt(out, rec + vOffset(m) + 4 * r, nibbleLane(in, src + 64 * h + 32 * (k & 1) + 8 * m, k >= 2));
-                    // the 8 columns' top bits, column j at bits 2j; columns j < 4 go to the lane's low half
-                    int c = (int) Long.compress((long) LONG_LE.get(in, src + 128 + 32 * h + 8 * m), 0x0303030303030303L << 2 * k);
-                    int d = 8 * (m & 1), hv = (c & 0xFF) << d | (c >>> 8) << 16 + d;
-                    if ((m & 1) == 0) lo = hv;
-                    else putInt(out, rec + (m < 2 ? H0 : H1) + 4 * r, lo | hv);
+                for (int half = 0; half < 2; half++) {
+                    int ql = src + 64 * h + 32 * (k & 1) + 16 * half, qh = src + 128 + 32 * h + 16 * half;
+                    long a = sixBitQuants(in, ql, qh, k), b = sixBitQuants(in, ql + 8, qh + 8, k); // columns 0-7, 8-15
+                    int at = rec + W + 96 * half + 4 * r;
+                    putInt(out, at, w0((int) a, (int) b) | w0((int) (a >>> 32), (int) (b >>> 32)) << 16);
+                    putInt(out, at + 32, w1((int) a, (int) b) | w1((int) (a >>> 32), (int) (b >>> 32)) << 16);
+                    putInt(out, at + 64, w2((int) b) | w2((int) (b >>> 32)) << 16);
                 }
             }
         }
     }
 
-    /** V_m's offset in a record: its 32-byte slots are V0, V1, H0, V2, V3, H1, so V_m is slot m + m/2. */
-    private static int vOffset(int m) {
-        return V0 + 32 * (m + (m >>> 1));
+    /** 8 consecutive columns' q6 = nibble | top bits << 4, one per byte (column j in byte j). */
+    private static long sixBitQuants(byte[] in, int ql, int qh, int k) {
+        long nibbles = (long) LONG_LE.get(in, ql) >>> (k >= 2 ? 4 : 0) & 0x0F0F0F0F0F0F0F0FL;
+        return nibbles | ((long) LONG_LE.get(in, qh) >>> 2 * k & 0x0303030303030303L) << 4;
+    }
+
+    /*
+     * One short lane of W0, W1, W2 from the lane's quants: a = its columns of pairs 0-3 (bytes 0-3), b = those of
+     * pairs 4-7 (the class comment's table).
+     */
+    private static int w0(int a, int b) {
+        return (a & 0x3F) | (b >>> 16 & 0xF) << 6 | (a >>> 8 & 0x3F) << 10;
+    }
+
+    private static int w1(int a, int b) {
+        return (a >>> 16 & 0x3F) | (b >>> 24 & 0xF) << 6 | (a >>> 24 & 0x3F) << 10;
+    }
+
+    private static int w2(int b) {
+        return (b & 0x3F) | (b >>> 20 & 0x3) << 6 | (b >>> 28 & 0x3) << 8 | (b >>> 8 & 0x3F) << 10;
     }
 
     /**
@@ -94,7 +125,7 @@ final class Q6_Kx8 extends Interleaved8 {
     @Override
     boolean widePairKernel() { return true; }
 
-    /** d of both groups, then per sub-block their scales, V0, V1, H0, V2, V3, H1 ({@link #kQuantPairByte}). */
+    /** d of both groups, then per sub-block their scales and each half's W0, W1, W2 ({@link #kQuantPairByte}). */
     @Override
     long pairByte(int member, int i) {
         return kQuantPairByte(HEAD, SUB, member, i);
@@ -107,22 +138,26 @@ final class Q6_Kx8 extends Interleaved8 {
         // where this row's bytes sit in a block, plain or paired: the same steps in every block and sub-block
         long d0 = byteOffset(g, 0, groups, blocks, 2 * r) - base;
         long sc0 = byteOffset(g, 0, groups, blocks, HEAD + r) - base, sc1 = byteOffset(g, 0, groups, blocks, HEAD + 8 + r) - base;
-        long slot0 = byteOffset(g, 0, groups, blocks, HEAD + V0 + 4 * r) - base; // the record's 32-byte vectors
+        long slot0 = byteOffset(g, 0, groups, blocks, HEAD + W + 4 * r) - base; // the record's 32-byte vectors
         long subStep = byteOffset(g, 0, groups, blocks, HEAD + SUB + r) - base - sc0;
-        long slotStep = byteOffset(g, 0, groups, blocks, HEAD + V1 + 4 * r) - base - slot0;
+        long slotStep = byteOffset(g, 0, groups, blocks, HEAD + W + 32 + 4 * r) - base - slot0;
         for (int b = 0; b < blocks; b++) {
             long p = base + b * stride;
             float d = Vec.f16(w, p + d0);
             for (int s = 0; s < 8; s++) {
                 long q = p + subStep * s;
-                for (int m = 0; m < 4; m++) { // (d · sc) · (q6 - 32), as the reference
-                    float ds = d * w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, q + (m < 2 ? sc0 : sc1));
-                    long v = q + slot0 + slotStep * (m + (m >>> 1)), h = q + slot0 + slotStep * (m < 2 ? 2 : 5);
-                    IntVector high = IntVector.broadcast(I8, w.get(Vec.INT, h) >>> 8 * (m & 1))
-                            .lanewise(VectorOperators.LSHR, HIGH_SHIFTS).and(3);
-                    ((FloatVector) laneNibbles(w, v).or(high.lanewise(VectorOperators.LSHL, 4))
-                            .sub(32).convert(VectorOperators.I2F, 0))
-                            .mul(ds).intoArray(out, off + 256 * b + 32 * s + 8 * m);
+                for (int half = 0; half < 2; half++) { // (d · sc) · (q6 - 32), as the reference
+                    float ds = d * w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, q + (half == 0 ? sc0 : sc1));
+                    long v = q + slot0 + slotStep * 3 * half;
+                    int w0 = w.get(Vec.INT, v), w1 = w.get(Vec.INT, v + slotStep), w2 = w.get(Vec.INT, v + 2 * slotStep);
+                    IntVector low8 = IntVector.broadcast(I8, w0).blend(w1, LANES_2367)
+                            .lanewise(VectorOperators.LSHR, SHIFTS_LOW8).and(0x3F);
+                    IntVector high8 = IntVector.broadcast(I8, w2).blend(w0, LANES_26).blend(w1, LANES_37)
+                            .lanewise(VectorOperators.LSHR, SHIFTS_HIGH8).and(MASKS_HIGH8)
+                            .or(IntVector.broadcast(I8, w2).lanewise(VectorOperators.LSHR, SHIFTS_TOP).and(MASKS_TOP));
+                    int o = off + 256 * b + 32 * s + 16 * half;
+                    ((FloatVector) low8.sub(32).convert(VectorOperators.I2F, 0)).mul(ds).intoArray(out, o);
+                    ((FloatVector) high8.sub(32).convert(VectorOperators.I2F, 0)).mul(ds).intoArray(out, o + 8);
                 }
             }
         }
@@ -143,31 +178,28 @@ final class Q6_Kx8 extends Interleaved8 {
         int[] offsets = x.sixBitOffset;
         float[] xScale = x.scale;
         FloatVector acc = FloatVector.zero(F16), accD = acc;
-        // One flat loop over half sub-blocks (V0, V1, H0, then V2, V3, H1: each with its own scales), as
-        // Q4_Kx8.pairDotWide (why there)
+        // One flat loop over half sub-blocks (W0, W1, W2: each half with its own scales), as Q4_Kx8.pairDotWide (why
+        // there)
         for (int i = 0, halves = 16 * blocks; i < halves; i++) {
             long p = base + (long) (i >>> 4) * 2 * GROUP_BLOCK_BYTES;
             long q = p + 2 * HEAD + 2L * SUB * ((i >>> 1) & 7);
             long hq = q + 192L * (i & 1);
             long a = 32L * i; // linear in i: C2 hoists the bounds checks of the broadcasts
-            IntVector v0 = IntVector.fromMemorySegment(I16, w, hq + 32, LE), v1 = IntVector.fromMemorySegment(I16, w, hq + 96, LE);
-            IntVector h = IntVector.fromMemorySegment(I16, w, hq + 160, LE);
+            IntVector w0 = IntVector.fromMemorySegment(I16, w, hq + 32, LE), w1 = IntVector.fromMemorySegment(I16, w, hq + 96, LE);
+            IntVector w2 = IntVector.fromMemorySegment(I16, w, hq + 160, LE);
             ShortVector s = IntVector.broadcast(I16, offsets[i]).reinterpretAsShorts();
-            s = s.add(v0.and(NIB).or(h.lanewise(VectorOperators.LSHL, 4).and(HI)).reinterpretAsShorts()
-                    .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a)).reinterpretAsShorts()));
-            ShortVector t = v1.and(NIB).or(h.lanewise(VectorOperators.LSHR, 4).and(HI)).reinterpretAsShorts()
-                    .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 16)).reinterpretAsShorts());
-            s = s.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).or(h.lanewise(VectorOperators.LSHL, 2).and(HI)).reinterpretAsShorts()
-                    .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 4)).reinterpretAsShorts()));
-            t = t.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).or(h.lanewise(VectorOperators.LSHR, 6).and(HI)).reinterpretAsShorts()
-                    .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 20)).reinterpretAsShorts()));
-            s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).or(h.and(HI)).reinterpretAsShorts()
-                    .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 8)).reinterpretAsShorts()));
-            t = t.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).or(h.lanewise(VectorOperators.LSHR, 8).and(HI)).reinterpretAsShorts()
-                    .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 24)).reinterpretAsShorts()));
-            s = s.add(v0.lanewise(VectorOperators.LSHR, 12).and(NIB).or(h.lanewise(VectorOperators.LSHR, 2).and(HI)).reinterpretAsShorts()
+            s = s.add(w0.and(SIX).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a)).reinterpretAsShorts()));
+            ShortVector t = w0.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 10)
+                    .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 4)).reinterpretAsShorts());
+            s = s.add(w1.and(SIX).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 8)).reinterpretAsShorts()));
+            t = t.add(w1.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 10)
                     .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts()));
-            t = t.add(v1.lanewise(VectorOperators.LSHR, 12).and(NIB).or(h.lanewise(VectorOperators.LSHR, 10).and(HI)).reinterpretAsShorts()
+            s = s.add(w2.and(SIX).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 16)).reinterpretAsShorts()));
+            t = t.add(w2.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 10)
+                    .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 20)).reinterpretAsShorts()));
+            s = s.add(w0.lanewise(VectorOperators.LSHR, 6).and(NIB).or(w2.lanewise(VectorOperators.LSHR, 2).and(HI)).reinterpretAsShorts()
+                    .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 24)).reinterpretAsShorts()));
+            t = t.add(w1.lanewise(VectorOperators.LSHR, 6).and(NIB).or(w2.lanewise(VectorOperators.LSHR, 4).and(HI)).reinterpretAsShorts()
                     .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts()));
             IntVector si = s.add(t).reinterpretAsInts();
             IntVector dot = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
@@ -202,47 +234,42 @@ final class Q6_Kx8 extends Interleaved8 {
                 long q = p + HEAD + (long) SUB * sb;
                 int xb = 8 * b + sb;
                 IntVector lo = IntVector.fromArray(I8, pairs, 16 * xb), hi = IntVector.fromArray(I8, pairs, 16 * xb + 8);
-                IntVector v = IntVector.fromMemorySegment(I8, w, q + V0, LE), h = IntVector.fromMemorySegment(I8, w, q + H0, LE);
+                IntVector w0 = IntVector.fromMemorySegment(I8, w, q + W, LE);
+                IntVector w1 = IntVector.fromMemorySegment(I8, w, q + W + 32, LE);
+                IntVector w2 = IntVector.fromMemorySegment(I8, w, q + W + 64, LE);
                 ShortVector s = IntVector.broadcast(I8, offsets[2 * xb]).reinterpretAsShorts();
-                s = s.add(v.and(NIB).or(h.lanewise(VectorOperators.LSHL, 4).and(HI)).reinterpretAsShorts()
-                        .mul(lo.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts()));
-                s = s.add(v.lanewise(VectorOperators.LSHR, 4).and(NIB).or(h.lanewise(VectorOperators.LSHL, 2).and(HI)).reinterpretAsShorts()
+                s = s.add(w0.and(SIX).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts()));
+                s = s.add(w0.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 10)
                         .mul(lo.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts()));
-                s = s.add(v.lanewise(VectorOperators.LSHR, 8).and(NIB).or(h.and(HI)).reinterpretAsShorts()
-                        .mul(lo.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts()));
-                s = s.add(v.lanewise(VectorOperators.LSHR, 12).and(NIB).or(h.lanewise(VectorOperators.LSHR, 2).and(HI)).reinterpretAsShorts()
+                s = s.add(w1.and(SIX).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts()));
+                s = s.add(w1.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 10)
                         .mul(lo.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts()));
-                v = IntVector.fromMemorySegment(I8, w, q + V1, LE);
-                s = s.add(v.and(NIB).or(h.lanewise(VectorOperators.LSHR, 4).and(HI)).reinterpretAsShorts()
-                        .mul(lo.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts()));
-                s = s.add(v.lanewise(VectorOperators.LSHR, 4).and(NIB).or(h.lanewise(VectorOperators.LSHR, 6).and(HI)).reinterpretAsShorts()
+                s = s.add(w2.and(SIX).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts()));
+                s = s.add(w2.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 10)
                         .mul(lo.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts()));
-                s = s.add(v.lanewise(VectorOperators.LSHR, 8).and(NIB).or(h.lanewise(VectorOperators.LSHR, 8).and(HI)).reinterpretAsShorts()
+                s = s.add(w0.lanewise(VectorOperators.LSHR, 6).and(NIB).or(w2.lanewise(VectorOperators.LSHR, 2).and(HI)).reinterpretAsShorts()
                         .mul(lo.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts()));
-                s = s.add(v.lanewise(VectorOperators.LSHR, 12).and(NIB).or(h.lanewise(VectorOperators.LSHR, 10).and(HI)).reinterpretAsShorts()
+                s = s.add(w1.lanewise(VectorOperators.LSHR, 6).and(NIB).or(w2.lanewise(VectorOperators.LSHR, 4).and(HI)).reinterpretAsShorts()
                         .mul(lo.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts()));
                 IntVector si = s.reinterpretAsInts();
                 IntVector dot0 = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                         .add(si.lanewise(VectorOperators.ASHR, 16));
-                v = IntVector.fromMemorySegment(I8, w, q + V2, LE);
-                h = IntVector.fromMemorySegment(I8, w, q + H1, LE);
+                w0 = IntVector.fromMemorySegment(I8, w, q + W + 96, LE);
+                w1 = IntVector.fromMemorySegment(I8, w, q + W + 96 + 32, LE);
+                w2 = IntVector.fromMemorySegment(I8, w, q + W + 96 + 64, LE);
                 s = IntVector.broadcast(I8, offsets[2 * xb + 1]).reinterpretAsShorts();
-                s = s.add(v.and(NIB).or(h.lanewise(VectorOperators.LSHL, 4).and(HI)).reinterpretAsShorts()
-                        .mul(hi.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts()));
-                s = s.add(v.lanewise(VectorOperators.LSHR, 4).and(NIB).or(h.lanewise(VectorOperators.LSHL, 2).and(HI)).reinterpretAsShorts()
+                s = s.add(w0.and(SIX).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts()));
+                s = s.add(w0.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 10)
                         .mul(hi.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts()));
-                s = s.add(v.lanewise(VectorOperators.LSHR, 8).and(NIB).or(h.and(HI)).reinterpretAsShorts()
-                        .mul(hi.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts()));
-                s = s.add(v.lanewise(VectorOperators.LSHR, 12).and(NIB).or(h.lanewise(VectorOperators.LSHR, 2).and(HI)).reinterpretAsShorts()
+                s = s.add(w1.and(SIX).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts()));
+                s = s.add(w1.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 10)
                         .mul(hi.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts()));
-                v = IntVector.fromMemorySegment(I8, w, q + V3, LE);
-                s = s.add(v.and(NIB).or(h.lanewise(VectorOperators.LSHR, 4).and(HI)).reinterpretAsShorts()
-                        .mul(hi.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts()));
-                s = s.add(v.lanewise(VectorOperators.LSHR, 4).and(NIB).or(h.lanewise(VectorOperators.LSHR, 6).and(HI)).reinterpretAsShorts()
+                s = s.add(w2.and(SIX).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts()));
+                s = s.add(w2.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 10)
                         .mul(hi.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts()));
-                s = s.add(v.lanewise(VectorOperators.LSHR, 8).and(NIB).or(h.lanewise(VectorOperators.LSHR, 8).and(HI)).reinterpretAsShorts()
+                s = s.add(w0.lanewise(VectorOperators.LSHR, 6).and(NIB).or(w2.lanewise(VectorOperators.LSHR, 2).and(HI)).reinterpretAsShorts()
                         .mul(hi.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts()));
-                s = s.add(v.lanewise(VectorOperators.LSHR, 12).and(NIB).or(h.lanewise(VectorOperators.LSHR, 10).and(HI)).reinterpretAsShorts()
+                s = s.add(w1.lanewise(VectorOperators.LSHR, 6).and(NIB).or(w2.lanewise(VectorOperators.LSHR, 4).and(HI)).reinterpretAsShorts()
                         .mul(hi.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts()));
                 si = s.reinterpretAsInts();
                 IntVector dot1 = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
