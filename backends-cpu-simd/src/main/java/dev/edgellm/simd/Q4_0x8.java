@@ -136,8 +136,8 @@ final class Q4_0x8 extends Interleaved8 {
             t = t.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 20)).reinterpretAsShorts()));
             s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 8)).reinterpretAsShorts()));
             t = t.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 24)).reinterpretAsShorts()));
-            s = s.add(v0.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts()));
-            t = t.add(v1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts()));
+            s = s.add(v0.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts()));
+            t = t.add(v1.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts()));
             IntVector v2 = IntVector.fromMemorySegment(I8, w, p + 80, LE);
             IntVector v3 = IntVector.fromMemorySegment(I8, w, p + 112, LE);
             s = s.add(v2.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 32)).reinterpretAsShorts()));
@@ -146,8 +146,8 @@ final class Q4_0x8 extends Interleaved8 {
             t = t.add(v3.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 52)).reinterpretAsShorts()));
             s = s.add(v2.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 40)).reinterpretAsShorts()));
             t = t.add(v3.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 56)).reinterpretAsShorts()));
-            s = s.add(v2.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 44)).reinterpretAsShorts()));
-            t = t.add(v3.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 60)).reinterpretAsShorts()));
+            s = s.add(v2.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 44)).reinterpretAsShorts()));
+            t = t.add(v3.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 60)).reinterpretAsShorts()));
             IntVector si = s.add(t).reinterpretAsInts();
             IntVector dot = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(si.lanewise(VectorOperators.ASHR, 16))
@@ -205,11 +205,11 @@ final class Q4_0x8 extends Interleaved8 {
                 t = t.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(a));
                 t1 = t1.add(u1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(a));
                 a = IntVector.broadcast(I8, pairs.get(Vec.INT, x0 + 12)).reinterpretAsShorts();
-                s = s.add(v0.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(a));
-                s1 = s1.add(u0.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(a));
+                s = s.add(v0.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(a));
+                s1 = s1.add(u0.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(a));
                 a = IntVector.broadcast(I8, pairs.get(Vec.INT, x0 + 28)).reinterpretAsShorts();
-                t = t.add(v1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(a));
-                t1 = t1.add(u1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(a));
+                t = t.add(v1.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(a));
+                t1 = t1.add(u1.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(a));
             }
             FloatVector xs = FloatVector.broadcast(Vec.F, xScale[b]);
             int qs = qsum[b];
@@ -256,16 +256,16 @@ final class Q4_0x8 extends Interleaved8 {
             t = t.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 20)).reinterpretAsShorts()));
             s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 8)).reinterpretAsShorts()));
             t = t.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 24)).reinterpretAsShorts()));
-            s = s.add(v0.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts()));
-            t = t.add(v1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts()));
+            s = s.add(v0.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts()));
+            t = t.add(v1.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts()));
             s = s.add(v2.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 32)).reinterpretAsShorts()));
             t = t.add(v3.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 48)).reinterpretAsShorts()));
             s = s.add(v2.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 36)).reinterpretAsShorts()));
             t = t.add(v3.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 52)).reinterpretAsShorts()));
             s = s.add(v2.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 40)).reinterpretAsShorts()));
             t = t.add(v3.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 56)).reinterpretAsShorts()));
-            s = s.add(v2.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 44)).reinterpretAsShorts()));
-            t = t.add(v3.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 60)).reinterpretAsShorts()));
+            s = s.add(v2.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 44)).reinterpretAsShorts()));
+            t = t.add(v3.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 60)).reinterpretAsShorts()));
             IntVector si = s.add(t).reinterpretAsInts();
             IntVector dot = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(si.lanewise(VectorOperators.ASHR, 16)).sub(qsum[b]);

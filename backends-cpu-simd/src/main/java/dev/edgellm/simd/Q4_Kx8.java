@@ -154,8 +154,8 @@ final class Q4_Kx8 extends Interleaved8 {
             t = t.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 20)).reinterpretAsShorts()));
             s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 8)).reinterpretAsShorts()));
             t = t.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 24)).reinterpretAsShorts()));
-            s = s.add(v0.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts()));
-            t = t.add(v1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts()));
+            s = s.add(v0.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts()));
+            t = t.add(v1.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts()));
             ShortVector half = s.add(t);
             if ((i & 1) == 0) {
                 first = half;
@@ -166,11 +166,11 @@ final class Q4_Kx8 extends Interleaved8 {
             IntVector si = first.add(half).reinterpretAsInts();
             IntVector dot = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(si.lanewise(VectorOperators.ASHR, 16));
-            FloatVector sc = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, q, LE)
-                    .convertShape(VectorOperators.B2F, F16, 0);
+            IntVector sc = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, q, LE)
+                    .convertShape(VectorOperators.B2I, I16, 0);
             FloatVector mn = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, q + 16, LE)
                     .convertShape(VectorOperators.B2F, F16, 0);
-            accD = accD.add(((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(sc).mul(xScale[xb]));
+            accD = accD.add(((FloatVector) dot.mul(sc).convert(VectorOperators.I2F, 0)).mul(xScale[xb]));
             accM = accM.add(mn.mul(xSum[xb]));
             if ((i & 15) != 15) continue;
             // the super-block's last: its sums times the rows' d and dmin
@@ -211,31 +211,31 @@ final class Q4_Kx8 extends Interleaved8 {
                 ShortVector s = v0.and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts());
                 s = s.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts()));
                 s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts()));
-                s = s.add(v0.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts()));
+                s = s.add(v0.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(lo.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts()));
                 IntVector v1 = IntVector.fromMemorySegment(I8, w, q + 48, LE);
                 s = s.add(v1.and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts()));
                 s = s.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts()));
                 s = s.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts()));
-                s = s.add(v1.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts()));
+                s = s.add(v1.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(lo.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts()));
                 IntVector v2 = IntVector.fromMemorySegment(I8, w, q + 80, LE);
                 s = s.add(v2.and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts()));
                 s = s.add(v2.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts()));
                 s = s.add(v2.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts()));
-                s = s.add(v2.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts()));
+                s = s.add(v2.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(hi.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts()));
                 IntVector v3 = IntVector.fromMemorySegment(I8, w, q + 112, LE);
                 s = s.add(v3.and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts()));
                 s = s.add(v3.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts()));
                 s = s.add(v3.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts()));
-                s = s.add(v3.lanewise(VectorOperators.LSHR, 12).and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts()));
+                s = s.add(v3.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(hi.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts()));
                 IntVector si = s.reinterpretAsInts();
                 IntVector dot = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                         .add(si.lanewise(VectorOperators.ASHR, 16));
-                FloatVector sc = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q, LE)
-                        .convertShape(VectorOperators.B2F, Vec.F, 0);
+                IntVector sc = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q, LE)
+                        .convertShape(VectorOperators.B2I, I8, 0);
                 FloatVector mn = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q + 8, LE)
                         .convertShape(VectorOperators.B2F, Vec.F, 0);
                 // the float steps in pairDotWide's order, so that a pair's rows come out identical
-                accD = accD.add(((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(sc).mul(x.scale[xb]));
+                accD = accD.add(((FloatVector) dot.mul(sc).convert(VectorOperators.I2F, 0)).mul(x.scale[xb]));
                 accM = accM.add(mn.mul(x.sum[xb]));
             }
             IntVector hd = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p, LE)

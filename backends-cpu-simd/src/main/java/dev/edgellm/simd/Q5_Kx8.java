@@ -164,12 +164,12 @@ final class Q5_Kx8 extends Interleaved8 {
                         .add(ia.lanewise(VectorOperators.ASHR, 16))
                         .add(ib.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
                         .add(ib.lanewise(VectorOperators.ASHR, 16));
-                FloatVector sc = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q, LE)
-                        .convertShape(VectorOperators.B2F, Vec.F, 0);
+                IntVector sc = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q, LE)
+                        .convertShape(VectorOperators.B2I, I8, 0);
                 FloatVector mn = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q + 8, LE)
                         .convertShape(VectorOperators.B2F, Vec.F, 0);
                 // the float steps in pairDotWide's order, so that a pair's rows come out identical
-                accD = accD.add(((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(sc).mul(x.scale[xb]));
+                accD = accD.add(((FloatVector) dot.mul(sc).convert(VectorOperators.I2F, 0)).mul(x.scale[xb]));
                 accM = accM.add(mn.mul(x.sum[xb]));
             }
             IntVector hd = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p, LE)
@@ -241,11 +241,11 @@ final class Q5_Kx8 extends Interleaved8 {
                     .add(ia.lanewise(VectorOperators.ASHR, 16))
                     .add(ib.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
                     .add(ib.lanewise(VectorOperators.ASHR, 16));
-            FloatVector sc = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, q, LE)
-                    .convertShape(VectorOperators.B2F, F16, 0);
+            IntVector sc = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, q, LE)
+                    .convertShape(VectorOperators.B2I, I16, 0);
             FloatVector mn = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, q + 16, LE)
                     .convertShape(VectorOperators.B2F, F16, 0);
-            accD = accD.add(((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(sc).mul(xScale[xb]));
+            accD = accD.add(((FloatVector) dot.mul(sc).convert(VectorOperators.I2F, 0)).mul(xScale[xb]));
             accM = accM.add(mn.mul(xSum[xb]));
             if ((i & 15) != 15) continue;
             // the super-block's last: its sums times the rows' d and dmin

@@ -178,6 +178,7 @@ final class Q6_Kx8 extends Interleaved8 {
         int[] offsets = x.sixBitOffset;
         float[] xScale = x.scale;
         FloatVector acc = FloatVector.zero(F16), accD = acc;
+        IntVector pending = IntVector.zero(I16);
         // One flat loop over half sub-blocks (W0, W1, W2: each half with its own scales), as Q4_Kx8.pairDotWide (why
         // there)
         for (int i = 0, halves = 16 * blocks; i < halves; i++) {
@@ -206,7 +207,11 @@ final class Q6_Kx8 extends Interleaved8 {
                     .add(si.lanewise(VectorOperators.ASHR, 16));
             IntVector sc = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, q + 16L * (i & 1), LE)
                     .convertShape(VectorOperators.B2I, I16, 0);
-            accD = accD.add(((FloatVector) dot.mul(sc).convert(VectorOperators.I2F, 0)).mul(xScale[i >>> 1]));
+            pending = pending.add(dot.mul(sc));
+            if ((i & 1) == 0) continue;
+            // the sub-block's two halves, an exact int sum (class comment), into floats once
+            accD = accD.add(((FloatVector) pending.convert(VectorOperators.I2F, 0)).mul(xScale[i >>> 1]));
+            pending = IntVector.zero(I16);
             if ((i & 15) != 15) continue;
             // the super-block's last: its sum times the rows' d
             IntVector hd = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, w, p, LE)
@@ -278,9 +283,8 @@ final class Q6_Kx8 extends Interleaved8 {
                         .convertShape(VectorOperators.B2I, I8, 0);
                 IntVector sc1 = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q + 8, LE)
                         .convertShape(VectorOperators.B2I, I8, 0);
-                // per half and in pairDotWide's order, so that a pair's rows come out identical
-                accD = accD.add(((FloatVector) dot0.mul(sc0).convert(VectorOperators.I2F, 0)).mul(x.scale[xb]));
-                accD = accD.add(((FloatVector) dot1.mul(sc1).convert(VectorOperators.I2F, 0)).mul(x.scale[xb]));
+                // as pairDotWide, so that a pair's rows come out identical
+                accD = accD.add(((FloatVector) dot0.mul(sc0).add(dot1.mul(sc1)).convert(VectorOperators.I2F, 0)).mul(x.scale[xb]));
             }
             IntVector hd = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p, LE)
                     .convertShape(VectorOperators.S2I, I8, 0);
