@@ -24,7 +24,7 @@ import static dev.edgellm.simd.Vec.LE;
  * integer sum (nibble · q < 15 · 127 · 16 < 2^15), then d·sc·dx·Σnq - dmin·m·dx·Σq in floats.
  */
 final class Q4_Kx8 extends Interleaved8 {
-    private static final VectorSpecies<Short> S32 = ShortVector.SPECIES_512;
+    private static final VectorSpecies<Short> S32 = ShortVector.SPECIES_512, S16 = ShortVector.SPECIES_256;
     static final Q4_Kx8 FORMAT = new Q4_Kx8();
     private static final int SUB = 144, HEAD = 32;
     static final int GROUP_BLOCK_BYTES = HEAD + 8 * SUB;
@@ -195,49 +195,47 @@ final class Q4_Kx8 extends Interleaved8 {
         acc.intoArray(out, o);
     }
 
+    /**
+     * One group of 8 rows at 256 bits (CPUs without AVX-512, and a pair's odd last group): {@link #pairDotWide}'s
+     * loop and float steps at half the width, so that a pair's rows come out identical.
+     */
     @Override
     void dotGroup(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
-        int[] pairs = x.pairs;
-        FloatVector acc = FloatVector.zero(Vec.F);
-        // Unrolled by hand with no method of ours in the body, as Q4_0x8 (C2's inlining cutoff).
-        for (int b = 0; b < blocks; b++) {
-            long p = base + (long) b * GROUP_BLOCK_BYTES;
-            FloatVector accD = FloatVector.zero(Vec.F), accM = accD;
-            for (int sb = 0; sb < 8; sb++) {
-                long q = p + HEAD + (long) SUB * sb;
-                int xb = 8 * b + sb;
-                IntVector lo = IntVector.fromArray(I8, pairs, 16 * xb), hi = IntVector.fromArray(I8, pairs, 16 * xb + 8);
-                IntVector v0 = IntVector.fromMemorySegment(I8, w, q + 16, LE);
-                ShortVector s = v0.and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts());
-                s = s.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts()));
-                s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts()));
-                s = s.add(v0.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(lo.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts()));
-                IntVector v1 = IntVector.fromMemorySegment(I8, w, q + 48, LE);
-                s = s.add(v1.and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts()));
-                s = s.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts()));
-                s = s.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts()));
-                s = s.add(v1.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(lo.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts()));
-                IntVector v2 = IntVector.fromMemorySegment(I8, w, q + 80, LE);
-                s = s.add(v2.and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts()));
-                s = s.add(v2.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts()));
-                s = s.add(v2.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts()));
-                s = s.add(v2.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(hi.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts()));
-                IntVector v3 = IntVector.fromMemorySegment(I8, w, q + 112, LE);
-                s = s.add(v3.and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts()));
-                s = s.add(v3.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts()));
-                s = s.add(v3.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts()));
-                s = s.add(v3.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(hi.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts()));
-                IntVector si = s.reinterpretAsInts();
-                IntVector dot = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                        .add(si.lanewise(VectorOperators.ASHR, 16));
-                IntVector sc = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q, LE)
-                        .convertShape(VectorOperators.B2I, I8, 0);
-                FloatVector mn = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q + 8, LE)
-                        .convertShape(VectorOperators.B2F, Vec.F, 0);
-                // the float steps in pairDotWide's order, so that a pair's rows come out identical
-                accD = accD.add(((FloatVector) dot.mul(sc).convert(VectorOperators.I2F, 0)).mul(x.scale[xb]));
-                accM = accM.add(mn.mul(x.sum[xb]));
+        MemorySegment pairs = x.pairMemory;
+        float[] xScale = x.scale, xSum = x.sum;
+        FloatVector acc = FloatVector.zero(Vec.F), accD = acc, accM = acc;
+        ShortVector first = ShortVector.zero(S16);
+        for (int i = 0, halves = 16 * blocks; i < halves; i++) {
+            long p = base + (long) (i >>> 4) * GROUP_BLOCK_BYTES;
+            long q = p + HEAD + (long) SUB * ((i >>> 1) & 7);
+            long a = 32L * i; // linear in i: C2 hoists the bounds checks of the broadcasts
+            IntVector v0 = IntVector.fromMemorySegment(I8, w, q + 16 + 64L * (i & 1), LE);
+            IntVector v1 = IntVector.fromMemorySegment(I8, w, q + 48 + 64L * (i & 1), LE);
+            ShortVector s = v0.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a)).reinterpretAsShorts());
+            ShortVector t = v1.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 16)).reinterpretAsShorts());
+            s = s.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 4)).reinterpretAsShorts()));
+            t = t.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 20)).reinterpretAsShorts()));
+            s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 8)).reinterpretAsShorts()));
+            t = t.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 24)).reinterpretAsShorts()));
+            s = s.add(v0.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts()));
+            t = t.add(v1.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts()));
+            ShortVector half = s.add(t);
+            if ((i & 1) == 0) {
+                first = half;
+                continue;
             }
+            int xb = i >>> 1;
+            IntVector si = first.add(half).reinterpretAsInts();
+            IntVector dot = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(si.lanewise(VectorOperators.ASHR, 16));
+            IntVector sc = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q, LE)
+                    .convertShape(VectorOperators.B2I, I8, 0);
+            FloatVector mn = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q + 8, LE)
+                    .convertShape(VectorOperators.B2F, Vec.F, 0);
+            accD = accD.add(((FloatVector) dot.mul(sc).convert(VectorOperators.I2F, 0)).mul(xScale[xb]));
+            accM = accM.add(mn.mul(xSum[xb]));
+            if ((i & 15) != 15) continue;
+            // the super-block's last: its sums times the rows' d and dmin
             IntVector hd = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p, LE)
                     .convertShape(VectorOperators.S2I, I8, 0);
             IntVector hm = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p + 16, LE)
@@ -253,6 +251,8 @@ final class Q4_Kx8 extends Interleaved8 {
                     .lanewise(VectorOperators.OR, 0x7F800000, hm.and(F16_EXP).compare(VectorOperators.EQ, F16_EXP))
                     .reinterpretAsFloats();
             acc = acc.add(accD.mul(d)).sub(accM.mul(dmin));
+            accD = FloatVector.zero(Vec.F);
+            accM = accD;
         }
         acc.intoArray(out, o);
     }

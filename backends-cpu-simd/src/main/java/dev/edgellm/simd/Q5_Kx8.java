@@ -5,7 +5,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 
@@ -33,7 +32,6 @@ final class Q5_Kx8 extends Interleaved8 {
     /** Offsets within a sub-block record of the fifth-bit plane and of V0 (V_m 32 bytes apart). */
     private static final int H = 16, V0 = 48;
     private static final int NIB5 = 0x001F001F;
-    private static final VectorSpecies<Short> S32 = ShortVector.SPECIES_512;
     /** {@link Q5_0x8#BIT4} at 512 bits: bit 4 of each short lane, where the fifth bit is blended in. */
     private static final IntVector BIT4_WIDE = IntVector.broadcast(I16, 0x00100010);
 
@@ -110,68 +108,55 @@ final class Q5_Kx8 extends Interleaved8 {
         }
     }
 
+    /** One group of 8 rows at 256 bits (CPUs without AVX-512, and a pair's odd last group). */
     @Override
     void dotGroup(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
-        int[] pairs = x.pairs;
-        FloatVector acc = FloatVector.zero(Vec.F);
-        // Unrolled by hand with no method of ours in the body, as Q4_0x8 (C2's inlining cutoff).
-        for (int b = 0; b < blocks; b++) {
-            long p = base + (long) b * GROUP_BLOCK_BYTES;
-            FloatVector accD = FloatVector.zero(Vec.F), accM = accD;
-            for (int sub = 0; sub < 8; sub++) {
-                long q = p + HEAD + (long) SUB * sub;
-                int xb = 8 * b + sub;
-                IntVector lo = IntVector.fromArray(I8, pairs, 16 * xb), hi = IntVector.fromArray(I8, pairs, 16 * xb + 8);
-                IntVector hb = IntVector.fromMemorySegment(I8, w, q + 16, LE);
-                IntVector v0 = IntVector.fromMemorySegment(I8, w, q + 48, LE);
-                ShortVector sa = v0.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 4), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
-                        .mul(lo.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts());
-                sa = sa.add(v0.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 3), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
-                        .mul(lo.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts()));
-                sa = sa.add(v0.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 2), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
-                        .mul(lo.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts()));
-                sa = sa.add(v0.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 1), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
-                        .mul(lo.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts()));
-                IntVector v1 = IntVector.fromMemorySegment(I8, w, q + 80, LE);
-                sa = sa.add(v1.lanewise(VectorOperators.BITWISE_BLEND, hb, Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
-                        .mul(lo.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts()));
-                sa = sa.add(v1.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 1), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
-                        .mul(lo.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts()));
-                sa = sa.add(v1.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 2), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
-                        .mul(lo.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts()));
-                sa = sa.add(v1.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 3), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
-                        .mul(lo.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts()));
-                IntVector v2 = IntVector.fromMemorySegment(I8, w, q + 112, LE);
-                ShortVector sb = v2.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 4), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
-                        .mul(hi.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts());
-                sb = sb.add(v2.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 5), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
-                        .mul(hi.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts()));
-                sb = sb.add(v2.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 6), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
-                        .mul(hi.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts()));
-                sb = sb.add(v2.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 7), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
-                        .mul(hi.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts()));
-                IntVector v3 = IntVector.fromMemorySegment(I8, w, q + 144, LE);
-                sb = sb.add(v3.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 8), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
-                        .mul(hi.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts()));
-                sb = sb.add(v3.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 9), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
-                        .mul(hi.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts()));
-                sb = sb.add(v3.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 10), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
-                        .mul(hi.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts()));
-                sb = sb.add(v3.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 11), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
-                        .mul(hi.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts()));
-                IntVector ia = sa.reinterpretAsInts(), ib = sb.reinterpretAsInts();
-                IntVector dot = ia.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                        .add(ia.lanewise(VectorOperators.ASHR, 16))
-                        .add(ib.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
-                        .add(ib.lanewise(VectorOperators.ASHR, 16));
-                IntVector sc = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q, LE)
-                        .convertShape(VectorOperators.B2I, I8, 0);
-                FloatVector mn = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q + 8, LE)
-                        .convertShape(VectorOperators.B2F, Vec.F, 0);
-                // the float steps in pairDotWide's order, so that a pair's rows come out identical
-                accD = accD.add(((FloatVector) dot.mul(sc).convert(VectorOperators.I2F, 0)).mul(x.scale[xb]));
-                accM = accM.add(mn.mul(x.sum[xb]));
-            }
+        MemorySegment pairs = x.pairMemory;
+        float[] xScale = x.scale, xSum = x.sum;
+        FloatVector acc = FloatVector.zero(Vec.F), accD = acc, accM = acc;
+        IntVector pending = IntVector.zero(I8);
+        // pairDotWide's loop and steps at half the width, so that a pair's rows come out identical
+        for (int i = 0, halves = 16 * blocks; i < halves; i++) {
+            long p = base + (long) (i >>> 4) * GROUP_BLOCK_BYTES;
+            long q = p + HEAD + (long) SUB * ((i >>> 1) & 7);
+            long a = 32L * i; // linear in i: C2 hoists the bounds checks of the broadcasts
+            // the fifth bits of V2/V3's columns sit 8 bits above those of V0/V1's
+            IntVector hb = IntVector.fromMemorySegment(I8, w, q + H, LE).lanewise(VectorOperators.LSHR, 8 * (i & 1));
+            IntVector v0 = IntVector.fromMemorySegment(I8, w, q + V0 + 64L * (i & 1), LE);
+            IntVector v1 = IntVector.fromMemorySegment(I8, w, q + V0 + 32 + 64L * (i & 1), LE);
+            ShortVector s = v0.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 4), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
+                    .mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a)).reinterpretAsShorts());
+            ShortVector t = v1.lanewise(VectorOperators.BITWISE_BLEND, hb, Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
+                    .mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 16)).reinterpretAsShorts());
+            s = s.add(v0.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 3), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
+                    .mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 4)).reinterpretAsShorts()));
+            t = t.add(v1.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 1), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
+                    .mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 20)).reinterpretAsShorts()));
+            s = s.add(v0.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 2), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
+                    .mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 8)).reinterpretAsShorts()));
+            t = t.add(v1.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 2), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
+                    .mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 24)).reinterpretAsShorts()));
+            s = s.add(v0.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 1), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
+                    .mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts()));
+            t = t.add(v1.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 3), Q5_0x8.BIT4).and(NIB5).reinterpretAsShorts()
+                    .mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts()));
+            IntVector si = s.add(t).reinterpretAsInts();
+            // a vector carried to the next half is added to, never assigned: assigned, C2 boxed it (Q6_Kx8)
+            pending = pending.add(si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(si.lanewise(VectorOperators.ASHR, 16)));
+            if ((i & 1) == 0) continue;
+            // the sub-block's products into floats
+            int xb = i >>> 1;
+            IntVector dot = pending;
+            pending = IntVector.zero(I8);
+            IntVector sc = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q, LE)
+                    .convertShape(VectorOperators.B2I, I8, 0);
+            FloatVector mn = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q + 8, LE)
+                    .convertShape(VectorOperators.B2F, Vec.F, 0);
+            accD = accD.add(((FloatVector) dot.mul(sc).convert(VectorOperators.I2F, 0)).mul(xScale[xb]));
+            accM = accM.add(mn.mul(xSum[xb]));
+            if ((i & 15) != 15) continue;
+            // the super-block's last: its sums times the rows' d and dmin
             IntVector hd = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p, LE)
                     .convertShape(VectorOperators.S2I, I8, 0);
             IntVector hm = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p + 16, LE)
@@ -186,7 +171,9 @@ final class Q5_Kx8 extends Interleaved8 {
                     .or(hm.and(0x8000).lanewise(VectorOperators.LSHL, 16))
                     .lanewise(VectorOperators.OR, 0x7F800000, hm.and(F16_EXP).compare(VectorOperators.EQ, F16_EXP))
                     .reinterpretAsFloats();
-            acc = acc.add(accD.mul(d)).sub(accM.mul(dmin));
+            acc = acc.add(accD.mul(d)).sub(accM.mul(dmin)); // no fma on merged vectors: Q4_Kx8
+            accD = FloatVector.zero(Vec.F);
+            accM = accD;
         }
         acc.intoArray(out, o);
     }
@@ -202,7 +189,7 @@ final class Q5_Kx8 extends Interleaved8 {
         MemorySegment pairs = x.pairMemory;
         float[] xScale = x.scale, xSum = x.sum;
         FloatVector acc = FloatVector.zero(F16), accD = acc, accM = acc;
-        ShortVector first = ShortVector.zero(S32);
+        IntVector pending = IntVector.zero(I16);
         // One flat loop over half sub-blocks, as Q4_Kx8.pairDotWide (why there); a half's 8 products per lane are as
         // many as a short holds (31 · 127 · 8 < 2^15), so each half is widened on its own
         for (int i = 0, halves = 16 * blocks; i < halves; i++) {
@@ -229,18 +216,15 @@ final class Q5_Kx8 extends Interleaved8 {
                     .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts()));
             t = t.add(v1.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 3), BIT4_WIDE).and(NIB5).reinterpretAsShorts()
                     .mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts()));
-            ShortVector half = s.add(t);
-            if ((i & 1) == 0) {
-                first = half;
-                continue;
-            }
+            IntVector si = s.add(t).reinterpretAsInts();
+            // a vector carried to the next half is added to, never assigned: assigned, C2 boxed it (Q6_Kx8)
+            pending = pending.add(si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(si.lanewise(VectorOperators.ASHR, 16)));
+            if ((i & 1) == 0) continue;
             // the sub-block's products into floats
             int xb = i >>> 1;
-            IntVector ia = first.reinterpretAsInts(), ib = half.reinterpretAsInts();
-            IntVector dot = ia.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(ia.lanewise(VectorOperators.ASHR, 16))
-                    .add(ib.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
-                    .add(ib.lanewise(VectorOperators.ASHR, 16));
+            IntVector dot = pending;
+            pending = IntVector.zero(I16);
             IntVector sc = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, q, LE)
                     .convertShape(VectorOperators.B2I, I16, 0);
             FloatVector mn = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, q + 16, LE)

@@ -227,65 +227,48 @@ final class Q6_Kx8 extends Interleaved8 {
         acc.intoArray(out, o);
     }
 
+    /**
+     * One group of 8 rows at 256 bits (CPUs without AVX-512, and a pair's odd last group): {@link #pairDotWide}'s
+     * loop and steps at half the width, so that a pair's rows come out identical.
+     */
     @Override
     void dotGroup(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
-        int[] pairs = x.pairs, offsets = x.sixBitOffset;
-        FloatVector acc = FloatVector.zero(Vec.F);
-        // Unrolled by hand with no method of ours in the body, as Q4_0x8 (C2's inlining cutoff).
-        for (int b = 0; b < blocks; b++) {
-            long p = base + (long) b * GROUP_BLOCK_BYTES;
-            FloatVector accD = FloatVector.zero(Vec.F);
-            for (int sb = 0; sb < 8; sb++) {
-                long q = p + HEAD + (long) SUB * sb;
-                int xb = 8 * b + sb;
-                IntVector lo = IntVector.fromArray(I8, pairs, 16 * xb), hi = IntVector.fromArray(I8, pairs, 16 * xb + 8);
-                IntVector w0 = IntVector.fromMemorySegment(I8, w, q + W, LE);
-                IntVector w1 = IntVector.fromMemorySegment(I8, w, q + W + 32, LE);
-                IntVector w2 = IntVector.fromMemorySegment(I8, w, q + W + 64, LE);
-                ShortVector s = IntVector.broadcast(I8, offsets[2 * xb]).reinterpretAsShorts();
-                s = s.add(w0.and(SIX).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts()));
-                s = s.add(w0.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 10)
-                        .mul(lo.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts()));
-                s = s.add(w1.and(SIX).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts()));
-                s = s.add(w1.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 10)
-                        .mul(lo.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts()));
-                s = s.add(w2.and(SIX).reinterpretAsShorts().mul(lo.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts()));
-                s = s.add(w2.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 10)
-                        .mul(lo.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts()));
-                s = s.add(w0.lanewise(VectorOperators.LSHR, 6).and(NIB).or(w2.lanewise(VectorOperators.LSHR, 2).and(HI)).reinterpretAsShorts()
-                        .mul(lo.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts()));
-                s = s.add(w1.lanewise(VectorOperators.LSHR, 6).and(NIB).or(w2.lanewise(VectorOperators.LSHR, 4).and(HI)).reinterpretAsShorts()
-                        .mul(lo.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts()));
-                IntVector si = s.reinterpretAsInts();
-                IntVector dot0 = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                        .add(si.lanewise(VectorOperators.ASHR, 16));
-                w0 = IntVector.fromMemorySegment(I8, w, q + W + 96, LE);
-                w1 = IntVector.fromMemorySegment(I8, w, q + W + 96 + 32, LE);
-                w2 = IntVector.fromMemorySegment(I8, w, q + W + 96 + 64, LE);
-                s = IntVector.broadcast(I8, offsets[2 * xb + 1]).reinterpretAsShorts();
-                s = s.add(w0.and(SIX).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts()));
-                s = s.add(w0.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 10)
-                        .mul(hi.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts()));
-                s = s.add(w1.and(SIX).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts()));
-                s = s.add(w1.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 10)
-                        .mul(hi.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts()));
-                s = s.add(w2.and(SIX).reinterpretAsShorts().mul(hi.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts()));
-                s = s.add(w2.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 10)
-                        .mul(hi.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts()));
-                s = s.add(w0.lanewise(VectorOperators.LSHR, 6).and(NIB).or(w2.lanewise(VectorOperators.LSHR, 2).and(HI)).reinterpretAsShorts()
-                        .mul(hi.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts()));
-                s = s.add(w1.lanewise(VectorOperators.LSHR, 6).and(NIB).or(w2.lanewise(VectorOperators.LSHR, 4).and(HI)).reinterpretAsShorts()
-                        .mul(hi.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts()));
-                si = s.reinterpretAsInts();
-                IntVector dot1 = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                        .add(si.lanewise(VectorOperators.ASHR, 16));
-                IntVector sc0 = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q, LE)
-                        .convertShape(VectorOperators.B2I, I8, 0);
-                IntVector sc1 = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q + 8, LE)
-                        .convertShape(VectorOperators.B2I, I8, 0);
-                // as pairDotWide, so that a pair's rows come out identical
-                accD = accD.add(((FloatVector) dot0.mul(sc0).add(dot1.mul(sc1)).convert(VectorOperators.I2F, 0)).mul(x.scale[xb]));
-            }
+        MemorySegment pairs = x.pairMemory;
+        int[] offsets = x.sixBitOffset;
+        float[] xScale = x.scale;
+        FloatVector acc = FloatVector.zero(Vec.F), accD = acc;
+        IntVector pending = IntVector.zero(I8);
+        for (int i = 0, halves = 16 * blocks; i < halves; i++) {
+            long p = base + (long) (i >>> 4) * GROUP_BLOCK_BYTES;
+            long q = p + HEAD + (long) SUB * ((i >>> 1) & 7);
+            long hq = q + W + 96L * (i & 1);
+            long a = 32L * i; // linear in i: C2 hoists the bounds checks of the broadcasts
+            IntVector w0 = IntVector.fromMemorySegment(I8, w, hq, LE), w1 = IntVector.fromMemorySegment(I8, w, hq + 32, LE);
+            IntVector w2 = IntVector.fromMemorySegment(I8, w, hq + 64, LE);
+            ShortVector s = IntVector.broadcast(I8, offsets[i]).reinterpretAsShorts();
+            s = s.add(w0.and(SIX).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a)).reinterpretAsShorts()));
+            ShortVector t = w0.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 10)
+                    .mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 4)).reinterpretAsShorts());
+            s = s.add(w1.and(SIX).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 8)).reinterpretAsShorts()));
+            t = t.add(w1.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 10)
+                    .mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts()));
+            s = s.add(w2.and(SIX).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 16)).reinterpretAsShorts()));
+            t = t.add(w2.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 10)
+                    .mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 20)).reinterpretAsShorts()));
+            s = s.add(w0.lanewise(VectorOperators.LSHR, 6).and(NIB).or(w2.lanewise(VectorOperators.LSHR, 2).and(HI)).reinterpretAsShorts()
+                    .mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 24)).reinterpretAsShorts()));
+            t = t.add(w1.lanewise(VectorOperators.LSHR, 6).and(NIB).or(w2.lanewise(VectorOperators.LSHR, 4).and(HI)).reinterpretAsShorts()
+                    .mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts()));
+            IntVector si = s.add(t).reinterpretAsInts();
+            IntVector dot = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(si.lanewise(VectorOperators.ASHR, 16));
+            IntVector sc = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q + 8L * (i & 1), LE)
+                    .convertShape(VectorOperators.B2I, I8, 0);
+            pending = pending.add(dot.mul(sc));
+            if ((i & 1) == 0) continue;
+            accD = accD.add(((FloatVector) pending.convert(VectorOperators.I2F, 0)).mul(xScale[i >>> 1]));
+            pending = IntVector.zero(I8);
+            if ((i & 15) != 15) continue;
             IntVector hd = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p, LE)
                     .convertShape(VectorOperators.S2I, I8, 0);
             FloatVector d = hd.and(F16_MAG).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
@@ -294,6 +277,7 @@ final class Q6_Kx8 extends Interleaved8 {
                     .lanewise(VectorOperators.OR, 0x7F800000, hd.and(F16_EXP).compare(VectorOperators.EQ, F16_EXP))
                     .reinterpretAsFloats();
             acc = acc.add(accD.mul(d));
+            accD = FloatVector.zero(Vec.F);
         }
         acc.intoArray(out, o);
     }

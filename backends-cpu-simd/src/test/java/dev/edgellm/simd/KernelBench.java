@@ -52,7 +52,7 @@ public final class KernelBench {
         String only = args.length > 0 ? args[0] : "";
         Random rnd = new Random(1);
         System.out.printf("read bandwidth %.1f GB/s%n", readBandwidth());
-        for (GgmlType type : new GgmlType[] {GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q6_K}) {
+        for (GgmlType type : new GgmlType[] {GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K}) {
             if (!only.isEmpty() && !type.name().equals(only)) continue;
             int rowBytes = (int) type.byteSize(N);
             MemorySegment[] segs = new MemorySegment[TENSORS], globals = new MemorySegment[TENSORS];
