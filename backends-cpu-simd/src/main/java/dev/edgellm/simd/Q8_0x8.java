@@ -130,60 +130,42 @@ final class Q8_0x8 extends Interleaved8 {
      * wrapping int arithmetic: two ops per u_k instead of three shifts to sign-extend both halves.
      */
     static void dot(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
-        int[] pairs = x.pairs;
+        MemorySegment pairs = x.pairMemory;
         float[] xScale = x.scale;
         FloatVector acc = FloatVector.zero(Vec.F);
+        IntVector sum = IntVector.zero(I8), high = sum;
         // Unrolled by hand, with no method of ours in the body: past C2's inlining budget a call to a helper of
-        // ours is not inlined and every vector it returns is boxed (measured 25x slower); see Q4_0x8.
-        for (int b = 0; b < blocks; b++) {
-            long p = base + (long) b * GROUP_BLOCK_BYTES;
-            IntVector lo = IntVector.fromArray(I8, pairs, 16 * b), hi = IntVector.fromArray(I8, pairs, 16 * b + 8);
-            IntVector u0 = ((ShortVector) ByteVector.fromMemorySegment(B16, w, p + 16, LE).convertShape(VectorOperators.B2S, S16, 0))
-                    .mul(lo.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts())
-                    .add(((ShortVector) ByteVector.fromMemorySegment(B16, w, p + 32, LE).convertShape(VectorOperators.B2S, S16, 0))
-                            .mul(lo.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts()))
+        // ours is not inlined and every vector it returns is boxed (measured 25x slower); see Q4_0x8. One loop
+        // over half blocks (8 chunks, 8 pairs broadcast from memory): a whole block's 16 broadcasts in one body ran
+        // C1 out of registers (C1CompileCheck)
+        for (int i = 0, halves = 2 * blocks; i < halves; i++) {
+            long p = base + (long) (i >>> 1) * GROUP_BLOCK_BYTES;
+            long c = p + 16 + 128L * (i & 1); // the half's chunks
+            long a = 32L * i; // its pairs, linear in i: C2 hoists the bounds checks of the broadcasts
+            IntVector u0 = ((ShortVector) ByteVector.fromMemorySegment(B16, w, c, LE).convertShape(VectorOperators.B2S, S16, 0))
+                    .mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a)).reinterpretAsShorts())
+                    .add(((ShortVector) ByteVector.fromMemorySegment(B16, w, c + 16, LE).convertShape(VectorOperators.B2S, S16, 0))
+                            .mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 4)).reinterpretAsShorts()))
                     .reinterpretAsInts().lanewise(VectorOperators.XOR, LOW_SIGN);
-            IntVector u1 = ((ShortVector) ByteVector.fromMemorySegment(B16, w, p + 48, LE).convertShape(VectorOperators.B2S, S16, 0))
-                    .mul(lo.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts())
-                    .add(((ShortVector) ByteVector.fromMemorySegment(B16, w, p + 64, LE).convertShape(VectorOperators.B2S, S16, 0))
-                            .mul(lo.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts()))
+            IntVector u1 = ((ShortVector) ByteVector.fromMemorySegment(B16, w, c + 32, LE).convertShape(VectorOperators.B2S, S16, 0))
+                    .mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 8)).reinterpretAsShorts())
+                    .add(((ShortVector) ByteVector.fromMemorySegment(B16, w, c + 48, LE).convertShape(VectorOperators.B2S, S16, 0))
+                            .mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts()))
                     .reinterpretAsInts().lanewise(VectorOperators.XOR, LOW_SIGN);
-            IntVector u2 = ((ShortVector) ByteVector.fromMemorySegment(B16, w, p + 80, LE).convertShape(VectorOperators.B2S, S16, 0))
-                    .mul(lo.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts())
-                    .add(((ShortVector) ByteVector.fromMemorySegment(B16, w, p + 96, LE).convertShape(VectorOperators.B2S, S16, 0))
-                            .mul(lo.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts()))
+            IntVector u2 = ((ShortVector) ByteVector.fromMemorySegment(B16, w, c + 64, LE).convertShape(VectorOperators.B2S, S16, 0))
+                    .mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 16)).reinterpretAsShorts())
+                    .add(((ShortVector) ByteVector.fromMemorySegment(B16, w, c + 80, LE).convertShape(VectorOperators.B2S, S16, 0))
+                            .mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 20)).reinterpretAsShorts()))
                     .reinterpretAsInts().lanewise(VectorOperators.XOR, LOW_SIGN);
-            IntVector u3 = ((ShortVector) ByteVector.fromMemorySegment(B16, w, p + 112, LE).convertShape(VectorOperators.B2S, S16, 0))
-                    .mul(lo.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts())
-                    .add(((ShortVector) ByteVector.fromMemorySegment(B16, w, p + 128, LE).convertShape(VectorOperators.B2S, S16, 0))
-                            .mul(lo.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts()))
-                    .reinterpretAsInts().lanewise(VectorOperators.XOR, LOW_SIGN);
-            IntVector sum = u0.add(u1).add(u2.add(u3));
-            IntVector high = u0.lanewise(VectorOperators.ASHR, 16).add(u1.lanewise(VectorOperators.ASHR, 16))
-                    .add(u2.lanewise(VectorOperators.ASHR, 16).add(u3.lanewise(VectorOperators.ASHR, 16)));
-            u0 = ((ShortVector) ByteVector.fromMemorySegment(B16, w, p + 144, LE).convertShape(VectorOperators.B2S, S16, 0))
-                    .mul(hi.rearrange(QuantizedInput.PAIR0).reinterpretAsShorts())
-                    .add(((ShortVector) ByteVector.fromMemorySegment(B16, w, p + 160, LE).convertShape(VectorOperators.B2S, S16, 0))
-                            .mul(hi.rearrange(QuantizedInput.PAIR1).reinterpretAsShorts()))
-                    .reinterpretAsInts().lanewise(VectorOperators.XOR, LOW_SIGN);
-            u1 = ((ShortVector) ByteVector.fromMemorySegment(B16, w, p + 176, LE).convertShape(VectorOperators.B2S, S16, 0))
-                    .mul(hi.rearrange(QuantizedInput.PAIR2).reinterpretAsShorts())
-                    .add(((ShortVector) ByteVector.fromMemorySegment(B16, w, p + 192, LE).convertShape(VectorOperators.B2S, S16, 0))
-                            .mul(hi.rearrange(QuantizedInput.PAIR3).reinterpretAsShorts()))
-                    .reinterpretAsInts().lanewise(VectorOperators.XOR, LOW_SIGN);
-            u2 = ((ShortVector) ByteVector.fromMemorySegment(B16, w, p + 208, LE).convertShape(VectorOperators.B2S, S16, 0))
-                    .mul(hi.rearrange(QuantizedInput.PAIR4).reinterpretAsShorts())
-                    .add(((ShortVector) ByteVector.fromMemorySegment(B16, w, p + 224, LE).convertShape(VectorOperators.B2S, S16, 0))
-                            .mul(hi.rearrange(QuantizedInput.PAIR5).reinterpretAsShorts()))
-                    .reinterpretAsInts().lanewise(VectorOperators.XOR, LOW_SIGN);
-            u3 = ((ShortVector) ByteVector.fromMemorySegment(B16, w, p + 240, LE).convertShape(VectorOperators.B2S, S16, 0))
-                    .mul(hi.rearrange(QuantizedInput.PAIR6).reinterpretAsShorts())
-                    .add(((ShortVector) ByteVector.fromMemorySegment(B16, w, p + 256, LE).convertShape(VectorOperators.B2S, S16, 0))
-                            .mul(hi.rearrange(QuantizedInput.PAIR7).reinterpretAsShorts()))
+            IntVector u3 = ((ShortVector) ByteVector.fromMemorySegment(B16, w, c + 96, LE).convertShape(VectorOperators.B2S, S16, 0))
+                    .mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 24)).reinterpretAsShorts())
+                    .add(((ShortVector) ByteVector.fromMemorySegment(B16, w, c + 112, LE).convertShape(VectorOperators.B2S, S16, 0))
+                            .mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts()))
                     .reinterpretAsInts().lanewise(VectorOperators.XOR, LOW_SIGN);
             sum = sum.add(u0.add(u1).add(u2.add(u3)));
             high = high.add(u0.lanewise(VectorOperators.ASHR, 16).add(u1.lanewise(VectorOperators.ASHR, 16))
                     .add(u2.lanewise(VectorOperators.ASHR, 16).add(u3.lanewise(VectorOperators.ASHR, 16))));
+            if ((i & 1) == 0) continue;
             IntVector dot = sum.sub(high.lanewise(VectorOperators.LSHL, 16)).add(high).sub(8 * 32768);
             // scales(w, p), written out (see above)
             IntVector h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p, LE)
@@ -191,7 +173,9 @@ final class Q8_0x8 extends Interleaved8 {
             FloatVector d = h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
                     .reinterpretAsFloats().mul(0x1p112f);
             acc = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(d)
-                    .fma(FloatVector.broadcast(Vec.F, xScale[b]), acc);
+                    .fma(FloatVector.broadcast(Vec.F, xScale[i >>> 1]), acc);
+            sum = IntVector.zero(I8);
+            high = sum;
         }
         acc.intoArray(out, o);
     }
