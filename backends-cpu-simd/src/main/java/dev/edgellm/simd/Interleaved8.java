@@ -71,9 +71,9 @@ abstract class Interleaved8 {
     boolean pairs() { return false; }
 
     /**
-     * Pairs of groups ({@link #pairs}) for the formats that have them (Q4_0, Q5_0): each activation broadcast
-     * ({@code vpermd}, one of the kernel's ~95 vector operations per group and block) feeds two groups, and the
-     * pair's blocks are one sequential stream: 5-30% faster decode in same-run A/Bs (BENCHMARKS.md, tenth session).
+     * Pairs of groups ({@link #pairs}) for the formats that have them (Q4_0, Q5_0; the K-quants at 512 bits): each
+     * activation broadcast feeds two groups, and the pair's blocks are one sequential stream: 5-30% faster decode in
+     * same-run A/Bs (BENCHMARKS.md, tenth session, when a broadcast was a {@code vpermd}).
      * On wherever the JVM runs with {@link HotSpotFlags#RECOMMENDED} (as {@code ./edgellm} does): under the default
      * cutoff C2's compile of the larger pair kernels boxed their vectors in about 1 run of 5 ({@link HotSpotFlags}).
      * {@code -Dedgellm.simd.pairs=true|false} overrides.

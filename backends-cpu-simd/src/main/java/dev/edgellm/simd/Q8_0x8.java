@@ -180,14 +180,21 @@ final class Q8_0x8 extends Interleaved8 {
         acc.intoArray(out, o);
     }
 
+    /** A shuffle of {@code species} whose first 8 lanes take lane {@code lo} and the next 8 (if any) lane {@code hi}. */
+    private static VectorShuffle<Integer> broadcastLane(VectorSpecies<Integer> species, int lo, int hi) {
+        int[] lanes = new int[species.length()];
+        for (int i = 0; i < lanes.length; i++) lanes[i] = i < 8 ? lo : hi;
+        return VectorShuffle.fromArray(species, lanes, 0);
+    }
+
     private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
     private static final VectorSpecies<Short> S32 = ShortVector.SPECIES_512;
-    /** PAIRS_i: pair 2i in the low 8 lanes, pair 2i + 1 in the high 8 ({@link QuantizedInput#broadcastLane}). */
-    private static final VectorShuffle<Integer> PAIRS_0 = QuantizedInput.broadcastLane(I16, 0, 1),
-            PAIRS_1 = QuantizedInput.broadcastLane(I16, 2, 3), PAIRS_2 = QuantizedInput.broadcastLane(I16, 4, 5),
-            PAIRS_3 = QuantizedInput.broadcastLane(I16, 6, 7), PAIRS_4 = QuantizedInput.broadcastLane(I16, 8, 9),
-            PAIRS_5 = QuantizedInput.broadcastLane(I16, 10, 11), PAIRS_6 = QuantizedInput.broadcastLane(I16, 12, 13),
-            PAIRS_7 = QuantizedInput.broadcastLane(I16, 14, 15);
+    /** PAIRS_i: pair 2i in the low 8 lanes, pair 2i + 1 in the high 8 ({@link #broadcastLane}). */
+    private static final VectorShuffle<Integer> PAIRS_0 = broadcastLane(I16, 0, 1),
+            PAIRS_1 = broadcastLane(I16, 2, 3), PAIRS_2 = broadcastLane(I16, 4, 5),
+            PAIRS_3 = broadcastLane(I16, 6, 7), PAIRS_4 = broadcastLane(I16, 8, 9),
+            PAIRS_5 = broadcastLane(I16, 10, 11), PAIRS_6 = broadcastLane(I16, 12, 13),
+            PAIRS_7 = broadcastLane(I16, 14, 15);
 
     /**
      * {@link #dot} with 512-bit integer vectors ({@link Vec#WIDE}): one 32-byte load sign-extends two chunks at

@@ -1,21 +1,15 @@
 package dev.edgellm.simd;
 
-import jdk.incubator.vector.VectorShuffle;
-import jdk.incubator.vector.VectorSpecies;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-
-import static dev.edgellm.simd.Vec.I8;
 
 /**
  * An activation vector quantized to 8 bits per 32-element block (as ggml's Q8_0: scale = max|x| / 127,
  * q = round(x / scale)), laid out for the {@link Interleaved8} kernels: {@code pairs[16b + k]}, k = 4m + j, is the
  * int whose low and high shorts are q[32b + 8m + j] and q[32b + 8m + 4 + j]. A kernel multiplies 8 or 16 rows'
- * weights by pair k broadcast to every lane: the Q4_0, Q5_0 and K-quant pair kernels broadcast it straight from {@link
- * #pairMemory}; the 8-row kernels of Q8_0 and the K-quants load a block's 16 pairs as two 8-lane vectors and
- * broadcast with one {@code vpermd} ({@link #PAIR0} .. {@link #PAIR7}), Q8_0's 512-bit one as one 16-lane vector
- * with shuffles of its own. {@code qsum[b]} = 8 · Σ q over block
+ * weights by pair k broadcast to every lane: every kernel broadcasts it straight from {@link #pairMemory} but
+ * Q8_0's 512-bit one, which loads a block's 16 pairs as one 16-lane vector and broadcasts two at a time with
+ * shuffles of its own (measured faster there, BENCHMARKS.md). {@code qsum[b]} = 8 · Σ q over block
  * b (the offset term, broadcast where used: stored once rather than as 8 lanes, it keeps the block's activation
  * data at 68 bytes in L1 next to the weight stream; BENCHMARKS.md, twelfth session); {@code sum[b]} as below.
  * Buffers grow to the largest input and are reused, so quantizing allocates nothing in steady state.
@@ -27,19 +21,6 @@ import static dev.edgellm.simd.Vec.I8;
  * (BENCHMARKS.md, 2026-12-04).
  */
 final class QuantizedInput {
-    /** PAIR[k]: the shuffle that broadcasts lane k of an 8-lane int vector. */
-    static final VectorShuffle<Integer> PAIR0 = broadcastLane(I8, 0, 0), PAIR1 = broadcastLane(I8, 1, 1),
-            PAIR2 = broadcastLane(I8, 2, 2), PAIR3 = broadcastLane(I8, 3, 3), PAIR4 = broadcastLane(I8, 4, 4),
-            PAIR5 = broadcastLane(I8, 5, 5), PAIR6 = broadcastLane(I8, 6, 6), PAIR7 = broadcastLane(I8, 7, 7);
-
-
-    /** A shuffle of {@code species} whose first 8 lanes take lane {@code lo} and the next 8 (if any) lane {@code hi}. */
-    static VectorShuffle<Integer> broadcastLane(VectorSpecies<Integer> species, int lo, int hi) {
-        int[] lanes = new int[species.length()];
-        for (int i = 0; i < lanes.length; i++) lanes[i] = i < 8 ? lo : hi;
-        return VectorShuffle.fromArray(species, lanes, 0);
-    }
-
     int[] pairs = new int[0];
     /**
      * The same pairs in native memory (pair k of block b at byte 64b + 4k), which kernels broadcast to every lane
