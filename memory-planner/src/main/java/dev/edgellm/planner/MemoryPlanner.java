@@ -120,7 +120,7 @@ public final class MemoryPlanner {
      * compile of those kernels peaks higher. llama-110m Q4_0 (340-token prompt, ctx 1024) peaked at 302-304 MiB
      * before they did and at 330-335 after (BENCHMARKS.md, sixteenth session); once rather than per format, as the
      * largest single compile sets the arena's peak, which the C allocator then reuses (measured on Q4_0 only). Not
-     * for Q8_0, whose 8-row kernel (AVX2) broadcasts from memory too: qwen2-0.5b Q8_0 peaked at 773-782 MiB with and
+     * for Q8_0, whose 8-row kernel (AVX2) broadcasts from memory too: qwen2-0.5b Q8_0 peaked at 755-764 MiB with and
      * without that under {@code -XX:UseAVX=2} (seventeenth session).
      */
     static final long SIMD_MEMORY_BROADCAST_BYTES = 28 * MIB;
