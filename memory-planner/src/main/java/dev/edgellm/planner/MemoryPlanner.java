@@ -118,12 +118,13 @@ public final class MemoryPlanner {
      * More, once per model, where a repacked format's kernels broadcast activation pairs straight from native memory
      * (Q4_0, Q5_0 and the K-quants, on CPUs that repack): each broadcast inlines a memory-segment access, and C2's
      * compile of those kernels peaks higher. llama-110m Q4_0 (340-token prompt, ctx 1024) peaked at 302-304 MiB
-     * before they did and at 330-335 after (BENCHMARKS.md, sixteenth session); once rather than per format, as the
-     * largest single compile sets the arena's peak, which the C allocator then reuses (measured on Q4_0 only). Not
-     * for Q8_0, whose 8-row kernel (AVX2) broadcasts from memory too: qwen2-0.5b Q8_0 peaked at 755-764 MiB with and
-     * without that under {@code -XX:UseAVX=2} (seventeenth session).
+     * before they did and at 330-335 after (BENCHMARKS.md, sixteenth session); with the seventeenth session's
+     * smaller kernels PeakMemoryTest measured 307.6-322.3 MiB in 11 runs (two clusters), so 20 MiB, not the 28
+     * first set. Once rather than per format, as the largest single compile sets the arena's peak, which the C
+     * allocator then reuses (measured on Q4_0 only). Not for Q8_0, whose 8-row kernel (AVX2) broadcasts from memory
+     * too: qwen2-0.5b Q8_0 peaked at 755-764 MiB with and without that under {@code -XX:UseAVX=2}.
      */
-    static final long SIMD_MEMORY_BROADCAST_BYTES = 28 * MIB;
+    static final long SIMD_MEMORY_BROADCAST_BYTES = 20 * MIB;
     /** Batched prefill (4 tokens or more): OpenBLAS (library, thread buffers), dequantized tiles, batch attention. */
     static final long SIMD_PREFILL_BYTES = 24 * MIB;
     /**
