@@ -24,10 +24,10 @@ import static dev.edgellm.simd.Vec.LE;
  * the half, {@link QuantizedInput}) in short lanes, column c in the low short, c + 4 in the high one; each short of
  * W0, W1, W2 holds the 6-bit quants (q6 = q + 32, 0..63) of that lane for three or four pairs:
  * <pre>
- *   bits  0-5        6-9             10-15
- *   W0    pair 0     pair 6, bits 0-3  pair 1
- *   W1    pair 2     pair 7, bits 0-3  pair 3
- *   W2    pair 4     bits 6-7: pair 6's 4-5, bits 8-9: pair 7's 4-5   pair 5
+ *   bits  0-5      6-9                                      10-15
+ *   W0    pair 0   pair 6's bits 0-3                        pair 1
+ *   W1    pair 2   pair 7's bits 0-3                        pair 3
+ *   W2    pair 4   6-7: pair 6's bits 4-5, 8-9: pair 7's    pair 5
  * </pre>
  * so six pairs' quants take one instruction each (an and, or a shift of the 16-bit lanes that leaves nothing above
  * them) and the other two five: 16 per half where nibbles plus a plane of top bits took 38, which had made Q6_K
@@ -184,10 +184,10 @@ final class Q6_Kx8 extends Interleaved8 {
         for (int i = 0, halves = 16 * blocks; i < halves; i++) {
             long p = base + (long) (i >>> 4) * 2 * GROUP_BLOCK_BYTES;
             long q = p + 2 * HEAD + 2L * SUB * ((i >>> 1) & 7);
-            long hq = q + 192L * (i & 1);
+            long hq = q + 2 * W + 192L * (i & 1); // the half's W0; W1, W2 follow 64 bytes apart (both members)
             long a = 32L * i; // linear in i: C2 hoists the bounds checks of the broadcasts
-            IntVector w0 = IntVector.fromMemorySegment(I16, w, hq + 32, LE), w1 = IntVector.fromMemorySegment(I16, w, hq + 96, LE);
-            IntVector w2 = IntVector.fromMemorySegment(I16, w, hq + 160, LE);
+            IntVector w0 = IntVector.fromMemorySegment(I16, w, hq, LE), w1 = IntVector.fromMemorySegment(I16, w, hq + 64, LE);
+            IntVector w2 = IntVector.fromMemorySegment(I16, w, hq + 128, LE);
             ShortVector s = IntVector.broadcast(I16, offsets[i]).reinterpretAsShorts();
             s = s.add(w0.and(SIX).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a)).reinterpretAsShorts()));
             ShortVector t = w0.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 10)
