@@ -21,7 +21,8 @@ import java.nio.ByteOrder;
  * <p>Nibbles are stored the same way by every 4- and 5-bit format ({@link Q8_0x8} stores whole bytes in its own
  * order): four 32-byte vectors V0..V3 per block, where int lane r of V_m holds 8 nibbles of row r: bits 4j..4j+3
  * = column 8m+j and bits 16+4j.. = column 8m+4+j (j < 4). One int shift and one mask then give 16 short lanes =
- * 8 rows × 2 columns.
+ * 8 rows × 2 columns. Groups in a full {@link #span} may be stored otherwise: Q4_0's spans put 4 rows' nibbles of
+ * one column in each short.
  */
 abstract class Interleaved8 {
     static final int ROWS = 8;
@@ -58,47 +59,54 @@ abstract class Interleaved8 {
 
     /**
      * out[o .. o+8) = the 8 rows of the group whose first block is at byte {@code base} (blocks
-     * {@link #groupBlockBytes} apart: a group that is not part of a {@link #pairs pair}) dotted with the quantized
+     * {@link #groupBlockBytes} apart: a group that is not part of a {@link #span}) dotted with the quantized
      * input.
      */
     abstract void dotGroup(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o);
 
     /**
      * Whether full pairs of groups are stored interleaved, block by block (group 2i's block b, then group 2i+1's),
-     * and dotted together by {@link #dotPair}: one broadcast of an activation pair then feeds 16 rows' products.
+     * and dotted together by {@link #dotSpan}: one broadcast of an activation pair then feeds 16 rows' products.
      * A last group without a partner keeps the plain layout.
      */
     boolean pairs() { return false; }
 
     /**
-     * Pairs of groups ({@link #pairs}) for the formats that have them (Q4_0, Q5_0; the K-quants at 512 bits): each
-     * activation broadcast feeds two groups, and the pair's blocks are one sequential stream: 5-30% faster decode in
-     * same-run A/Bs (BENCHMARKS.md, tenth session, when a broadcast was a {@code vpermd}).
+     * Spans of groups ({@link #span}: pairs for Q5_0 and the K-quants at 512 bits, Q4_0's 32- or 64-row spans): each
+     * activation broadcast feeds several groups, and the span's blocks are one sequential stream: pairs made decode
+     * 5-30% faster in same-run A/Bs (BENCHMARKS.md, tenth session, when a broadcast was a {@code vpermd}).
      * On wherever the JVM runs with {@link HotSpotFlags#RECOMMENDED} (as {@code ./edgellm} does): under the default
      * cutoff C2's compile of the larger pair kernels boxed their vectors in about 1 run of 5 ({@link HotSpotFlags}).
-     * {@code -Dedgellm.simd.pairs=true|false} overrides.
+     * {@code -Dedgellm.simd.pairs=true|false} overrides (for spans too).
      */
     static final boolean PAIRS = Boolean.parseBoolean(System.getProperty("edgellm.simd.pairs",
             String.valueOf(HotSpotFlags.recompilationCutoffRaised())));
 
-    /** Whether {@link #dotPair} has a 512-bit kernel, which it runs where {@link Vec#WIDE}. */
+    /** Whether {@link #dotSpan} has a 512-bit kernel, which it runs where {@link Vec#WIDE}. */
     boolean widePairKernel() { return false; }
 
     /**
-     * Whether {@link #dotPair} has a 256-bit kernel (Q4_0, Q5_0), which pairs on AVX2; formats without one pair only
-     * where {@link Vec#WIDE} (Q4_K). The memory planner's {@code simdNarrowPairKernel} names the same types.
+     * Whether {@link #dotSpan} has a 256-bit kernel (Q4_0, Q5_0), which spans on AVX2; formats without one span only
+     * where {@link Vec#WIDE} (the K-quants). The memory planner's {@code simdNarrowPairKernel} names the same types.
      */
     boolean narrowPairKernel() { return false; }
 
-    /** out[o .. o+16) = the rows of the pair whose first block is at byte {@code base}; only if {@link #pairs}. */
-    void dotPair(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
-        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no pair layout");
+    /**
+     * Groups stored together, block by block, and dotted by one {@link #dotSpan} call: 2 where the format has
+     * {@link #pairs}, else 1; {@link Q4_0x8} stores 4 or 8 groups (32 rows at 256 bits, 64 at 512) in a layout of
+     * its own. A power of two. Groups past the last full span keep the plain layout.
+     */
+    int span() { return pairs() ? 2 : 1; }
+
+    /** out[o .. o + 8 · span) = the rows of the span whose first block is at byte {@code base}; only if span > 1. */
+    void dotSpan(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no span layout");
     }
 
     /**
      * Where byte {@code i} of a paired group's block ({@code member} 0 or 1 of the pair) is stored, from the start
-     * of the pair's block ({@code 2 · groupBlockBytes()} bytes): by default member 1's bytes follow member 0's;
-     * {@link Q4_0x8} interleaves the two members' 32-byte vectors so that one 512-bit load holds 16 rows.
+     * of the pair's block ({@code 2 · groupBlockBytes()} bytes): by default member 1's bytes follow member 0's (Q5_0);
+     * the K-quants interleave them ({@link #kQuantPairByte}).
      */
     long pairByte(int member, int i) {
         return (long) member * groupBlockBytes() + i;
@@ -148,61 +156,63 @@ abstract class Interleaved8 {
     }
 
     /**
-     * Copies the bytes of {@code member} of a pair into the pair's block at {@code dst + at}, where
-     * {@link #pairByte} places them; from {@code src + from}, which holds that group's block in its plain order, or
-     * (if {@code srcPaired}) a pair's block laid out the same way.
+     * A span's blocks from its groups' blocks in the plain order ({@code plain}: member m's block b at
+     * {@code (m · blocks + b) · groupBlockBytes()}) into {@code packed} as stored (block b at
+     * {@code span · b · groupBlockBytes()}). By default each member's bytes go where {@link #pairByte} places them,
+     * copied as runs: {@code System.arraycopy} costs a fraction of a small {@code MemorySegment.copy}.
      */
-    final void copyPairMember(MemorySegment src, long from, boolean srcPaired, int member, MemorySegment dst, long at) {
-        int[] runs = pairRuns()[member];
-        for (int k = 0; k < runs.length; k += 3) {
-            MemorySegment.copy(src, from + runs[srcPaired ? k + 1 : k], dst, at + runs[k + 1], runs[k + 2]);
+    void packSpan(byte[] plain, int blocks, byte[] packed) {
+        int gb = groupBlockBytes(), span = span();
+        for (int member = 0; member < span; member++) {
+            int[] runs = pairRuns()[member];
+            for (int b = 0; b < blocks; b++) {
+                int from = (member * blocks + b) * gb, at = span * b * gb;
+                for (int k = 0; k < runs.length; k += 3) System.arraycopy(plain, from + runs[k], packed, at + runs[k + 1], runs[k + 2]);
+            }
         }
     }
 
     /**
-     * {@link #copyPairMember} from a group's block in its plain order, array to array: the repack's inner loop, where
-     * {@code System.arraycopy} costs a fraction of a small {@code MemorySegment.copy}.
+     * Byte offset of byte {@code i} of group g's block b: what {@link #blockOffset} + i is for groups outside a span;
+     * for the formats whose spans are {@link #pairs} (a span of another kind does not keep a group's bytes).
      */
-    private void copyPairMember(byte[] src, int member, byte[] dst, int at) {
-        int[] runs = pairRuns()[member];
-        for (int k = 0; k < runs.length; k += 3) System.arraycopy(src, runs[k], dst, at + runs[k + 1], runs[k + 2]);
-    }
-
-    /** Byte offset of byte {@code i} of group g's block b: what {@link #blockOffset} + i is for unpaired groups. */
     final long byteOffset(int g, int b, int groups, int blocks, int i) {
-        return blockOffset(g, b, groups, blocks) + (paired(g, groups) ? pairByte(g & 1, i) : i);
+        return blockOffset(g, b, groups, blocks) + (spanned(g, groups) ? pairByte(g & 1, i) : i);
     }
 
-    /** Whether group g of {@code groups} is stored in a pair. */
-    final boolean paired(int g, int groups) {
-        return pairs() && (g | 1) < groups;
+    /** Whether group g of {@code groups} is stored in a full span ({@link #span} > 1). */
+    final boolean spanned(int g, int groups) {
+        int span = span();
+        return span > 1 && (g | (span - 1)) < groups;
     }
 
-    /** The groups {@link #dot} does at group g: 2 where g starts a pair, else 1. */
+    /** The groups {@link #dot} does at group g: {@link #span} where g starts a full span, else 1. */
     final int groupsAt(int g, int groups) {
-        return paired(g, groups) ? 2 : 1;
+        return spanned(g, groups) ? span() : 1;
     }
 
     /**
-     * Byte offset of block b of group g in a tensor of {@code groups} groups of {@code blocks} blocks; for a paired
-     * group, of its pair's block b ({@code 2 · groupBlockBytes()}, shared with its partner: {@link #byteOffset}
-     * finds a member's bytes in it).
+     * Byte offset of block b of group g in a tensor of {@code groups} groups of {@code blocks} blocks; for a spanned
+     * group, of its span's block b ({@code span · groupBlockBytes()}, shared with the span's other groups).
      */
     final long blockOffset(int g, int b, int groups, int blocks) {
         long gb = groupBlockBytes();
-        if (paired(g, groups)) return ((long) (g & ~1) * blocks + 2L * b) * gb;
+        if (spanned(g, groups)) {
+            int span = span();
+            return ((long) (g & -span) * blocks + (long) span * b) * gb;
+        }
         return ((long) g * blocks + b) * gb;
     }
 
     /** Bytes from one block of group g to its next. */
     final long blockStride(int g, int groups) {
-        return paired(g, groups) ? 2L * groupBlockBytes() : groupBlockBytes();
+        return spanned(g, groups) ? (long) span() * groupBlockBytes() : groupBlockBytes();
     }
 
-    /** out[o ..] = group g dotted with the quantized input, and group g+1 with it where the two are a pair. */
+    /** out[o ..] = group g dotted with the quantized input, with the rest of its span where g starts one. */
     final void dot(MemorySegment w, int g, int groups, int blocks, QuantizedInput x, float[] out, int o) {
         long base = blockOffset(g, 0, groups, blocks);
-        if (paired(g, groups)) dotPair(w, base, blocks, x, out, o);
+        if (spanned(g, groups)) dotSpan(w, base, blocks, x, out, o);
         else dotGroup(w, base, blocks, x, out, o);
     }
 
@@ -227,12 +237,14 @@ abstract class Interleaved8 {
     boolean columnTiles() { return false; }
 
     /**
-     * Rows 8g .. 8g+8 as floats, exactly as the scalar reference dequantizes them, into a column-major tile: row
-     * 8g + i, column c at element {@code c · ld + at + i}; as f32 or, if {@code bf16}, rounded to bf16
-     * ({@link PrefillGemm#storeBf16}). Only for formats with {@link #columnTiles}.
+     * Blocks [b0, b1) of rows 8g .. 8g+8 (where g starts a span, the span's {@link #groupsAt} groups) as floats,
+     * exactly as the scalar reference dequantizes them, into a column-major tile: row 8g + i, column c at element
+     * {@code c · ld + at + i};
+     * as f32 or, if {@code bf16}, rounded to bf16 ({@link PrefillGemm#storeBf16}). Only for formats with
+     * {@link #columnTiles}.
      */
-    void dequantizeGroupColumns(MemorySegment w, int g, int groups, int blocks, MemorySegment dst, long ld, long at,
-            boolean bf16) {
+    void dequantizeGroupColumns(MemorySegment w, int g, int groups, int blocks, int b0, int b1, MemorySegment dst,
+            long ld, long at, boolean bf16) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " dequantizes by rows");
     }
 
@@ -243,35 +255,38 @@ abstract class Interleaved8 {
 
     /**
      * Repacks groups {@code [g0, g1)} of a tensor of {@code groups} groups with {@code blocks} blocks per row into
-     * {@code dst}. A range that splits a pair (g0 or g1 odd) is allowed, only slower.
+     * {@code dst}; g0 and g1 must not fall inside a full span (a worker's share is whole spans).
      */
     final void repack(Rows src, int g0, int g1, int groups, int blocks, MemorySegment dst) {
+        int span = span();
+        for (int g : new int[] {g0, g1}) {
+            if (g < groups && spanned(g, groups) && g % span != 0) {
+                throw new IllegalArgumentException("repack range [" + g0 + ", " + g1 + ") splits a span of " + span + " groups at " + g);
+            }
+        }
         int sb = sourceBlockBytes(), gb = groupBlockBytes(), rowBytes = sb * blocks;
         byte[] rows = new byte[ROWS * rowBytes]; // one group's source rows, read with one copy per row
-        byte[] packed = new byte[2 * gb * blocks]; // one group, or a pair in its stored order
+        byte[] plain = new byte[span * gb * blocks]; // a span's groups in the plain order (or one group)
+        byte[] packed = span > 1 ? new byte[span * gb * blocks] : null; // ... as stored
         byte[] in = new byte[sb * ROWS];
         byte[] out = new byte[gb];
-        MemorySegment packedSegment = MemorySegment.ofArray(packed);
         for (int g = g0; g < g1; g++) {
             for (int r = 0; r < ROWS; r++) {
                 int row = ROWS * g + r;
                 MemorySegment.copy(src.segment(row), ValueLayout.JAVA_BYTE, src.offset(row), rows, r * rowBytes, rowBytes);
             }
-            boolean paired = paired(g, groups);
+            boolean spanned = spanned(g, groups);
+            int member = spanned ? g % span : 0;
             for (int b = 0; b < blocks; b++) {
                 for (int r = 0; r < ROWS; r++) System.arraycopy(rows, r * rowBytes + b * sb, in, r * sb, sb);
                 packBlock(in, out);
-                if (paired) copyPairMember(out, g & 1, packed, 2 * b * gb);
-                else System.arraycopy(out, 0, packed, b * gb, gb);
+                System.arraycopy(out, 0, plain, (member * blocks + b) * gb, gb);
             }
-            if (!paired) {
-                MemorySegment.copy(packed, 0, dst, ValueLayout.JAVA_BYTE, blockOffset(g, 0, groups, blocks), gb * blocks);
-            } else if ((g & 1) == 1 && g > g0) { // the pair is complete in the buffer
-                MemorySegment.copy(packed, 0, dst, ValueLayout.JAVA_BYTE, blockOffset(g - 1, 0, groups, blocks), 2 * gb * blocks);
-            } else if ((g & 1) == 1 || g + 1 == g1) { // the partner is outside [g0, g1): this group's bytes alone
-                for (int b = 0; b < blocks; b++) {
-                    copyPairMember(packedSegment, 2L * b * gb, true, g & 1, dst, blockOffset(g, b, groups, blocks));
-                }
+            if (!spanned) {
+                MemorySegment.copy(plain, 0, dst, ValueLayout.JAVA_BYTE, blockOffset(g, 0, groups, blocks), gb * blocks);
+            } else if (member == span - 1) { // the span is complete
+                packSpan(plain, blocks, packed);
+                MemorySegment.copy(packed, 0, dst, ValueLayout.JAVA_BYTE, blockOffset(g, 0, groups, blocks), span * gb * blocks);
             }
         }
     }

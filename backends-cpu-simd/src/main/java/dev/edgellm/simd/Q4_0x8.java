@@ -19,6 +19,16 @@ import static dev.edgellm.simd.Vec.LE;
  * 15 · 127, so the 16 products per short lane of a block (15 · 127 · 16 < 2^15) are summed in 16 bits and
  * widened once per block: ~2.5 vector ops per 8 weights, against ~12 for the fused float kernel on the
  * row-major layout (BENCHMARKS.md). The -8 offset is folded out as -8 · Σq(block).
+ *
+ * <p>Full spans of {@link #SPAN} groups (32 rows at 256 bits, 64 at 512) are stored in a layout of their own, which
+ * needs no masks: per block, the span's f16 scales in row order, then 16 vectors of {@link #LANES} ints, vector k =
+ * 4m + j for the activation pair k ({@link QuantizedInput}: columns 8m + j and 8m + 4 + j). Int lane l holds 4 rows
+ * of each column: its low short nibble n = row {@code LANES · n + l} at column 8m + j, its high short the same rows
+ * at column 8m + 4 + j. A short v times the column's activation a is Σ_n nib_n · a · 16^n modulo 2^16, so the four
+ * chains C_s = Σ (v >>> s) · a (s = 0, 4, 8, 12: three shifts, no mask) give each row's sum R_n = C_4n − 16 ·
+ * C_4n+4 exactly modulo 2^16; and the sum over both shorts minus 8 · Σq, |Σ (nib − 8) · q| ≤ 32 · 8 · 127 < 2^15,
+ * is exact in 16 bits too. 11 operations per 128 weights instead of 14: KernelBench L2 24.7-26.4 → 27.3-33.5 GB/s,
+ * DRAM 14.9-16.4 → 25.0-26.1 GB/s (BENCHMARKS.md, eighteenth session).
  */
 final class Q4_0x8 extends Interleaved8 {
     static final Q4_0x8 FORMAT = new Q4_0x8();
@@ -41,8 +51,15 @@ final class Q4_0x8 extends Interleaved8 {
         dot(w, base, blocks, x, out, o);
     }
 
+    /** Groups per span: 8 (64 rows) with 512-bit vectors, 4 (32 rows) with 256-bit ones; 1 with spans off. */
+    static final int SPAN = PAIRS ? (Vec.WIDE ? 8 : 4) : 1;
+    /** Int lanes of a span kernel's vectors: a span's rows are 4 · LANES. */
+    static final int LANES = 2 * SPAN;
+    /** In a span's block: the f16 scales of its rows, then the 16 vectors. */
+    private static final int SPAN_SCALES = 16 * SPAN, SPAN_VECTOR = 4 * LANES;
+
     @Override
-    boolean pairs() { return PAIRS; }
+    int span() { return SPAN; }
 
     @Override
     boolean narrowPairKernel() { return true; }
@@ -51,67 +68,229 @@ final class Q4_0x8 extends Interleaved8 {
     boolean widePairKernel() { return true; }
 
     @Override
-    void dotPair(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
-        if (Vec.WIDE) pairDotWide(w, base, blocks, x, out, o);
-        else pairDot(w, base, blocks, x, out, o);
+    void dotSpan(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+        if (Vec.WIDE) spanDotWide(w, base, blocks, x, out, o);
+        else spanDot(w, base, blocks, x, out, o);
+    }
+
+    @Override
+    void packSpan(byte[] plain, int blocks, byte[] packed) {
+        packSpan(SPAN, plain, blocks, packed);
     }
 
     /**
-     * In a pair's block: both scale rows (16 bytes each), then V0 of both groups, V1 of both, ... (32 bytes each).
-     * Q5_0 keeps the default: a 512-bit Q5_0 pair kernel on this layout measured no faster end to end on qwen2-0.5b
-     * (BENCHMARKS.md, twelfth session).
+     * {@link #packSpan} for spans of {@code span} groups (4 or 8: tests pack both widths' layouts on one CPU): per
+     * block, the span's scales (the members' scale rows one after another: row order), then each vector k's lanes,
+     * a 4 × 8 nibble transpose of 4 rows' V_m lanes (m = k / 4) done as two 4 × 4 transposes in a long each.
      */
-    @Override
-    long pairByte(int member, int i) {
-        if (i < 16) return 16L * member + i;
-        return 32 + 64L * ((i - 16) / 32) + 32L * member + (i - 16) % 32;
+    static void packSpan(int span, byte[] plain, int blocks, byte[] packed) {
+        int gb = GROUP_BLOCK_BYTES, lanes = 2 * span, vectors = 16 * span;
+        for (int b = 0; b < blocks; b++) {
+            int at = span * gb * b;
+            for (int member = 0; member < span; member++) System.arraycopy(plain, (member * blocks + b) * gb, packed, at + 16 * member, 16);
+            for (int m = 0; m < 4; m++) {
+                for (int l = 0; l < lanes; l++) {
+                    long left = 0, right = 0; // row n's nibbles of columns 8m..8m+3 (left), 8m+4.. (right) at bits 16n
+                    for (int n = 0; n < 4; n++) {
+                        int row = lanes * n + l;
+                        int lane = getInt(plain, ((row / ROWS) * blocks + b) * gb + 16 + 32 * m + 4 * (row % ROWS));
+                        left |= (long) (lane & 0xFFFF) << 16 * n;
+                        right |= (long) (lane >>> 16) << 16 * n;
+                    }
+                    left = transposeNibbles(left);
+                    right = transposeNibbles(right);
+                    for (int j = 0; j < 4; j++) { // now 16-bit chunk j = column j's nibbles of the 4 rows
+                        putInt(packed, at + vectors + 4 * lanes * (4 * m + j) + 4 * l,
+                                (int) (left >>> 16 * j) & 0xFFFF | (int) (right >>> 16 * j) << 16);
+                    }
+                }
+            }
+        }
+    }
+
+    /** A 4 × 4 matrix of nibbles, row r at bits 16r, transposed: two exchanges, of nibbles then of bytes. */
+    static long transposeNibbles(long x) {
+        long t = (x ^ (x >>> 12)) & 0x0000F0F00000F0F0L;
+        x ^= t ^ (t << 12);
+        t = (x ^ (x >>> 24)) & 0x00000000FF00FF00L;
+        return x ^ t ^ (t << 24);
+    }
+
+    private static int getInt(byte[] b, int o) {
+        return b[o] & 0xFF | (b[o + 1] & 0xFF) << 8 | (b[o + 2] & 0xFF) << 16 | b[o + 3] << 24;
     }
 
     @Override
     void dequantizeRow(MemorySegment w, int row, int groups, int blocks, float[] out, int off) {
-        int g = row / ROWS, r = row % ROWS;
-        long scale = byteOffset(g, 0, groups, blocks, 2 * r), stride = blockStride(g, groups);
-        long v0 = byteOffset(g, 0, groups, blocks, 16 + 4 * r), step = byteOffset(g, 0, groups, blocks, 48) - byteOffset(g, 0, groups, blocks, 16);
+        int g = row / ROWS;
+        long base = blockOffset(g, 0, groups, blocks), stride = blockStride(g, groups);
+        if (spanned(g, groups)) { // lane l of each vector, nibble n of both shorts
+            int r = row % (ROWS * SPAN), n = r / LANES, l = r % LANES;
+            for (int b = 0; b < blocks; b++) {
+                long p = base + b * stride;
+                float d = Vec.f16(w, p + 2L * r);
+                for (int k = 0; k < 16; k++) {
+                    int lane = w.get(Vec.INT, p + SPAN_SCALES + (long) SPAN_VECTOR * k + 4L * l);
+                    int col = off + 32 * b + 8 * (k >> 2) + (k & 3);
+                    out[col] = ((lane >>> 4 * n & 0xF) - 8) * d; // one rounding, as the reference's
+                    out[col + 4] = ((lane >>> 16 + 4 * n & 0xF) - 8) * d;
+                }
+            }
+            return;
+        }
+        int r = row % ROWS;
         for (int b = 0; b < blocks; b++) {
-            dequantizeBlock(w, v0 + b * stride, step, Vec.f16(w, scale + b * stride), out, off + 32 * b);
+            long p = base + b * stride;
+            float d = Vec.f16(w, p + 2L * r);
+            for (int m = 0; m < 4; m++) {
+                ((FloatVector) laneNibbles(w, p + 16 + 32L * m + 4L * r).sub(8).convert(VectorOperators.I2F, 0)).mul(d)
+                        .intoArray(out, off + 32 * b + 8 * m);
+            }
         }
     }
 
-    /** One row's block as floats at {@code out[off ..]}, its V0 lane at {@code v0}, V_m {@code step} apart. */
-    private static void dequantizeBlock(MemorySegment w, long v0, long step, float d, float[] out, int off) {
-        for (int m = 0; m < 4; m++) { // (nibble - 8) · d: one rounding, as the reference's
-            ((FloatVector) laneNibbles(w, v0 + m * step).sub(8).convert(VectorOperators.I2F, 0)).mul(d)
-                    .intoArray(out, off + 8 * m);
+    /** A row's nibbles are spread over the lanes of a span; a column of a span's (or a group's) rows is one load. */
+    @Override
+    boolean columnTiles() { return true; }
+
+    /**
+     * A spanned group's call does its whole span ({@link #groupsAt}): with 512-bit vectors 16 rows' values of a
+     * column per store, 64 contiguous rows per column of the tile; else group by group, 8 rows per store.
+     */
+    @Override
+    void dequantizeGroupColumns(MemorySegment w, int g, int groups, int blocks, int b0, int b1, MemorySegment dst,
+            long ld, long at, boolean bf16) {
+        long base = blockOffset(g, 0, groups, blocks);
+        if (!spanned(g, groups)) { // V_m at 16 + 32m, nibble j (and 4 + j) for column 8m + j (8m + 4 + j)
+            groupColumns(w, base, GROUP_BLOCK_BYTES, 0, 16, 32, 0, 4, 0, b0, b1, dst, ld, at, bf16);
+        } else if (Vec.WIDE && SPAN == 8) {
+            spanColumnsWide(w, base, b0, b1, dst, ld, at, bf16);
+        } else { // member's rows r0..r0+7: ints r0 % LANES.. of vector k = 4m + j, nibble n = r0 / LANES (and 4 + n)
+            for (int member = 0; member < SPAN; member++) {
+                int r0 = ROWS * member;
+                groupColumns(w, base, (long) SPAN * GROUP_BLOCK_BYTES, 2 * r0, SPAN_SCALES + 4 * (r0 % LANES),
+                        4 * SPAN_VECTOR, SPAN_VECTOR, 0, 4 * (r0 / LANES), b0, b1, dst, ld, at + r0, bf16);
+            }
         }
     }
 
     /**
-     * {@link #dequantizeRow} rounded to bf16 in the same pass: (nibble - 8) · d is exact in float (a 4-bit integer
-     * times an f16), then rounded to nearest even as {@link PrefillGemm#toBf16} does, without the float row in
-     * between or toBf16's NaN lanes (a finite scale gives finite products; a block with an inf/NaN scale goes through
-     * toBf16). Prefill tiles of Q4_0 weights cost half as many vector operations; the same bits.
+     * 8 rows into the tile's columns, per block (at {@code base + b · stride}): their f16 scales at {@code scales};
+     * for activation pair k = 4m + j, 8 ints at {@code v0 + m · mStep + j · jStep} whose bits {@code shift} =
+     * {@code j · jShift + nShift} (and 16 + shift) hold column 8m + j (8m + 4 + j).
      */
-    @Override
-    void dequantizeRowBf16(MemorySegment w, int row, int groups, int blocks, float[] scratch, MemorySegment dst, long at) {
-        int g = row / ROWS, r = row % ROWS;
-        long scale = byteOffset(g, 0, groups, blocks, 2 * r), stride = blockStride(g, groups);
-        long v0 = byteOffset(g, 0, groups, blocks, 16 + 4 * r), step = byteOffset(g, 0, groups, blocks, 48) - byteOffset(g, 0, groups, blocks, 16);
-        for (int b = 0; b < blocks; b++) {
-            float d = Vec.f16(w, scale + b * stride);
-            long p = v0 + b * stride, o = at + 64L * b;
-            if (!Float.isFinite(d)) { // the float row's path, which keeps NaNs
-                dequantizeBlock(w, p, step, d, scratch, 0);
-                PrefillGemm.toBf16(scratch, 0, dst, o, 32);
-                continue;
-            }
-            for (int m = 0; m < 4; m++) {
-                PrefillGemm.storeBf16NoNaN(((FloatVector) laneNibbles(w, p + m * step).sub(8)
-                        .convert(VectorOperators.I2F, 0)).mul(d), dst, o + 16L * m);
+    private static void groupColumns(MemorySegment w, long base, long stride, int scales, int v0, int mStep, int jStep,
+            int jShift, int nShift, int b0, int b1, MemorySegment dst, long ld, long at, boolean bf16) {
+        int size = bf16 ? 2 : 4;
+        for (int b = b0; b < b1; b++) {
+            long p = base + b * stride;
+            FloatVector d = exactScales(w, p + scales, Vec.I8, ShortVector.SPECIES_128);
+            for (int k = 0; k < 16; k++) {
+                int m = k >> 2, j = k & 3, shift = j * jShift + nShift;
+                IntVector v = IntVector.fromMemorySegment(Vec.I8, w, p + v0 + (long) mStep * m + (long) jStep * j, LE);
+                long col = 32L * b + 8 * m + j;
+                FloatVector lo = ((FloatVector) v.lanewise(VectorOperators.LSHR, shift).and(0xF).sub(8)
+                        .convert(VectorOperators.I2F, 0)).mul(d);
+                FloatVector hi = ((FloatVector) v.lanewise(VectorOperators.LSHR, 16 + shift).and(0xF).sub(8)
+                        .convert(VectorOperators.I2F, 0)).mul(d);
+                if (bf16) {
+                    PrefillGemm.storeBf16(lo, dst, size * (col * ld + at));
+                    PrefillGemm.storeBf16(hi, dst, size * ((col + 4) * ld + at));
+                } else {
+                    lo.intoMemorySegment(dst, size * (col * ld + at), LE);
+                    hi.intoMemorySegment(dst, size * ((col + 4) * ld + at), LE);
+                }
             }
         }
     }
 
-    private static final jdk.incubator.vector.VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
+    /**
+     * The 64 rows of a span at 512 bits: per block and column, the column's 64 rows (contiguous in the tile) with
+     * four stores of 16 rows (nibble n: rows 16n ..), one column after another: the tile's leading dimension is a
+     * power of two, so stores that skip between columns all fall in the same few L1 sets. Blocks whose scales are
+     * finite (all in a sound file) round to bf16 without the NaN lanes' blend ({@link PrefillGemm#storeBf16NoNaN});
+     * others go through {@link #groupColumns}, exact for NaNs. Written out, with no method of ours in the loop but
+     * that rare one: past C2's inlining budget a call is not inlined and its vectors are boxed (see {@link #dot}).
+     */
+    private static void spanColumnsWide(MemorySegment w, long base, int b0, int b1, MemorySegment dst, long ld, long at,
+            boolean bf16) {
+        int size = bf16 ? 2 : 4;
+        for (int b = b0; b < b1; b++) {
+            long p = base + 8L * GROUP_BLOCK_BYTES * b;
+            IntVector h0 = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, w, p + 0, LE)
+                    .convertShape(VectorOperators.S2I, I16, 0);
+            FloatVector d0 = h0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
+                    .reinterpretAsFloats().mul(0x1p112f);
+            IntVector h1 = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, w, p + 32, LE)
+                    .convertShape(VectorOperators.S2I, I16, 0);
+            FloatVector d1 = h1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
+                    .reinterpretAsFloats().mul(0x1p112f);
+            IntVector h2 = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, w, p + 64, LE)
+                    .convertShape(VectorOperators.S2I, I16, 0);
+            FloatVector d2 = h2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
+                    .reinterpretAsFloats().mul(0x1p112f);
+            IntVector h3 = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, w, p + 96, LE)
+                    .convertShape(VectorOperators.S2I, I16, 0);
+            FloatVector d3 = h3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
+                    .reinterpretAsFloats().mul(0x1p112f);
+            IntVector exponents = h0.and(Vec.F16_EXP).max(h1.and(Vec.F16_EXP)).max(h2.and(Vec.F16_EXP)).max(h3.and(Vec.F16_EXP));
+            if (exponents.compare(VectorOperators.EQ, Vec.F16_EXP).anyTrue()) {
+                for (int member = 0; member < 8; member++) { // an inf or NaN scale: the exact path (not a sound file)
+                    groupColumns(w, base, 8L * GROUP_BLOCK_BYTES, 16 * member, 128 + 4 * (8 * member % 16), 256, 64, 0,
+                            4 * (8 * member / 16), b, b + 1, dst, ld, at + 8 * member, bf16);
+                }
+                continue;
+            }
+            for (int c = 0; c < 32; c++) { // column c: vector 4(c / 8) + c % 4, its low (c % 8 < 4) or high short
+                IntVector v = IntVector.fromMemorySegment(I16, w, p + 128 + 64L * (4 * (c >> 3) + (c & 3)), LE);
+                int shift = 4 * (c & 4);
+                long o = size * ((32L * b + c) * ld + at);
+                FloatVector f0 = ((FloatVector) v.lanewise(VectorOperators.LSHR, shift + 0).and(0xF).sub(8)
+                        .convert(VectorOperators.I2F, 0)).mul(d0);
+                FloatVector f1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, shift + 4).and(0xF).sub(8)
+                        .convert(VectorOperators.I2F, 0)).mul(d1);
+                FloatVector f2 = ((FloatVector) v.lanewise(VectorOperators.LSHR, shift + 8).and(0xF).sub(8)
+                        .convert(VectorOperators.I2F, 0)).mul(d2);
+                FloatVector f3 = ((FloatVector) v.lanewise(VectorOperators.LSHR, shift + 12).and(0xF).sub(8)
+                        .convert(VectorOperators.I2F, 0)).mul(d3);
+                if (bf16) { // PrefillGemm.storeBf16NoNaN's rounding, 16 lanes
+                    IntVector i0 = f0.reinterpretAsInts();
+                    ((ShortVector) i0.add(i0.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF)).lanewise(VectorOperators.LSHR, 16)
+                            .convertShape(VectorOperators.I2S, ShortVector.SPECIES_256, 0)).intoMemorySegment(dst, o + 0, LE);
+                    IntVector i1 = f1.reinterpretAsInts();
+                    ((ShortVector) i1.add(i1.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF)).lanewise(VectorOperators.LSHR, 16)
+                            .convertShape(VectorOperators.I2S, ShortVector.SPECIES_256, 0)).intoMemorySegment(dst, o + 32, LE);
+                    IntVector i2 = f2.reinterpretAsInts();
+                    ((ShortVector) i2.add(i2.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF)).lanewise(VectorOperators.LSHR, 16)
+                            .convertShape(VectorOperators.I2S, ShortVector.SPECIES_256, 0)).intoMemorySegment(dst, o + 64, LE);
+                    IntVector i3 = f3.reinterpretAsInts();
+                    ((ShortVector) i3.add(i3.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF)).lanewise(VectorOperators.LSHR, 16)
+                            .convertShape(VectorOperators.I2S, ShortVector.SPECIES_256, 0)).intoMemorySegment(dst, o + 96, LE);
+                } else {
+                    f0.intoMemorySegment(dst, o + 0, LE);
+                    f1.intoMemorySegment(dst, o + 64, LE);
+                    f2.intoMemorySegment(dst, o + 128, LE);
+                    f3.intoMemorySegment(dst, o + 192, LE);
+                }
+            }
+        }
+    }
+
+    /**
+     * Rows' f16 scales at {@code p} as floats, exactly as {@link Float#float16ToFloat} (infinities and NaNs too,
+     * unlike the kernels' conversion): magnitude shifted into a float's and rescaled by 2^112 (subnormals exact),
+     * the sign put back, and an all-ones exponent made a float's.
+     */
+    private static FloatVector exactScales(MemorySegment w, long p, VectorSpecies<Integer> ints, VectorSpecies<Short> halves) {
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(halves, w, p, LE).convertShape(VectorOperators.S2I, ints, 0);
+        return h.and(Vec.F16_MAG).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                .reinterpretAsInts()
+                .or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                .lanewise(VectorOperators.OR, 0x7F800000, h.and(Vec.F16_EXP).compare(VectorOperators.EQ, Vec.F16_EXP))
+                .reinterpretAsFloats();
+    }
+
+    private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256, S32 = ShortVector.SPECIES_512;
     /** Nibble j of both 16-bit halves after an int shift by 4j (int shifts take an immediate; short ones did not). */
     private static final int NIB = 0x000F000F;
 
@@ -166,115 +345,195 @@ final class Q4_0x8 extends Interleaved8 {
     }
 
     /**
-     * {@link #dot} for a pair (256-bit vectors): the pair's block b at {@code base + b · 2 · GROUP_BLOCK_BYTES},
-     * laid out by {@link #pairByte}. The block's two halves (columns 0-15, 16-31) run as a loop rather than
-     * unrolled like {@link #dot}: as fast, and half the code for C2 to inline and compile. Written out in full, the
-     * pair kernels took C2's compiler arena from a 77 to a 141 MB peak, which the C library keeps: +42-56 MB peak
-     * RSS (BENCHMARKS.md, tenth session).
+     * A span of 32 rows with 256-bit vectors (the layout in the class comment, {@link #LANES} = 8): per block, the four
+     * chains over the 16 vectors, in a loop over the block's halves (8 activation pairs broadcast from memory per
+     * body: C1 compiles it; see Q8_0x8), then each R_n into floats as {@link #dot} does, so that a span's rows come
+     * out identical to single groups'. The shifts are of 16-bit lanes (v >>> 4 · s), the chains' products wrap.
+     * Offsets are literals of this width's layout, so that tests run both widths' kernels on one CPU.
      */
-    static void pairDot(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+    static void spanDot(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
         MemorySegment pairs = x.pairMemory;
         int[] qsum = x.qsum;
         float[] xScale = x.scale;
-        FloatVector acc = FloatVector.zero(Vec.F), acc1 = FloatVector.zero(Vec.F);
+        FloatVector acc0 = FloatVector.zero(Vec.F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
         for (int b = 0; b < blocks; b++) {
-            long p = base + (long) b * 2 * GROUP_BLOCK_BYTES;
-            // s, t: the first group's products of V0/V2 and V1/V3; s1, t1 the second group's
-            ShortVector s = ShortVector.zero(S16), t = s, s1 = s, t1 = s;
-            for (int half = 0; half < 2; half++) {
-                long x0 = 64L * b + 32L * half;
-                long at = p + 128L * half;
-                IntVector v0 = IntVector.fromMemorySegment(I8, w, at + 32, LE), u0 = IntVector.fromMemorySegment(I8, w, at + 64, LE);
-                IntVector v1 = IntVector.fromMemorySegment(I8, w, at + 96, LE), u1 = IntVector.fromMemorySegment(I8, w, at + 128, LE);
-                ShortVector a = IntVector.broadcast(I8, pairs.get(Vec.INT, x0)).reinterpretAsShorts();
-                s = s.add(v0.and(NIB).reinterpretAsShorts().mul(a));
-                s1 = s1.add(u0.and(NIB).reinterpretAsShorts().mul(a));
-                a = IntVector.broadcast(I8, pairs.get(Vec.INT, x0 + 16)).reinterpretAsShorts();
-                t = t.add(v1.and(NIB).reinterpretAsShorts().mul(a));
-                t1 = t1.add(u1.and(NIB).reinterpretAsShorts().mul(a));
-                a = IntVector.broadcast(I8, pairs.get(Vec.INT, x0 + 4)).reinterpretAsShorts();
-                s = s.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(a));
-                s1 = s1.add(u0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(a));
-                a = IntVector.broadcast(I8, pairs.get(Vec.INT, x0 + 20)).reinterpretAsShorts();
-                t = t.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(a));
-                t1 = t1.add(u1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(a));
-                a = IntVector.broadcast(I8, pairs.get(Vec.INT, x0 + 8)).reinterpretAsShorts();
-                s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(a));
-                s1 = s1.add(u0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(a));
-                a = IntVector.broadcast(I8, pairs.get(Vec.INT, x0 + 24)).reinterpretAsShorts();
-                t = t.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(a));
-                t1 = t1.add(u1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(a));
-                a = IntVector.broadcast(I8, pairs.get(Vec.INT, x0 + 12)).reinterpretAsShorts();
-                s = s.add(v0.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(a));
-                s1 = s1.add(u0.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(a));
-                a = IntVector.broadcast(I8, pairs.get(Vec.INT, x0 + 28)).reinterpretAsShorts();
-                t = t.add(v1.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(a));
-                t1 = t1.add(u1.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(a));
+            long p = base + (long) b * 4 * GROUP_BLOCK_BYTES;
+            ShortVector c0 = ShortVector.zero(S16), c4 = c0, c8 = c0, c12 = c0;
+            for (int h = 0; h < 2; h++) {
+                long at = p + 64 + 256L * h, a = 64L * b + 32L * h;
+                ShortVector v = ShortVector.fromMemorySegment(S16, w, at, LE);
+                ShortVector y = IntVector.broadcast(I8, pairs.get(Vec.INT, a)).reinterpretAsShorts();
+                c0 = c0.add(v.mul(y));
+                c4 = c4.add(v.lanewise(VectorOperators.LSHR, 4).mul(y));
+                c8 = c8.add(v.lanewise(VectorOperators.LSHR, 8).mul(y));
+                c12 = c12.add(v.lanewise(VectorOperators.LSHR, 12).mul(y));
+                v = ShortVector.fromMemorySegment(S16, w, at + 32, LE);
+                y = IntVector.broadcast(I8, pairs.get(Vec.INT, a + 4)).reinterpretAsShorts();
+                c0 = c0.add(v.mul(y));
+                c4 = c4.add(v.lanewise(VectorOperators.LSHR, 4).mul(y));
+                c8 = c8.add(v.lanewise(VectorOperators.LSHR, 8).mul(y));
+                c12 = c12.add(v.lanewise(VectorOperators.LSHR, 12).mul(y));
+                v = ShortVector.fromMemorySegment(S16, w, at + 64, LE);
+                y = IntVector.broadcast(I8, pairs.get(Vec.INT, a + 8)).reinterpretAsShorts();
+                c0 = c0.add(v.mul(y));
+                c4 = c4.add(v.lanewise(VectorOperators.LSHR, 4).mul(y));
+                c8 = c8.add(v.lanewise(VectorOperators.LSHR, 8).mul(y));
+                c12 = c12.add(v.lanewise(VectorOperators.LSHR, 12).mul(y));
+                v = ShortVector.fromMemorySegment(S16, w, at + 96, LE);
+                y = IntVector.broadcast(I8, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts();
+                c0 = c0.add(v.mul(y));
+                c4 = c4.add(v.lanewise(VectorOperators.LSHR, 4).mul(y));
+                c8 = c8.add(v.lanewise(VectorOperators.LSHR, 8).mul(y));
+                c12 = c12.add(v.lanewise(VectorOperators.LSHR, 12).mul(y));
+                v = ShortVector.fromMemorySegment(S16, w, at + 128, LE);
+                y = IntVector.broadcast(I8, pairs.get(Vec.INT, a + 16)).reinterpretAsShorts();
+                c0 = c0.add(v.mul(y));
+                c4 = c4.add(v.lanewise(VectorOperators.LSHR, 4).mul(y));
+                c8 = c8.add(v.lanewise(VectorOperators.LSHR, 8).mul(y));
+                c12 = c12.add(v.lanewise(VectorOperators.LSHR, 12).mul(y));
+                v = ShortVector.fromMemorySegment(S16, w, at + 160, LE);
+                y = IntVector.broadcast(I8, pairs.get(Vec.INT, a + 20)).reinterpretAsShorts();
+                c0 = c0.add(v.mul(y));
+                c4 = c4.add(v.lanewise(VectorOperators.LSHR, 4).mul(y));
+                c8 = c8.add(v.lanewise(VectorOperators.LSHR, 8).mul(y));
+                c12 = c12.add(v.lanewise(VectorOperators.LSHR, 12).mul(y));
+                v = ShortVector.fromMemorySegment(S16, w, at + 192, LE);
+                y = IntVector.broadcast(I8, pairs.get(Vec.INT, a + 24)).reinterpretAsShorts();
+                c0 = c0.add(v.mul(y));
+                c4 = c4.add(v.lanewise(VectorOperators.LSHR, 4).mul(y));
+                c8 = c8.add(v.lanewise(VectorOperators.LSHR, 8).mul(y));
+                c12 = c12.add(v.lanewise(VectorOperators.LSHR, 12).mul(y));
+                v = ShortVector.fromMemorySegment(S16, w, at + 224, LE);
+                y = IntVector.broadcast(I8, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts();
+                c0 = c0.add(v.mul(y));
+                c4 = c4.add(v.lanewise(VectorOperators.LSHR, 4).mul(y));
+                c8 = c8.add(v.lanewise(VectorOperators.LSHR, 8).mul(y));
+                c12 = c12.add(v.lanewise(VectorOperators.LSHR, 12).mul(y));
             }
+            // R_n = C_4n - 16 · C_4n+4 per short; both shorts of an int lane (the row's two columns of each pair)
+            // summed in its high half, less 8 · Σq there, then sign-extended: exact (class comment)
+            int qs = qsum[b] << 16;
             FloatVector xs = FloatVector.broadcast(Vec.F, xScale[b]);
-            int qs = qsum[b];
-            IntVector si = s.add(t).reinterpretAsInts(), si1 = s1.add(t1).reinterpretAsInts();
-            IntVector dot = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(si.lanewise(VectorOperators.ASHR, 16)).sub(qs);
-            IntVector dot1 = si1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(si1.lanewise(VectorOperators.ASHR, 16)).sub(qs);
-            IntVector h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p, LE)
-                    .convertShape(VectorOperators.S2I, I8, 0);
-            IntVector h1 = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p + 16, LE)
-                    .convertShape(VectorOperators.S2I, I8, 0);
-            FloatVector d = h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
-                    .reinterpretAsFloats().mul(0x1p112f);
-            FloatVector d1 = h1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
-                    .reinterpretAsFloats().mul(0x1p112f);
-            acc = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(d).fma(xs, acc);
-            acc1 = ((FloatVector) dot1.convert(VectorOperators.I2F, 0)).mul(d1).fma(xs, acc1);
+            IntVector r = c0.sub(c4.lanewise(VectorOperators.LSHL, 4)).reinterpretAsInts();
+            IntVector dot = r.add(r.lanewise(VectorOperators.LSHL, 16)).sub(qs).lanewise(VectorOperators.ASHR, 16);
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p, LE).convertShape(VectorOperators.S2I, I8, 0);
+            FloatVector d = h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF).reinterpretAsFloats().mul(0x1p112f);
+            acc0 = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(d).fma(xs, acc0);
+            r = c4.sub(c8.lanewise(VectorOperators.LSHL, 4)).reinterpretAsInts();
+            dot = r.add(r.lanewise(VectorOperators.LSHL, 16)).sub(qs).lanewise(VectorOperators.ASHR, 16);
+            h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p + 16, LE).convertShape(VectorOperators.S2I, I8, 0);
+            d = h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF).reinterpretAsFloats().mul(0x1p112f);
+            acc1 = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(d).fma(xs, acc1);
+            r = c8.sub(c12.lanewise(VectorOperators.LSHL, 4)).reinterpretAsInts();
+            dot = r.add(r.lanewise(VectorOperators.LSHL, 16)).sub(qs).lanewise(VectorOperators.ASHR, 16);
+            h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p + 32, LE).convertShape(VectorOperators.S2I, I8, 0);
+            d = h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF).reinterpretAsFloats().mul(0x1p112f);
+            acc2 = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(d).fma(xs, acc2);
+            r = c12.reinterpretAsInts();
+            dot = r.add(r.lanewise(VectorOperators.LSHL, 16)).sub(qs).lanewise(VectorOperators.ASHR, 16);
+            h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p + 48, LE).convertShape(VectorOperators.S2I, I8, 0);
+            d = h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF).reinterpretAsFloats().mul(0x1p112f);
+            acc3 = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(d).fma(xs, acc3);
         }
-        acc.intoArray(out, o);
+        acc0.intoArray(out, o);
         acc1.intoArray(out, o + 8);
+        acc2.intoArray(out, o + 16);
+        acc3.intoArray(out, o + 24);
     }
 
     /**
-     * {@link #pairDot} with 512-bit vectors ({@link Vec#WIDE}): the pair's V_m of both groups is one load (the
-     * layout of {@link #pairByte}), so each operation covers 16 rows. The same operations per row as with 256
-     * bits, which Zen 4 runs at the same rate, but half the instructions: the out-of-order window spans twice
-     * the weight bytes. llama-1b Q4_0 1-thread decode 6-18% faster than with pairDot (alternating runs;
-     * BENCHMARKS.md, twelfth session).
+     * {@link #spanDot} with 512-bit vectors ({@link Vec#WIDE}): a span of 64 rows, 16 int lanes per vector. The
+     * same operations per weight as at 256 bits, which Zen 4 runs at the same rate, but half the instructions: the
+     * out-of-order window spans twice the weight bytes (as with the pair kernels before, BENCHMARKS.md, twelfth
+     * session).
      */
-    static void pairDotWide(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+    static void spanDotWide(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
         MemorySegment pairs = x.pairMemory;
         int[] qsum = x.qsum;
         float[] xScale = x.scale;
-        FloatVector acc = FloatVector.zero(F16);
+        FloatVector acc0 = FloatVector.zero(F16), acc1 = acc0, acc2 = acc0, acc3 = acc0;
         for (int b = 0; b < blocks; b++) {
-            long p = base + (long) b * 2 * GROUP_BLOCK_BYTES;
-            long a = 64L * b;
-            IntVector v0 = IntVector.fromMemorySegment(I16, w, p + 32, LE), v1 = IntVector.fromMemorySegment(I16, w, p + 96, LE);
-            IntVector v2 = IntVector.fromMemorySegment(I16, w, p + 160, LE), v3 = IntVector.fromMemorySegment(I16, w, p + 224, LE);
-            ShortVector s = v0.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a)).reinterpretAsShorts());
-            ShortVector t = v1.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 16)).reinterpretAsShorts());
-            s = s.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 4)).reinterpretAsShorts()));
-            t = t.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 20)).reinterpretAsShorts()));
-            s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 8)).reinterpretAsShorts()));
-            t = t.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 24)).reinterpretAsShorts()));
-            s = s.add(v0.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts()));
-            t = t.add(v1.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts()));
-            s = s.add(v2.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 32)).reinterpretAsShorts()));
-            t = t.add(v3.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 48)).reinterpretAsShorts()));
-            s = s.add(v2.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 36)).reinterpretAsShorts()));
-            t = t.add(v3.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 52)).reinterpretAsShorts()));
-            s = s.add(v2.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 40)).reinterpretAsShorts()));
-            t = t.add(v3.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 56)).reinterpretAsShorts()));
-            s = s.add(v2.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 44)).reinterpretAsShorts()));
-            t = t.add(v3.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a + 60)).reinterpretAsShorts()));
-            IntVector si = s.add(t).reinterpretAsInts();
-            IntVector dot = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(si.lanewise(VectorOperators.ASHR, 16)).sub(qsum[b]);
-            IntVector h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, w, p, LE)
-                    .convertShape(VectorOperators.S2I, I16, 0);
-            FloatVector d = h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
-                    .reinterpretAsFloats().mul(0x1p112f);
-            acc = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(d).fma(FloatVector.broadcast(F16, xScale[b]), acc);
+            long p = base + (long) b * 8 * GROUP_BLOCK_BYTES;
+            ShortVector c0 = ShortVector.zero(S32), c4 = c0, c8 = c0, c12 = c0;
+            for (int h = 0; h < 2; h++) {
+                long at = p + 128 + 512L * h, a = 64L * b + 32L * h;
+                ShortVector v = ShortVector.fromMemorySegment(S32, w, at, LE);
+                ShortVector y = IntVector.broadcast(I16, pairs.get(Vec.INT, a)).reinterpretAsShorts();
+                c0 = c0.add(v.mul(y));
+                c4 = c4.add(v.lanewise(VectorOperators.LSHR, 4).mul(y));
+                c8 = c8.add(v.lanewise(VectorOperators.LSHR, 8).mul(y));
+                c12 = c12.add(v.lanewise(VectorOperators.LSHR, 12).mul(y));
+                v = ShortVector.fromMemorySegment(S32, w, at + 64, LE);
+                y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 4)).reinterpretAsShorts();
+                c0 = c0.add(v.mul(y));
+                c4 = c4.add(v.lanewise(VectorOperators.LSHR, 4).mul(y));
+                c8 = c8.add(v.lanewise(VectorOperators.LSHR, 8).mul(y));
+                c12 = c12.add(v.lanewise(VectorOperators.LSHR, 12).mul(y));
+                v = ShortVector.fromMemorySegment(S32, w, at + 128, LE);
+                y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 8)).reinterpretAsShorts();
+                c0 = c0.add(v.mul(y));
+                c4 = c4.add(v.lanewise(VectorOperators.LSHR, 4).mul(y));
+                c8 = c8.add(v.lanewise(VectorOperators.LSHR, 8).mul(y));
+                c12 = c12.add(v.lanewise(VectorOperators.LSHR, 12).mul(y));
+                v = ShortVector.fromMemorySegment(S32, w, at + 192, LE);
+                y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts();
+                c0 = c0.add(v.mul(y));
+                c4 = c4.add(v.lanewise(VectorOperators.LSHR, 4).mul(y));
+                c8 = c8.add(v.lanewise(VectorOperators.LSHR, 8).mul(y));
+                c12 = c12.add(v.lanewise(VectorOperators.LSHR, 12).mul(y));
+                v = ShortVector.fromMemorySegment(S32, w, at + 256, LE);
+                y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 16)).reinterpretAsShorts();
+                c0 = c0.add(v.mul(y));
+                c4 = c4.add(v.lanewise(VectorOperators.LSHR, 4).mul(y));
+                c8 = c8.add(v.lanewise(VectorOperators.LSHR, 8).mul(y));
+                c12 = c12.add(v.lanewise(VectorOperators.LSHR, 12).mul(y));
+                v = ShortVector.fromMemorySegment(S32, w, at + 320, LE);
+                y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 20)).reinterpretAsShorts();
+                c0 = c0.add(v.mul(y));
+                c4 = c4.add(v.lanewise(VectorOperators.LSHR, 4).mul(y));
+                c8 = c8.add(v.lanewise(VectorOperators.LSHR, 8).mul(y));
+                c12 = c12.add(v.lanewise(VectorOperators.LSHR, 12).mul(y));
+                v = ShortVector.fromMemorySegment(S32, w, at + 384, LE);
+                y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 24)).reinterpretAsShorts();
+                c0 = c0.add(v.mul(y));
+                c4 = c4.add(v.lanewise(VectorOperators.LSHR, 4).mul(y));
+                c8 = c8.add(v.lanewise(VectorOperators.LSHR, 8).mul(y));
+                c12 = c12.add(v.lanewise(VectorOperators.LSHR, 12).mul(y));
+                v = ShortVector.fromMemorySegment(S32, w, at + 448, LE);
+                y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts();
+                c0 = c0.add(v.mul(y));
+                c4 = c4.add(v.lanewise(VectorOperators.LSHR, 4).mul(y));
+                c8 = c8.add(v.lanewise(VectorOperators.LSHR, 8).mul(y));
+                c12 = c12.add(v.lanewise(VectorOperators.LSHR, 12).mul(y));
+            }
+            // R_n = C_4n - 16 · C_4n+4 per short; both shorts of an int lane (the row's two columns of each pair)
+            // summed in its high half, less 8 · Σq there, then sign-extended: exact (class comment)
+            int qs = qsum[b] << 16;
+            FloatVector xs = FloatVector.broadcast(F16, xScale[b]);
+            IntVector r = c0.sub(c4.lanewise(VectorOperators.LSHL, 4)).reinterpretAsInts();
+            IntVector dot = r.add(r.lanewise(VectorOperators.LSHL, 16)).sub(qs).lanewise(VectorOperators.ASHR, 16);
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, w, p, LE).convertShape(VectorOperators.S2I, I16, 0);
+            FloatVector d = h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF).reinterpretAsFloats().mul(0x1p112f);
+            acc0 = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(d).fma(xs, acc0);
+            r = c4.sub(c8.lanewise(VectorOperators.LSHL, 4)).reinterpretAsInts();
+            dot = r.add(r.lanewise(VectorOperators.LSHL, 16)).sub(qs).lanewise(VectorOperators.ASHR, 16);
+            h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, w, p + 32, LE).convertShape(VectorOperators.S2I, I16, 0);
+            d = h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF).reinterpretAsFloats().mul(0x1p112f);
+            acc1 = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(d).fma(xs, acc1);
+            r = c8.sub(c12.lanewise(VectorOperators.LSHL, 4)).reinterpretAsInts();
+            dot = r.add(r.lanewise(VectorOperators.LSHL, 16)).sub(qs).lanewise(VectorOperators.ASHR, 16);
+            h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, w, p + 64, LE).convertShape(VectorOperators.S2I, I16, 0);
+            d = h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF).reinterpretAsFloats().mul(0x1p112f);
+            acc2 = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(d).fma(xs, acc2);
+            r = c12.reinterpretAsInts();
+            dot = r.add(r.lanewise(VectorOperators.LSHL, 16)).sub(qs).lanewise(VectorOperators.ASHR, 16);
+            h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, w, p + 96, LE).convertShape(VectorOperators.S2I, I16, 0);
+            d = h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF).reinterpretAsFloats().mul(0x1p112f);
+            acc3 = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(d).fma(xs, acc3);
         }
-        acc.intoArray(out, o);
+        acc0.intoArray(out, o);
+        acc1.intoArray(out, o + 16);
+        acc2.intoArray(out, o + 32);
+        acc3.intoArray(out, o + 48);
     }
 }

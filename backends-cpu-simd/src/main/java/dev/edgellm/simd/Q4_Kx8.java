@@ -114,7 +114,7 @@ final class Q4_Kx8 extends Interleaved8 {
     }
 
     @Override
-    void dotPair(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+    void dotSpan(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
         pairDotWide(w, base, blocks, x, out, o);
     }
 

@@ -150,7 +150,7 @@ final class Q5_0x8 extends Interleaved8 {
      * is widened on its own, as in dotGroup.
      */
     @Override
-    void dotPair(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+    void dotSpan(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
         MemorySegment pairs = x.pairMemory;
         FloatVector acc = FloatVector.zero(Vec.F), acc1 = FloatVector.zero(Vec.F);
         for (int b = 0; b < blocks; b++) {

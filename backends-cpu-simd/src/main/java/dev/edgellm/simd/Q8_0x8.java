@@ -85,11 +85,11 @@ final class Q8_0x8 extends Interleaved8 {
     boolean columnTiles() { return true; }
 
     @Override
-    void dequantizeGroupColumns(MemorySegment w, int g, int groups, int blocks, MemorySegment dst, long ld, long at,
-            boolean bf16) {
+    void dequantizeGroupColumns(MemorySegment w, int g, int groups, int blocks, int b0, int b1, MemorySegment dst,
+            long ld, long at, boolean bf16) {
         long base = blockOffset(g, 0, groups, blocks), stride = blockStride(g, groups);
         int size = bf16 ? 2 : 4;
-        for (int b = 0; b < blocks; b++) {
+        for (int b = b0; b < b1; b++) {
             long p = base + b * stride;
             FloatVector d = scales(w, p);
             for (int k = 0; k < 16; k++) {

@@ -271,7 +271,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
             public long offset(int row) { return d.rowOffset(row); }
         };
         boolean release = d.fileMapped();
-        int span = format.pairs() ? 2 : 1, items = (groups + span - 1) / span; // whole pairs per worker
+        int span = format.span(), items = (groups + span - 1) / span; // whole spans per worker
         pool.run((worker, workers) -> {
             int from = span * (items * worker / workers), to = Math.min(groups, span * (items * (worker + 1) / workers));
             for (int g = from; g < to; g += RELEASE_GROUPS) {
@@ -290,7 +290,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         }
     }
 
-    /** Groups repacked between two page releases: ~0.3-1 MB of source rows at the shapes of 0.5-8B models. */
+    /** Groups repacked between two page releases (a multiple of every span): ~0.3-1 MB of source rows at 0.5-8B shapes. */
     private static final int RELEASE_GROUPS = 64;
 
     /** Releases the whole pages of rows [r0, r1), which are contiguous within each mapped chunk. */
@@ -347,14 +347,23 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         Prepared p = fillOp;
         int in = (int) p.data.info().rowLength();
         float[] row = scratch(worker, in); // the dot4 path's per-worker row; never in use at the same time
-        if (fillColumns) { // the tile's full groups by group (fillR0 is a multiple of 8), then any tail rows
+        if (fillColumns) { // the tile's full groups (fillR0 is a multiple of 64, so its spans are whole), then tail rows
             boolean bf16 = gemm.tileElementBytes() == 2;
             int g0 = fillR0 / Interleaved8.ROWS;
             int groups = Math.min(Interleaved8.ROWS * p.groups, fillR0 + fillCount) / Interleaved8.ROWS - g0;
             int blocks = in / p.format.blockElements();
-            for (int g = g0 + groups * worker / workers, end = g0 + groups * (worker + 1) / workers; g < end; g++) {
-                p.format.dequantizeGroupColumns(p.packed, g, p.groups, blocks, fillDst, fillCount,
-                        (long) Interleaved8.ROWS * (g - g0), bf16);
+            // in patches of FILL_SPANS spans × FILL_BLOCKS blocks (Q4_0 at 512 bits: 512 rows × 256 columns), so that
+            // the weights are read in a few contiguous runs and each column of the tile is written 1 KB at a time,
+            // rather than a span's 128 bytes in every column, the columns a page apart (BENCHMARKS.md, eighteenth session)
+            int span = p.format.span(), items = (groups + span - 1) / span;
+            for (int i0 = items * worker / workers, end = items * (worker + 1) / workers; i0 < end; i0 += FILL_SPANS) {
+                int gEnd = Math.min(g0 + groups, g0 + span * Math.min(end, i0 + FILL_SPANS));
+                for (int b0 = 0; b0 < blocks; b0 += FILL_BLOCKS) {
+                    for (int g = g0 + span * i0; g < gEnd; g += p.format.groupsAt(g, p.groups)) {
+                        p.format.dequantizeGroupColumns(p.packed, g, p.groups, blocks, b0, Math.min(blocks, b0 + FILL_BLOCKS),
+                                fillDst, fillCount, (long) Interleaved8.ROWS * (g - g0), bf16);
+                    }
+                }
             }
             if (worker == workers - 1) {
                 for (int r = Interleaved8.ROWS * groups; r < fillCount; r++) {
@@ -377,6 +386,9 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         }
     };
 
+    /** The patch of a column-major tile that {@link #fillTask} dequantizes at a time: spans (or groups) and blocks. */
+    private static final int FILL_SPANS = 8, FILL_BLOCKS = 8;
+
     private void dequantizeRows(Prepared p, int r0, int count, MemorySegment dst, boolean columns) {
         fillOp = p;
         fillDst = dst;
@@ -396,7 +408,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
     public void run(int worker, int workers) {
         Prepared p = op;
         int rows = (int) p.data.info().rows();
-        int span = p.packed != null && p.format.pairs() ? 2 : 1; // groups per item: a pair is never split
+        int span = p.packed != null ? p.format.span() : 1; // groups per item: a span is never split
         int items = p.packed != null ? (p.groups + span - 1) / span : rows;
         int chunk = chunkSize(items, workers);
         for (int i0; (i0 = nextChunk.getAndIncrement() * chunk) < items; ) {

@@ -23,7 +23,8 @@ class HotSpotFlagsTest {
         String forced = System.getProperty("edgellm.simd.pairs");
         assertEquals(forced == null ? HotSpotFlags.recompilationCutoffRaised() : Boolean.parseBoolean(forced),
                 Interleaved8.PAIRS);
-        assertTrue(Q4_0x8.FORMAT.pairs() == Interleaved8.PAIRS && Q5_0x8.FORMAT.pairs() == Interleaved8.PAIRS);
+        assertEquals(Interleaved8.PAIRS ? (Vec.WIDE ? 8 : 4) : 1, Q4_0x8.FORMAT.span(), "Q4_0 spans of 64 or 32 rows");
+        assertTrue(Q5_0x8.FORMAT.pairs() == Interleaved8.PAIRS);
         assertEquals(Interleaved8.PAIRS && Vec.WIDE, Q4_Kx8.FORMAT.pairs(), "Q4_K pairs with its 512-bit kernel only");
         assertEquals(Interleaved8.PAIRS && Vec.WIDE, Q5_Kx8.FORMAT.pairs(), "Q5_K pairs with its 512-bit kernel only");
         assertEquals(Interleaved8.PAIRS && Vec.WIDE, Q6_Kx8.FORMAT.pairs(), "Q6_K pairs with its 512-bit kernel only");

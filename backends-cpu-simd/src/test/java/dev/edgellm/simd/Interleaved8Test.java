@@ -8,7 +8,7 @@ import dev.edgellm.spi.ScalarKernels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
@@ -29,6 +29,7 @@ import static dev.edgellm.RandomTensors.randomTensor;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The repacked layouts (Q4_0, Q5_0, Q8_0, Q4_K, Q5_K, Q6_K): lossless, read back exactly, and correct on a file mapping whose pages were released. */
@@ -37,7 +38,8 @@ class Interleaved8Test {
     @EnumSource(names = {"Q4_0", "Q5_0", "Q8_0", "Q4_K", "Q5_K", "Q6_K"})
     void repackedRowsDequantizeExactlyAsTheReference(GgmlType type) {
         Interleaved8 format = Interleaved8.forType(type);
-        int blocks = format.blockElements() == 256 ? 9 : 67, rows = 24, n = format.blockElements() * blocks;
+        // a full span (where the format has them) and two groups in the plain layout
+        int blocks = format.blockElements() == 256 ? 9 : 67, rows = 8 * (format.span() + 2), n = format.blockElements() * blocks;
         TensorData w = randomTensor(type, n, rows, new Random(3));
         MemorySegment src = MemorySegment.ofBuffer(w.buffer(0));
         try (Arena arena = Arena.ofConfined()) {
@@ -76,14 +78,14 @@ class Interleaved8Test {
     }
 
     /**
-     * Rows rounded to bf16 for oneDNN's prefill tiles: each format's dequantizeRowBf16 (Q4_0's fused loop) gives
-     * exactly toBf16 of its float row, for paired and unpaired groups, with finite, infinite and NaN scales.
+     * Rows rounded to bf16 for prefill tiles: each format's dequantizeRowBf16 gives exactly toBf16 of its float row,
+     * for spanned and plain groups, with finite, infinite and NaN scales.
      */
     @ParameterizedTest
     @EnumSource(names = {"Q4_0", "Q5_0", "Q8_0", "Q4_K", "Q5_K", "Q6_K"})
     void rowsToBf16AreTheFloatRowsRounded(GgmlType type) {
         Interleaved8 format = Interleaved8.forType(type);
-        int blocks = format.blockElements() == 256 ? 3 : 9, rows = 24, n = format.blockElements() * blocks; // 3 groups: a pair and one alone
+        int blocks = format.blockElements() == 256 ? 3 : 9, rows = 8 * (format.span() + 2), n = format.blockElements() * blocks; // a span and two alone
         TensorData w = randomTensor(type, n, rows, new Random(13));
         if (format.blockElements() == 32) { // scales of inf, -inf and NaNs in a few blocks
             ByteBuffer buf = w.buffer(0).duplicate().order(ByteOrder.LITTLE_ENDIAN);
@@ -109,24 +111,37 @@ class Interleaved8Test {
     }
 
     /**
-     * Q8_0's prefill tiles are column-major, filled a group at a time: the same floats as its rows, exactly, or
-     * those floats rounded to bf16 (oneDNN's tiles).
+     * Q8_0's and Q4_0's prefill tiles are column-major, filled a group at a time: the same floats as their rows,
+     * exactly, or those floats rounded to bf16 (oneDNN's tiles); Q4_0's groups in a span and alone.
      */
     @ParameterizedTest
-    @ValueSource(booleans = {false, true})
-    void q8_0GroupsDequantizeIntoColumnsExactlyAsTheirRows(boolean bf16) {
-        Interleaved8 format = Interleaved8.forType(GgmlType.Q8_0);
-        int blocks = 5, rows = 16, n = 32 * blocks, ld = 19; // a tile of 19 rows: groups at rows 0 and 8, 3 more
-        TensorData w = randomTensor(GgmlType.Q8_0, n, rows, new Random(4));
+    @CsvSource({"Q8_0, false", "Q8_0, true", "Q4_0, false", "Q4_0, true"})
+    void groupsDequantizeIntoColumnsExactlyAsTheirRows(GgmlType type, boolean bf16) {
+        Interleaved8 format = Interleaved8.forType(type);
+        assertTrue(format.columnTiles());
+        int blocks = 5, rows = 8 * (format.span() + 1), n = 32 * blocks, ld = rows + 3; // 3 rows of the tile not ours
+        TensorData w = randomTensor(type, n, rows, new Random(4));
+        if (type == GgmlType.Q4_0) { // scales of inf, -inf and NaNs, in a span and alone: Q4_0's converts them exactly
+            ByteBuffer buf = w.buffer(0).duplicate().order(ByteOrder.LITTLE_ENDIAN);
+            int blockBytes = (int) type.byteSize(32);
+            for (int blk : new int[] {3, 21, 5 * rows - 7}) buf.putShort(blk * blockBytes, (short) 0x7C00);
+            buf.putShort(12 * blockBytes, (short) 0xFC00);
+            buf.putShort(30 * blockBytes, (short) 0x7E00);
+            buf.putShort((5 * rows - 2) * blockBytes, (short) 0x7FFF); // a NaN whose rounding would carry into the sign bit
+        }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment packed = arena.allocate(format.packedBytes(rows / 8, blocks));
             format.repack(rows(MemorySegment.ofBuffer(w.buffer(0)), w.rowBytes()), 0, rows / 8, rows / 8, blocks, packed);
             MemorySegment tile = arena.allocate(4L * n * ld);
             tile.fill((byte) 0x7F);
-            for (int g = 0; g < rows / 8; g++) format.dequantizeGroupColumns(packed, g, rows / 8, blocks, tile, ld, 8L * g, bf16);
+            for (int g = 0; g < rows / 8; g += format.groupsAt(g, rows / 8)) {
+                for (int b = 0; b < blocks; b += 2) { // in ranges of blocks, as the backend's workers split them
+                    format.dequantizeGroupColumns(packed, g, rows / 8, blocks, b, Math.min(blocks, b + 2), tile, ld, 8L * g, bf16);
+                }
+            }
             float[] want = new float[n];
             for (int r = 0; r < rows; r++) {
-                Quants.of(GgmlType.Q8_0).dequantize(w.buffer(r), w.rowOffset(r), want, 0, n);
+                Quants.of(type).dequantize(w.buffer(r), w.rowOffset(r), want, 0, n);
                 for (int c = 0; c < n; c++) {
                     long at = (long) c * ld + r;
                     if (bf16) assertEquals(PrefillGemm.bf16(want[c]), tile.getAtIndex(Vec.SHORT, at), "row " + r + " column " + c);
@@ -320,16 +335,17 @@ class Interleaved8Test {
     }
 
     /**
-     * Q4_0, Q5_0 and (with 512-bit vectors) the K-quants store full pairs of groups interleaved and dot them together: the
-     * same integers and floats in the same order as one group at a time, so the same results, on random data and at
-     * the 16-bit limits; 3 groups = a pair and a lone last group in the plain layout.
+     * Q4_0 (spans of 4 or 8 groups), Q5_0 and (with 512-bit vectors) the K-quants (pairs) store full spans of groups
+     * together and dot them together: the same integers and floats in the same order as one group at a time, so the
+     * same results, on random data and at the 16-bit limits; two spans and a lone last group in the plain layout.
      */
     @ParameterizedTest
     @EnumSource(names = {"Q4_0", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
-    void pairKernelMatchesSingleGroupsExactly(GgmlType type) {
+    void spanKernelMatchesSingleGroupsExactly(GgmlType type) {
         Interleaved8 format = Interleaved8.forType(type);
-        org.junit.jupiter.api.Assumptions.assumeTrue(format.pairs(), type + " pairs on this CPU");
-        int k = format.blockElements(), groups = 3, blocks = k == 256 ? 9 : 67, n = k * blocks, rows = 8 * groups;
+        int span = format.span();
+        org.junit.jupiter.api.Assumptions.assumeTrue(span > 1, type + " spans on this CPU");
+        int k = format.blockElements(), groups = 2 * span + 1, blocks = k == 256 ? 9 : 67, n = k * blocks, rows = 8 * groups;
         int blockBytes = (int) type.byteSize(k);
         // the quants' bytes: after the f16 scale (Q4_0, Q5_0: qh too) or d, dmin and scales (Q4_K, Q5_K: qh too); Q6_K's come first
         int q0 = switch (type) { case Q4_K, Q5_K -> 16; case Q6_K -> 0; default -> 2; }, q1 = type == GgmlType.Q6_K ? 192 : blockBytes;
@@ -343,32 +359,34 @@ class Interleaved8Test {
                 }
                 java.util.Arrays.fill(x, -1f);
             }
+            MemorySegment src = MemorySegment.ofBuffer(w.buffer(0));
             MemorySegment packed = Arena.ofAuto().allocate(format.packedBytes(groups, blocks));
-            format.repack(rows(MemorySegment.ofBuffer(w.buffer(0)), w.rowBytes()), 0, groups, groups, blocks, packed);
+            format.repack(rows(src, w.rowBytes()), 0, groups, groups, blocks, packed);
             QuantizedInput q = new QuantizedInput();
             q.quantize(x, 0, n);
-            float[] pairs = new float[rows], single = new float[rows];
-            for (int g = 0; g < groups; g += format.groupsAt(g, groups)) format.dot(packed, g, groups, blocks, q, pairs, 8 * g);
-            for (int g = 0; g < groups; g++) { // each group's rows copied out to the plain layout
+            float[] spans = new float[rows], single = new float[rows];
+            for (int g = 0; g < groups; g += format.groupsAt(g, groups)) format.dot(packed, g, groups, blocks, q, spans, 8 * g);
+            byte[][] ones = new byte[groups][];
+            for (int g = 0; g < groups; g++) { // each group's rows repacked alone, in the plain layout
                 MemorySegment one = Arena.ofAuto().allocate(format.packedBytes(1, blocks));
-                for (int b = 0; b < blocks; b++) {
-                    for (int i = 0; i < format.groupBlockBytes(); i++) {
-                        one.set(ValueLayout.JAVA_BYTE, (long) b * format.groupBlockBytes() + i,
-                                packed.get(ValueLayout.JAVA_BYTE, format.byteOffset(g, b, groups, blocks, i)));
-                    }
-                }
+                format.repack(rows(src.asSlice((long) 8 * g * w.rowBytes()), w.rowBytes()), 0, 1, 1, blocks, one);
                 format.dotGroup(one, 0, blocks, q, single, 8 * g);
+                ones[g] = one.toArray(ValueLayout.JAVA_BYTE);
             }
-            if (format == Q4_0x8.FORMAT) { // both pair kernels, whichever dotPair picks on this CPU
-                float[] narrow = new float[16], wide = new float[16];
-                Q4_0x8.pairDot(packed, 0, blocks, q, narrow, 0);
-                Q4_0x8.pairDotWide(packed, 0, blocks, q, wide, 0);
-                assertArrayEquals(java.util.Arrays.copyOf(single, 16), narrow, "256-bit pair kernel, pattern " + pattern);
-                assertArrayEquals(java.util.Arrays.copyOf(single, 16), wide, "512-bit pair kernel, pattern " + pattern);
+            if (format == Q4_0x8.FORMAT) { // both widths' layouts and kernels, whichever this CPU runs
+                for (int width : new int[] {4, 8}) {
+                    byte[] plain = new byte[width * ones[0].length], bytes = new byte[plain.length];
+                    for (int g = 0; g < width; g++) System.arraycopy(ones[g], 0, plain, g * ones[0].length, ones[0].length);
+                    Q4_0x8.packSpan(width, plain, blocks, bytes);
+                    float[] got = new float[8 * width];
+                    if (width == 4) Q4_0x8.spanDot(MemorySegment.ofArray(bytes), 0, blocks, q, got, 0);
+                    else Q4_0x8.spanDotWide(MemorySegment.ofArray(bytes), 0, blocks, q, got, 0);
+                    assertArrayEquals(java.util.Arrays.copyOf(single, 8 * width), got, width * 8 + "-row span kernel, pattern " + pattern);
+                }
             }
-            assertTrue(format.paired(0, groups) && !format.paired(2, groups), "layout (this module's tests run with the raised recompilation cutoff, which turns pairs on)");
-            if (pattern == 0) assertTrue(Float.isFinite(pairs[0]) && pairs[0] != 0f, "a real sum: " + pairs[0]);
-            assertArrayEquals(single, pairs, type + " pattern " + pattern);
+            assertTrue(format.spanned(0, groups) && !format.spanned(2 * span, groups), "layout (this module's tests run with the raised recompilation cutoff, which turns spans on)");
+            if (pattern == 0) assertTrue(Float.isFinite(spans[0]) && spans[0] != 0f, "a real sum: " + spans[0]);
+            assertArrayEquals(single, spans, type + " pattern " + pattern);
         }
     }
 
@@ -437,21 +455,29 @@ class Interleaved8Test {
         return new FreshRun(p.exitValue(), output);
     }
 
-    /** Repacking in ranges that split pairs (as a worker's share may) writes the same bytes as in one go. */
+    /**
+     * Repacking in ranges of whole spans (as the workers' shares are) writes the same bytes as in one go; a range that
+     * splits a span is refused.
+     */
     @ParameterizedTest
     @EnumSource(names = {"Q4_0", "Q5_0", "Q8_0", "Q4_K", "Q5_K", "Q6_K"})
     void repackingInPiecesWritesTheSameBytes(GgmlType type) {
         Interleaved8 format = Interleaved8.forType(type);
-        int groups = 5, blocks = 3, n = format.blockElements() * blocks;
+        int span = format.span(), groups = 2 * span + 1, blocks = 3, n = format.blockElements() * blocks;
         TensorData w = randomTensor(type, n, 8 * groups, new Random(15));
         Interleaved8.Rows src = rows(MemorySegment.ofBuffer(w.buffer(0)), w.rowBytes());
         MemorySegment whole = Arena.ofAuto().allocate(format.packedBytes(groups, blocks));
         MemorySegment pieces = Arena.ofAuto().allocate(format.packedBytes(groups, blocks));
         format.repack(src, 0, groups, groups, blocks, whole);
-        format.repack(src, 0, 1, groups, blocks, pieces);
-        format.repack(src, 1, 4, groups, blocks, pieces);
-        format.repack(src, 4, 5, groups, blocks, pieces);
+        format.repack(src, 0, span, groups, blocks, pieces);
+        format.repack(src, span, 2 * span, groups, blocks, pieces);
+        format.repack(src, 2 * span, groups, groups, blocks, pieces);
         assertEquals(-1, whole.mismatch(pieces));
+        if (span > 1) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> format.repack(src, 1, groups, groups, blocks, pieces));
+            assertTrue(e.getMessage().contains("splits a span of " + span + " groups at 1"), e.getMessage());
+        }
     }
 
     /** The 8 rows of {@code w} (one group, n columns) repacked and dotted with x quantized, as decode runs them. */
