@@ -12,9 +12,10 @@ final class VectorInfo {
 
     /** The kernels' widths, for the backend's one-line description. */
     static String kernelBits() {
-        String paired = Vec.WIDE ? "Q4_0/Q5_0/K-quant" : "Q4_0/Q5_0";
-        return Vec.F.vectorBitSize() + " bits" + (Vec.WIDE ? " (Q8_0, Q4_0-pair and K-quant-pair decode at 512)" : "")
-                + (Interleaved8.PAIRS ? ", " + paired + " decode in pairs of 8-row groups"
-                        : ", " + paired + " decode in 8-row groups (pairs: run with " + HotSpotFlags.RECOMMENDED + ")");
+        String paired = Vec.WIDE ? "Q5_0/K-quant" : "Q5_0";
+        return Vec.F.vectorBitSize() + " bits" + (Vec.WIDE ? " (Q8_0, Q4_0-span and K-quant-pair decode at 512)" : "")
+                + (Interleaved8.PAIRS ? ", Q4_0 decode in spans of " + 8 * Q4_0x8.SPAN + " rows, " + paired
+                        + " in pairs of 8-row groups"
+                        : ", Q4_0/" + paired + " decode in 8-row groups (spans and pairs: run with " + HotSpotFlags.RECOMMENDED + ")");
     }
 }

@@ -107,11 +107,12 @@ public final class MemoryPlanner {
     /** Per repacked format the model uses (Q4_0, Q5_0, Q8_0, Q4_K: a kernel family of its own to compile). */
     static final long SIMD_REPACKED_FORMAT_BYTES = 18 * MIB;
     /**
-     * More for a format whose decode kernel dots pairs of 8-row groups (Q4_0, Q5_0; on in JVMs started as
-     * {@code ./edgellm} starts them, see the SIMD backend's HotSpotFlags): a larger kernel for C2 to compile. Peak
-     * RSS of llama-110m Q4_0 went from 286-297 to 297-316 MiB with it (BENCHMARKS.md, 2026-12-04 tenth session);
-     * 8 centres that spread. Not for Q4_0 where the backend runs its 512-bit pair kernel (AVX-512BW): half the
-     * operations for C2 to compile, and llama-110m Q4_0 peaked at 290-292 MiB (twelfth session).
+     * More for a format whose decode kernel dots several 8-row groups at 256 bits (Q5_0's pairs, Q4_0's 32-row spans;
+     * on in JVMs started as {@code ./edgellm} starts them, see the SIMD backend's HotSpotFlags): a larger kernel for
+     * C2 to compile. Peak RSS of llama-110m Q4_0 went from 286-297 to 297-316 MiB with the pair kernel (BENCHMARKS.md,
+     * 2026-12-04 tenth session); 8 centres that spread. Not for Q4_0 where the backend runs its 512-bit kernel
+     * (AVX-512BW): llama-110m Q4_0 peaked at 290-292 MiB with the pair kernel (twelfth session), 316.1-317.5 MiB
+     * with the span kernel and this term off (eighteenth session, predicted 316.5).
      */
     static final long SIMD_PAIRED_FORMAT_BYTES = 8 * MIB;
     /**
@@ -165,9 +166,9 @@ public final class MemoryPlanner {
     }
 
     /**
-     * Whether the SIMD backend dots matrices of this type with its 256-bit pair kernel on this profile (the
-     * {@link #SIMD_PAIRED_FORMAT_BYTES} term): Q5_0, and Q4_0 unless AVX-512BW runs its 512-bit one. The backend's
-     * tests hold this to its formats.
+     * Whether the SIMD backend dots matrices of this type with a 256-bit kernel over several groups on this profile
+     * (the {@link #SIMD_PAIRED_FORMAT_BYTES} term): Q5_0's pairs, and Q4_0's spans unless AVX-512BW runs its 512-bit
+     * kernel. The backend's tests hold this to its formats.
      */
     public static boolean simdNarrowPairKernel(GgmlType type, DeviceProfile p) {
         return type == GgmlType.Q5_0 || (type == GgmlType.Q4_0 && !p.hasIsa("avx512bw"));
