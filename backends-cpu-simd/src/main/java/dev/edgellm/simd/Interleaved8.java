@@ -309,6 +309,46 @@ abstract class Interleaved8 {
         }
     }
 
+    /**
+     * The 16 vectors of a span's 4-bit block ({@link Q4_0x8}'s layout; a 32-column K-quant sub-block could take the same) at
+     * {@code packed[at ..]}: vector k = 4m + j has 2 · span int lanes, lane l holding rows {@code 2 · span · n + l}
+     * (n < 4) at nibble n of its low short (column 8m + j) and high short (8m + 4 + j). From V0..V3 at {@code v0}
+     * of each member's block ({@code plain}: member i's at {@code i · memberBytes + v0}): per vector lane, a 4 × 8
+     * nibble transpose of 4 rows' V_m lanes, as two 4 × 4 transposes in a long each.
+     */
+    static void spanNibbles(int span, byte[] plain, long memberBytes, int v0, byte[] packed, int at) {
+        int lanes = 2 * span;
+        for (int m = 0; m < 4; m++) {
+            for (int l = 0; l < lanes; l++) {
+                long left = 0, right = 0; // row n's nibbles of columns 8m..8m+3 (left), 8m+4.. (right) at bits 16n
+                for (int n = 0; n < 4; n++) {
+                    int row = lanes * n + l;
+                    int lane = getInt(plain, (int) ((row / ROWS) * memberBytes) + v0 + 32 * m + 4 * (row % ROWS));
+                    left |= (long) (lane & 0xFFFF) << 16 * n;
+                    right |= (long) (lane >>> 16) << 16 * n;
+                }
+                left = transposeNibbles(left);
+                right = transposeNibbles(right);
+                for (int j = 0; j < 4; j++) { // now 16-bit chunk j = column j's nibbles of the 4 rows
+                    putInt(packed, at + 4 * lanes * (4 * m + j) + 4 * l,
+                            (int) (left >>> 16 * j) & 0xFFFF | (int) (right >>> 16 * j) << 16);
+                }
+            }
+        }
+    }
+
+    /** A 4 × 4 matrix of nibbles, row r at bits 16r, transposed: two exchanges, of nibbles then of bytes. */
+    static long transposeNibbles(long x) {
+        long t = (x ^ (x >>> 12)) & 0x0000F0F00000F0F0L;
+        x ^= t ^ (t << 12);
+        t = (x ^ (x >>> 24)) & 0x00000000FF00FF00L;
+        return x ^ t ^ (t << 24);
+    }
+
+    static int getInt(byte[] b, int o) {
+        return b[o] & 0xFF | (b[o + 1] & 0xFF) << 8 | (b[o + 2] & 0xFF) << 16 | b[o + 3] << 24;
+    }
+
     static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     /**

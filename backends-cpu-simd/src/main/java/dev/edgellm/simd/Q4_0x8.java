@@ -80,44 +80,16 @@ final class Q4_0x8 extends Interleaved8 {
 
     /**
      * {@link #packSpan} for spans of {@code span} groups (4 or 8: tests pack both widths' layouts on one CPU): per
-     * block, the span's scales (the members' scale rows one after another: row order), then each vector k's lanes,
-     * a 4 × 8 nibble transpose of 4 rows' V_m lanes (m = k / 4) done as two 4 × 4 transposes in a long each.
+     * block, the span's scales (the members' scale rows one after another: row order), then the 16 vectors
+     * ({@link #spanNibbles}).
      */
     static void packSpan(int span, byte[] plain, int blocks, byte[] packed) {
-        int gb = GROUP_BLOCK_BYTES, lanes = 2 * span, vectors = 16 * span;
+        int gb = GROUP_BLOCK_BYTES;
         for (int b = 0; b < blocks; b++) {
             int at = span * gb * b;
             for (int member = 0; member < span; member++) System.arraycopy(plain, (member * blocks + b) * gb, packed, at + 16 * member, 16);
-            for (int m = 0; m < 4; m++) {
-                for (int l = 0; l < lanes; l++) {
-                    long left = 0, right = 0; // row n's nibbles of columns 8m..8m+3 (left), 8m+4.. (right) at bits 16n
-                    for (int n = 0; n < 4; n++) {
-                        int row = lanes * n + l;
-                        int lane = getInt(plain, ((row / ROWS) * blocks + b) * gb + 16 + 32 * m + 4 * (row % ROWS));
-                        left |= (long) (lane & 0xFFFF) << 16 * n;
-                        right |= (long) (lane >>> 16) << 16 * n;
-                    }
-                    left = transposeNibbles(left);
-                    right = transposeNibbles(right);
-                    for (int j = 0; j < 4; j++) { // now 16-bit chunk j = column j's nibbles of the 4 rows
-                        putInt(packed, at + vectors + 4 * lanes * (4 * m + j) + 4 * l,
-                                (int) (left >>> 16 * j) & 0xFFFF | (int) (right >>> 16 * j) << 16);
-                    }
-                }
-            }
+            spanNibbles(span, plain, (long) blocks * gb, b * gb + 16, packed, at + 16 * span);
         }
-    }
-
-    /** A 4 × 4 matrix of nibbles, row r at bits 16r, transposed: two exchanges, of nibbles then of bytes. */
-    static long transposeNibbles(long x) {
-        long t = (x ^ (x >>> 12)) & 0x0000F0F00000F0F0L;
-        x ^= t ^ (t << 12);
-        t = (x ^ (x >>> 24)) & 0x00000000FF00FF00L;
-        return x ^ t ^ (t << 24);
-    }
-
-    private static int getInt(byte[] b, int o) {
-        return b[o] & 0xFF | (b[o + 1] & 0xFF) << 8 | (b[o + 2] & 0xFF) << 16 | b[o + 3] << 24;
     }
 
     @Override

@@ -145,8 +145,8 @@ final class Q5_0x8 extends Interleaved8 {
     boolean narrowPairKernel() { return true; }
 
     /**
-     * {@link #dotGroup} for a pair ({@link Interleaved8#pairs}), as {@link Q4_0x8#pairDot} (the block's halves as
-     * a loop): names ending in 1 are group 2i+1's. A half's eight 5-bit products fill a short lane, so each half
+     * {@link #dotGroup} for a pair ({@link Interleaved8#pairs}), the block's halves as a loop: names ending in 1
+     * are group 2i+1's. A half's eight 5-bit products fill a short lane, so each half
      * is widened on its own, as in dotGroup.
      */
     @Override

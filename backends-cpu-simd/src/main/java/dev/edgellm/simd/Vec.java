@@ -36,11 +36,12 @@ final class Vec {
     static final int F16_MAG = 0x7FFF, F16_EXP = 0x7C00;
     static final int PARTS = 8 / L;
     /**
-     * Whether the repacked decode kernels of Q8_0 ({@link Q8_0x8#dotWide}) and of Q4_0 pairs
-     * ({@link Q4_0x8#pairDotWide}) run at 512 bits (AVX-512BW): half the instructions per weight byte, measured
-     * 6-10% (Q8_0) and 6-18% (Q4_0, 1-thread decode) faster on Zen 4, which splits 512-bit operations in two. A
-     * 512-bit Q4_0 kernel on the 8-row layout (two 256-bit loads joined) had measured no faster; the pair layout
-     * puts 16 rows in one load (BENCHMARKS.md). The float lanes stay at {@link #F}.
+     * Whether the repacked decode kernels of Q8_0 ({@link Q8_0x8#dotWide}), of Q4_0 spans
+     * ({@link Q4_0x8#spanDotWide}) and of the K-quants' pairs run at 512 bits (AVX-512BW): half the
+     * instructions per weight byte, measured 6-10% (Q8_0) and 6-18% (Q4_0 pairs, 1-thread decode) faster on Zen 4,
+     * which splits 512-bit operations in two. A 512-bit Q4_0 kernel on the 8-row layout (two 256-bit loads joined)
+     * had measured no faster; pairs and spans put 16 rows in one load (BENCHMARKS.md). The float lanes stay at
+     * {@link #F}.
      * {@code -Dedgellm.simd.wide=false} keeps the 256-bit kernels (A/B runs).
      */
     static final boolean WIDE = jdk.incubator.vector.ShortVector.SPECIES_PREFERRED.vectorBitSize() >= 512

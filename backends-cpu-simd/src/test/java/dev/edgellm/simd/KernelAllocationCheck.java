@@ -11,8 +11,8 @@ import static dev.edgellm.RandomTensors.randomFloats;
 import static dev.edgellm.RandomTensors.randomTensor;
 
 /**
- * Run by {@link Interleaved8Test} in a fresh JVM: per repacked format, 3 groups (a pair and a lone group where the
- * format pairs them) dotted in rounds of 500 calls until three rounds in a row allocate nothing (before C2, Vector
+ * Run by {@link Interleaved8Test} in a fresh JVM: per repacked format, two spans and a lone group ({@link
+ * RepackedCase#groups(GgmlType)}: where the format has spans, both its span kernel and its 8-row one) dotted in rounds of 500 calls until three rounds in a row allocate nothing (before C2, Vector
  * API calls box their vectors; a kernel C1 or C2 gives up on never gets there). Prints "TYPE bytes" per format,
  * the bytes of the last round, and exits 1 if a format never reached zero. Then the same for every row kernel
  * ("row TYPE bytes").
@@ -25,6 +25,11 @@ final class KernelAllocationCheck {
 
     /** A random tensor of {@code 8 · groups} rows of a type, repacked, with a quantized input: what the kernel checks call. */
     record RepackedCase(Interleaved8 format, int groups, int blocks, MemorySegment packed, QuantizedInput input, float[] out) {
+        /** Two full spans and a lone group (3 groups for a format without spans). */
+        static int groups(GgmlType type) {
+            return 2 * Interleaved8.forType(type).span() + 1;
+        }
+
         static RepackedCase of(GgmlType type, int groups, int blocks) {
             Interleaved8 format = Interleaved8.forType(type);
             int n = format.blockElements() * blocks;
@@ -46,7 +51,7 @@ final class KernelAllocationCheck {
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         boolean ok = true;
         for (GgmlType type : new GgmlType[] {GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K}) {
-            RepackedCase c = RepackedCase.of(type, 3, 2);
+            RepackedCase c = RepackedCase.of(type, RepackedCase.groups(type), 2);
             int zeroRounds = 0;
             long allocated = -1;
             for (int round = 0; round < 2000 && zeroRounds < 3; round++) {
