@@ -247,6 +247,12 @@ abstract class PrefillGemm implements AutoCloseable {
                 .intoMemorySegment(dst, at, Vec.LE);
     }
 
+    /** The 8 lanes of {@code v} at element {@code element} of a tile: bf16 ({@link #storeBf16}) or f32. */
+    static void storeTile(FloatVector v, MemorySegment tile, long element, boolean bf16) {
+        if (bf16) storeBf16(v, tile, 2 * element);
+        else v.intoMemorySegment(tile, 4 * element, Vec.LE);
+    }
+
     /**
      * {@link #storeBf16} for lanes known to be finite (or infinite): the rounding alone, without the NaN lanes'
      * compare and blend. The dequantizers' fused bf16 rows ({@link Interleaved8#dequantizeRowBf16}) use it on blocks

@@ -153,7 +153,6 @@ final class Q4_0x8 extends Interleaved8 {
      */
     private static void groupColumns(MemorySegment w, long base, long stride, int scales, int v0, int mStep, int jStep,
             int jShift, int nShift, int b0, int b1, MemorySegment dst, long ld, long at, boolean bf16) {
-        int size = bf16 ? 2 : 4;
         for (int b = b0; b < b1; b++) {
             long p = base + b * stride;
             FloatVector d = exactScales(w, p + scales, Vec.I8, ShortVector.SPECIES_128);
@@ -165,13 +164,8 @@ final class Q4_0x8 extends Interleaved8 {
                         .convert(VectorOperators.I2F, 0)).mul(d);
                 FloatVector hi = ((FloatVector) v.lanewise(VectorOperators.LSHR, 16 + shift).and(0xF).sub(8)
                         .convert(VectorOperators.I2F, 0)).mul(d);
-                if (bf16) {
-                    PrefillGemm.storeBf16(lo, dst, size * (col * ld + at));
-                    PrefillGemm.storeBf16(hi, dst, size * ((col + 4) * ld + at));
-                } else {
-                    lo.intoMemorySegment(dst, size * (col * ld + at), LE);
-                    hi.intoMemorySegment(dst, size * ((col + 4) * ld + at), LE);
-                }
+                PrefillGemm.storeTile(lo, dst, col * ld + at, bf16);
+                PrefillGemm.storeTile(hi, dst, (col + 4) * ld + at, bf16);
             }
         }
     }

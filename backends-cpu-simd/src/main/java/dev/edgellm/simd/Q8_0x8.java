@@ -88,7 +88,6 @@ final class Q8_0x8 extends Interleaved8 {
     void dequantizeGroupColumns(MemorySegment w, int g, int groups, int blocks, int b0, int b1, MemorySegment dst,
             long ld, long at, boolean bf16) {
         long base = blockOffset(g, 0, groups, blocks), stride = blockStride(g, groups);
-        int size = bf16 ? 2 : 4;
         for (int b = b0; b < b1; b++) {
             long p = base + b * stride;
             FloatVector d = scales(w, p);
@@ -100,13 +99,8 @@ final class Q8_0x8 extends Interleaved8 {
                 FloatVector lo = ((FloatVector) two.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)
                         .convert(VectorOperators.I2F, 0)).mul(d);
                 FloatVector hi = ((FloatVector) two.lanewise(VectorOperators.ASHR, 8).convert(VectorOperators.I2F, 0)).mul(d);
-                if (bf16) {
-                    PrefillGemm.storeBf16(lo, dst, size * (col * ld + at));
-                    PrefillGemm.storeBf16(hi, dst, size * ((col + 4) * ld + at));
-                } else {
-                    lo.intoMemorySegment(dst, size * (col * ld + at), LE);
-                    hi.intoMemorySegment(dst, size * ((col + 4) * ld + at), LE);
-                }
+                PrefillGemm.storeTile(lo, dst, col * ld + at, bf16);
+                PrefillGemm.storeTile(hi, dst, (col + 4) * ld + at, bf16);
             }
         }
     }
