@@ -27,8 +27,9 @@ import static dev.edgellm.simd.Vec.LE;
  * at column 8m + 4 + j. A short v times the column's activation a is Σ_n nib_n · a · 16^n modulo 2^16, so the four
  * chains C_s = Σ (v >>> s) · a (s = 0, 4, 8, 12: three shifts, no mask) give each row's sum R_n = C_4n − 16 ·
  * C_4n+4 exactly modulo 2^16; and the sum over both shorts minus 8 · Σq, |Σ (nib − 8) · q| ≤ 32 · 8 · 127 < 2^15,
- * is exact in 16 bits too. 11 operations per 128 weights instead of 14: KernelBench L2 24.7-26.4 → 27.3-33.5 GB/s,
- * DRAM 14.9-16.4 → 25.0-26.1 GB/s (BENCHMARKS.md, eighteenth session).
+ * is exact in 16 bits too. 11 operations per 128 weights instead of 14: KernelBench against the pair kernel L2
+ * 25.6-25.9 → 33.1-33.8 GB/s, DRAM 15.3-16.7 → 17.8-19.0 GB/s; llama-1b 1-thread decode 26.0-27.3 → 33.2-34.0
+ * tok/s (BENCHMARKS.md, eighteenth session).
  */
 final class Q4_0x8 extends Interleaved8 {
     static final Q4_0x8 FORMAT = new Q4_0x8();
@@ -135,14 +136,23 @@ final class Q4_0x8 extends Interleaved8 {
         long base = blockOffset(g, 0, groups, blocks);
         if (!spanned(g, groups)) { // V_m at 16 + 32m, nibble j (and 4 + j) for column 8m + j (8m + 4 + j)
             groupColumns(w, base, GROUP_BLOCK_BYTES, 0, 16, 32, 0, 4, 0, b0, b1, dst, ld, at, bf16);
-        } else if (Vec.WIDE && SPAN == 8) {
+        } else if (SPAN == 8) {
             spanColumnsWide(w, base, b0, b1, dst, ld, at, bf16);
-        } else { // member's rows r0..r0+7: ints r0 % LANES.. of vector k = 4m + j, nibble n = r0 / LANES (and 4 + n)
-            for (int member = 0; member < SPAN; member++) {
-                int r0 = ROWS * member;
-                groupColumns(w, base, (long) SPAN * GROUP_BLOCK_BYTES, 2 * r0, SPAN_SCALES + 4 * (r0 % LANES),
-                        4 * SPAN_VECTOR, SPAN_VECTOR, 0, 4 * (r0 / LANES), b0, b1, dst, ld, at + r0, bf16);
-            }
+        } else {
+            spanColumnsByGroup(w, base, b0, b1, dst, ld, at, bf16);
+        }
+    }
+
+    /**
+     * A span's rows group by group ({@link #groupColumns}, 8 rows per store): member i's rows r0 = 8i .. are ints
+     * r0 % LANES .. of vector k = 4m + j, nibble n = r0 / LANES (and 4 + n).
+     */
+    private static void spanColumnsByGroup(MemorySegment w, long base, int b0, int b1, MemorySegment dst, long ld,
+            long at, boolean bf16) {
+        for (int member = 0; member < SPAN; member++) {
+            int r0 = ROWS * member;
+            groupColumns(w, base, (long) SPAN * GROUP_BLOCK_BYTES, 2 * r0, SPAN_SCALES + 4 * (r0 % LANES),
+                    4 * SPAN_VECTOR, SPAN_VECTOR, 0, 4 * (r0 / LANES), b0, b1, dst, ld, at + r0, bf16);
         }
     }
 
@@ -175,7 +185,7 @@ final class Q4_0x8 extends Interleaved8 {
      * four stores of 16 rows (nibble n: rows 16n ..), one column after another: the tile's leading dimension is a
      * power of two, so stores that skip between columns all fall in the same few L1 sets. Blocks whose scales are
      * finite (all in a sound file) round to bf16 without the NaN lanes' blend ({@link PrefillGemm#storeBf16NoNaN});
-     * others go through {@link #groupColumns}, exact for NaNs. Written out, with no method of ours in the loop but
+     * others go through {@link #spanColumnsByGroup}, exact for NaNs. Written out, with no method of ours in the loop but
      * that rare one: past C2's inlining budget a call is not inlined and its vectors are boxed (see {@link #dot}).
      */
     private static void spanColumnsWide(MemorySegment w, long base, int b0, int b1, MemorySegment dst, long ld, long at,
@@ -183,7 +193,7 @@ final class Q4_0x8 extends Interleaved8 {
         int size = bf16 ? 2 : 4;
         for (int b = b0; b < b1; b++) {
             long p = base + 8L * GROUP_BLOCK_BYTES * b;
-            IntVector h0 = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, w, p + 0, LE)
+            IntVector h0 = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, w, p, LE)
                     .convertShape(VectorOperators.S2I, I16, 0);
             FloatVector d0 = h0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
                     .reinterpretAsFloats().mul(0x1p112f);
@@ -201,17 +211,14 @@ final class Q4_0x8 extends Interleaved8 {
                     .reinterpretAsFloats().mul(0x1p112f);
             IntVector exponents = h0.and(Vec.F16_EXP).max(h1.and(Vec.F16_EXP)).max(h2.and(Vec.F16_EXP)).max(h3.and(Vec.F16_EXP));
             if (exponents.compare(VectorOperators.EQ, Vec.F16_EXP).anyTrue()) {
-                for (int member = 0; member < 8; member++) { // an inf or NaN scale: the exact path (not a sound file)
-                    groupColumns(w, base, 8L * GROUP_BLOCK_BYTES, 16 * member, 128 + 4 * (8 * member % 16), 256, 64, 0,
-                            4 * (8 * member / 16), b, b + 1, dst, ld, at + 8 * member, bf16);
-                }
+                spanColumnsByGroup(w, base, b, b + 1, dst, ld, at, bf16); // an inf or NaN scale (not a sound file)
                 continue;
             }
             for (int c = 0; c < 32; c++) { // column c: vector 4(c / 8) + c % 4, its low (c % 8 < 4) or high short
                 IntVector v = IntVector.fromMemorySegment(I16, w, p + 128 + 64L * (4 * (c >> 3) + (c & 3)), LE);
                 int shift = 4 * (c & 4);
                 long o = size * ((32L * b + c) * ld + at);
-                FloatVector f0 = ((FloatVector) v.lanewise(VectorOperators.LSHR, shift + 0).and(0xF).sub(8)
+                FloatVector f0 = ((FloatVector) v.lanewise(VectorOperators.LSHR, shift).and(0xF).sub(8)
                         .convert(VectorOperators.I2F, 0)).mul(d0);
                 FloatVector f1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, shift + 4).and(0xF).sub(8)
                         .convert(VectorOperators.I2F, 0)).mul(d1);
@@ -222,7 +229,7 @@ final class Q4_0x8 extends Interleaved8 {
                 if (bf16) { // PrefillGemm.storeBf16NoNaN's rounding, 16 lanes
                     IntVector i0 = f0.reinterpretAsInts();
                     ((ShortVector) i0.add(i0.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF)).lanewise(VectorOperators.LSHR, 16)
-                            .convertShape(VectorOperators.I2S, ShortVector.SPECIES_256, 0)).intoMemorySegment(dst, o + 0, LE);
+                            .convertShape(VectorOperators.I2S, ShortVector.SPECIES_256, 0)).intoMemorySegment(dst, o, LE);
                     IntVector i1 = f1.reinterpretAsInts();
                     ((ShortVector) i1.add(i1.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF)).lanewise(VectorOperators.LSHR, 16)
                             .convertShape(VectorOperators.I2S, ShortVector.SPECIES_256, 0)).intoMemorySegment(dst, o + 32, LE);
@@ -233,7 +240,7 @@ final class Q4_0x8 extends Interleaved8 {
                     ((ShortVector) i3.add(i3.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF)).lanewise(VectorOperators.LSHR, 16)
                             .convertShape(VectorOperators.I2S, ShortVector.SPECIES_256, 0)).intoMemorySegment(dst, o + 96, LE);
                 } else {
-                    f0.intoMemorySegment(dst, o + 0, LE);
+                    f0.intoMemorySegment(dst, o, LE);
                     f1.intoMemorySegment(dst, o + 64, LE);
                     f2.intoMemorySegment(dst, o + 128, LE);
                     f3.intoMemorySegment(dst, o + 192, LE);

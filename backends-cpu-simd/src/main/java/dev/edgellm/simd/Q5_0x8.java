@@ -72,7 +72,11 @@ final class Q5_0x8 extends Interleaved8 {
         }
     }
 
-    /** {@link #dequantizeRow} rounded to bf16 in the same pass, as {@link Q4_0x8#dequantizeRowBf16}: the same bits. */
+    /**
+     * {@link #dequantizeRow} rounded to bf16 in the same pass, the same bits: (q - 16) · d is exact in float (a 5-bit
+     * integer times an f16), then rounded as {@link PrefillGemm#toBf16} does, without its NaN lanes (a finite scale
+     * gives finite products); a block with an inf/NaN scale goes through the float row.
+     */
     @Override
     void dequantizeRowBf16(MemorySegment w, int row, int groups, int blocks, float[] scratch, MemorySegment dst, long at) {
         int g = row / ROWS, r = row % ROWS;
