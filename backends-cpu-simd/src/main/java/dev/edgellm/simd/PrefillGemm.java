@@ -230,8 +230,14 @@ abstract class PrefillGemm implements AutoCloseable {
      */
     static void toBf16(float[] src, int from, MemorySegment dst, long at, int count) {
         int i = 0;
-        for (; i + 8 <= count; i += 8) {
-            storeBf16(FloatVector.fromArray(F8, src, from + i), dst, at + 2L * i);
+        for (; i + 8 <= count; i += 8) { // storeBf16 written out: a vector passed to a call that C2 did not inline is boxed
+            IntVector bits = FloatVector.fromArray(F8, src, from + i).reinterpretAsInts();
+            IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF))
+                    .lanewise(VectorOperators.LSHR, 16);
+            rounded = rounded.blend(bits.lanewise(VectorOperators.LSHR, 16).or(0x40),
+                    bits.and(0x7FFFFFFF).compare(VectorOperators.GT, 0x7F800000));
+            ((ShortVector) rounded.convertShape(VectorOperators.I2S, ShortVector.SPECIES_128, 0))
+                    .intoMemorySegment(dst, at + 2L * i, Vec.LE);
         }
         for (; i < count; i++) dst.set(Vec.SHORT, at + 2L * i, bf16(src[from + i]));
     }

@@ -63,10 +63,67 @@ final class Q8_0x8 extends Interleaved8 {
         else dot(w, base, blocks, x, out, o);
     }
 
+    /** Groups per span: 4 (32 rows) with 512-bit vectors; none at 256 bits or with spans off. */
+    static final int SPAN = PAIRS && Vec.WIDE ? 4 : 1;
+    /** A span's block: the f16 scales of its 32 rows, then 16 vectors of 64 bytes (class comment). */
+    private static final int SPAN_SCALES = 64, SPAN_BLOCK_BYTES = 4 * GROUP_BLOCK_BYTES;
+
+    @Override
+    int span() { return SPAN; }
+
+    @Override
+    boolean widePairKernel() { return true; }
+
+    @Override
+    void dotSpan(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+        spanDotWide(w, base, blocks, x, out, o);
+    }
+
+    /**
+     * Per block: the 4 members' scale rows one after another (row order), then vector k = 4m + j, whose int lane l
+     * holds rows l and 16 + l at columns 8m + j and 8m + 4 + j: bytes W[l][a], W[16 + l][a], W[l][b], W[16 + l][b].
+     */
+    @Override
+    void packSpan(byte[] plain, int blocks, byte[] packed) {
+        int gb = GROUP_BLOCK_BYTES, memberBytes = blocks * gb;
+        for (int b = 0; b < blocks; b++) {
+            int at = SPAN_BLOCK_BYTES * b;
+            for (int member = 0; member < 4; member++) {
+                System.arraycopy(plain, member * memberBytes + b * gb, packed, at + 16 * member, 16);
+            }
+            for (int k = 0; k < 16; k++) {
+                for (int l = 0; l < 16; l++) {
+                    // row l is member l / 8's row l % 8; row 16 + l two members on; chunk k has a row's two bytes at 2r
+                    int lo = (l / ROWS) * memberBytes + b * gb + 16 + 16 * k + 2 * (l % ROWS), hi = lo + 2 * memberBytes;
+                    int o = at + SPAN_SCALES + 64 * k + 4 * l;
+                    packed[o] = plain[lo];
+                    packed[o + 1] = plain[hi];
+                    packed[o + 2] = plain[lo + 1];
+                    packed[o + 3] = plain[hi + 1];
+                }
+            }
+        }
+    }
+
     @Override
     void dequantizeRow(MemorySegment w, int row, int groups, int blocks, float[] out, int off) {
-        int r = row % ROWS;
         long base = blockOffset(row / ROWS, 0, groups, blocks), stride = blockStride(row / ROWS, groups);
+        if (spanned(row / ROWS, groups)) { // byte 0 (row < 16) or 1 of lane row % 16's shorts
+            int r = row % (ROWS * SPAN), l = r % 16, shift = 8 * (r / 16);
+            for (int b = 0; b < blocks; b++) {
+                long p = base + b * stride;
+                float d = Vec.f16(w, p + 2L * r);
+                int o = off + 32 * b;
+                for (int k = 0; k < 16; k++) {
+                    int lane = w.get(Vec.INT, p + SPAN_SCALES + 64L * k + 4L * l);
+                    int col = 8 * (k >> 2) + (k & 3);
+                    out[o + col] = (byte) (lane >> shift) * d;
+                    out[o + col + 4] = (byte) (lane >> 16 + shift) * d;
+                }
+            }
+            return;
+        }
+        int r = row % ROWS;
         for (int b = 0; b < blocks; b++) {
             long p = base + b * stride;
             float d = Vec.f16(w, p + 2L * r);
@@ -88,6 +145,10 @@ final class Q8_0x8 extends Interleaved8 {
     void dequantizeGroupColumns(MemorySegment w, int g, int groups, int blocks, int b0, int b1, MemorySegment dst,
             long ld, long at, boolean bf16) {
         long base = blockOffset(g, 0, groups, blocks), stride = blockStride(g, groups);
+        if (spanned(g, groups)) {
+            spanColumnsWide(w, base, b0, b1, dst, ld, at, bf16);
+            return;
+        }
         for (int b = b0; b < b1; b++) {
             long p = base + b * stride;
             FloatVector d = scales(w, p);
@@ -160,14 +221,14 @@ final class Q8_0x8 extends Interleaved8 {
             high = high.add(u0.lanewise(VectorOperators.ASHR, 16).add(u1.lanewise(VectorOperators.ASHR, 16))
                     .add(u2.lanewise(VectorOperators.ASHR, 16).add(u3.lanewise(VectorOperators.ASHR, 16))));
             if ((i & 1) == 0) continue;
-            IntVector dot = sum.sub(high.lanewise(VectorOperators.LSHL, 16)).add(high).sub(8 * 32768);
+            // X − 65535 · H: the carried sums only as receivers (an operand merged at the loop's head could stay boxed)
+            IntVector dot = sum.sub(high.mul(65535)).sub(8 * 32768);
             // scales(w, p), written out (see above)
             IntVector h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p, LE)
                     .convertShape(VectorOperators.S2I, I8, 0);
             FloatVector d = h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
                     .reinterpretAsFloats().mul(0x1p112f);
-            acc = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(d)
-                    .fma(FloatVector.broadcast(Vec.F, xScale[i >>> 1]), acc);
+            acc = acc.add(((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(d).mul(xScale[i >>> 1]));
             sum = IntVector.zero(I8);
             high = sum;
         }
@@ -233,9 +294,135 @@ final class Q8_0x8 extends Interleaved8 {
                     .convertShape(VectorOperators.S2I, I8, 0);
             FloatVector d = h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
                     .reinterpretAsFloats().mul(0x1p112f);
-            acc = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(d)
-                    .fma(FloatVector.broadcast(Vec.F, xScale[b]), acc);
+            acc = acc.add(((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(d).mul(xScale[b]));
         }
         acc.intoArray(out, o);
+    }
+
+    /**
+     * A span's 32 rows at 512 bits, per block and column: rows 0-15 and 16-31 (contiguous in the tile) from one load,
+     * 16 rows per store. The scales as the kernels convert them (every value finite: bf16 rounding without the NaN
+     * blend), as {@link #scales} for a lone group.
+     */
+    private static void spanColumnsWide(MemorySegment w, long base, int b0, int b1, MemorySegment dst, long ld, long at,
+            boolean bf16) {
+        int size = bf16 ? 2 : 4;
+        for (int b = b0; b < b1; b++) {
+            long p = base + (long) SPAN_BLOCK_BYTES * b;
+            IntVector h0 = (IntVector) ShortVector.fromMemorySegment(S16, w, p, LE).convertShape(VectorOperators.S2I, I16, 0);
+            FloatVector d0 = h0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
+                    .reinterpretAsFloats().mul(0x1p112f);
+            IntVector h1 = (IntVector) ShortVector.fromMemorySegment(S16, w, p + 32, LE).convertShape(VectorOperators.S2I, I16, 0);
+            FloatVector d1 = h1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
+                    .reinterpretAsFloats().mul(0x1p112f);
+            for (int k = 0; k < 16; k++) { // column a = 8m + j from bytes 0 and 1 of each lane, b = a + 4 from 2 and 3
+                IntVector v = IntVector.fromMemorySegment(I16, w, p + SPAN_SCALES + 64L * k, LE);
+                long a = size * ((32L * b + 8 * (k >> 2) + (k & 3)) * ld + at), c = a + 4L * size * ld;
+                FloatVector f0 = ((FloatVector) v.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)
+                        .convert(VectorOperators.I2F, 0)).mul(d0);
+                FloatVector f1 = ((FloatVector) v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24)
+                        .convert(VectorOperators.I2F, 0)).mul(d1);
+                FloatVector f2 = ((FloatVector) v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24)
+                        .convert(VectorOperators.I2F, 0)).mul(d0);
+                FloatVector f3 = ((FloatVector) v.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).mul(d1);
+                if (bf16) { // PrefillGemm.storeBf16NoNaN's rounding, 16 lanes
+                    IntVector i0 = f0.reinterpretAsInts();
+                    ((ShortVector) i0.add(i0.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF)).lanewise(VectorOperators.LSHR, 16)
+                            .convertShape(VectorOperators.I2S, S16, 0)).intoMemorySegment(dst, a, LE);
+                    IntVector i1 = f1.reinterpretAsInts();
+                    ((ShortVector) i1.add(i1.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF)).lanewise(VectorOperators.LSHR, 16)
+                            .convertShape(VectorOperators.I2S, S16, 0)).intoMemorySegment(dst, a + 32, LE);
+                    IntVector i2 = f2.reinterpretAsInts();
+                    ((ShortVector) i2.add(i2.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF)).lanewise(VectorOperators.LSHR, 16)
+                            .convertShape(VectorOperators.I2S, S16, 0)).intoMemorySegment(dst, c, LE);
+                    IntVector i3 = f3.reinterpretAsInts();
+                    ((ShortVector) i3.add(i3.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF)).lanewise(VectorOperators.LSHR, 16)
+                            .convertShape(VectorOperators.I2S, S16, 0)).intoMemorySegment(dst, c + 32, LE);
+                } else {
+                    f0.intoMemorySegment(dst, a, LE);
+                    f1.intoMemorySegment(dst, a + 64, LE);
+                    f2.intoMemorySegment(dst, c, LE);
+                    f3.intoMemorySegment(dst, c + 64, LE);
+                }
+            }
+        }
+    }
+
+    /**
+     * A span of 32 rows ({@link #packSpan}'s layout) at 512 bits. Each 16-bit lane holds one column of two rows, l
+     * and 16 + l: the low byte sign-extended (two shifts) and the high one (one) give both rows' quants to multiply
+     * by the column's activation, broadcast straight from memory, with no sign-extending load nor shuffle. Two
+     * vectors' products are added in 16 bits and widened as in {@link #dot}, into {@code sum0}/{@code high0} (rows
+     * 0-15) and {@code sum1}/{@code high1} (rows 16-31): 20 operations per 128 weights instead of 26, none on the
+     * shuffle unit. The same integers and float steps as {@link #dotWide}, so the same results.
+     */
+    static void spanDotWide(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+        MemorySegment pairs = x.pairMemory;
+        float[] xScale = x.scale;
+        FloatVector acc0 = FloatVector.zero(Vec.F16), acc1 = acc0;
+        IntVector sum0 = IntVector.zero(I16), high0 = sum0, sum1 = sum0, high1 = sum0;
+        // one loop over half blocks (8 vectors, 8 broadcasts per body, as in dot: C1 compiles it)
+        for (int i = 0, halves = 2 * blocks; i < halves; i++) {
+            long p = base + (long) (i >>> 1) * SPAN_BLOCK_BYTES;
+            long c = p + SPAN_SCALES + 512L * (i & 1);
+            long a = 32L * i; // linear in i: C2 hoists the bounds checks of the broadcasts
+            ShortVector v = ShortVector.fromMemorySegment(S32, w, c, LE);
+            ShortVector y = IntVector.broadcast(I16, pairs.get(Vec.INT, a)).reinterpretAsShorts();
+            ShortVector l = v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(y);
+            ShortVector h = v.lanewise(VectorOperators.ASHR, 8).mul(y);
+            v = ShortVector.fromMemorySegment(S32, w, c + 64, LE);
+            y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 4)).reinterpretAsShorts();
+            IntVector l0 = l.add(v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(y)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x8000);
+            IntVector h0 = h.add(v.lanewise(VectorOperators.ASHR, 8).mul(y)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x8000);
+            v = ShortVector.fromMemorySegment(S32, w, c + 128, LE);
+            y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 8)).reinterpretAsShorts();
+            l = v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(y);
+            h = v.lanewise(VectorOperators.ASHR, 8).mul(y);
+            v = ShortVector.fromMemorySegment(S32, w, c + 192, LE);
+            y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts();
+            IntVector l1 = l.add(v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(y)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x8000);
+            IntVector h1 = h.add(v.lanewise(VectorOperators.ASHR, 8).mul(y)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x8000);
+            v = ShortVector.fromMemorySegment(S32, w, c + 256, LE);
+            y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 16)).reinterpretAsShorts();
+            l = v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(y);
+            h = v.lanewise(VectorOperators.ASHR, 8).mul(y);
+            v = ShortVector.fromMemorySegment(S32, w, c + 320, LE);
+            y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 20)).reinterpretAsShorts();
+            IntVector l2 = l.add(v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(y)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x8000);
+            IntVector h2 = h.add(v.lanewise(VectorOperators.ASHR, 8).mul(y)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x8000);
+            v = ShortVector.fromMemorySegment(S32, w, c + 384, LE);
+            y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 24)).reinterpretAsShorts();
+            l = v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(y);
+            h = v.lanewise(VectorOperators.ASHR, 8).mul(y);
+            v = ShortVector.fromMemorySegment(S32, w, c + 448, LE);
+            y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts();
+            IntVector l3 = l.add(v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(y)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x8000);
+            IntVector h3 = h.add(v.lanewise(VectorOperators.ASHR, 8).mul(y)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x8000);
+            sum0 = sum0.add(l0.add(l1).add(l2.add(l3)));
+            high0 = high0.add(l0.lanewise(VectorOperators.ASHR, 16).add(l1.lanewise(VectorOperators.ASHR, 16))
+                    .add(l2.lanewise(VectorOperators.ASHR, 16).add(l3.lanewise(VectorOperators.ASHR, 16))));
+            sum1 = sum1.add(h0.add(h1).add(h2.add(h3)));
+            high1 = high1.add(h0.lanewise(VectorOperators.ASHR, 16).add(h1.lanewise(VectorOperators.ASHR, 16))
+                    .add(h2.lanewise(VectorOperators.ASHR, 16).add(h3.lanewise(VectorOperators.ASHR, 16))));
+            if ((i & 1) == 0) continue;
+            float xs = xScale[i >>> 1];
+            // X − 65535 · H (dot's step): the carried sums only as receivers
+            IntVector dot = sum0.sub(high0.mul(65535)).sub(8 * 32768);
+            IntVector hs = (IntVector) ShortVector.fromMemorySegment(S16, w, p, LE).convertShape(VectorOperators.S2I, I16, 0);
+            FloatVector d = hs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
+                    .reinterpretAsFloats().mul(0x1p112f);
+            acc0 = acc0.add(((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(d).mul(xs));
+            dot = sum1.sub(high1.mul(65535)).sub(8 * 32768);
+            hs = (IntVector) ShortVector.fromMemorySegment(S16, w, p + 32, LE).convertShape(VectorOperators.S2I, I16, 0);
+            d = hs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
+                    .reinterpretAsFloats().mul(0x1p112f);
+            acc1 = acc1.add(((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(d).mul(xs));
+            sum0 = IntVector.zero(I16);
+            high0 = sum0;
+            sum1 = sum0;
+            high1 = sum0;
+        }
+        acc0.intoArray(out, o);
+        acc1.intoArray(out, o + 16);
     }
 }

@@ -29,5 +29,6 @@ class HotSpotFlagsTest {
         assertEquals(Interleaved8.PAIRS && Vec.WIDE, Q5_Kx8.FORMAT.pairs(), "Q5_K pairs with its 512-bit kernel only");
         assertEquals(Interleaved8.PAIRS && Vec.WIDE, Q6_Kx8.FORMAT.pairs(), "Q6_K pairs with its 512-bit kernel only");
         assertFalse(Q8_0x8.FORMAT.pairs(), "Q8_0 has no pair kernel");
+        assertEquals(Interleaved8.PAIRS && Vec.WIDE ? 4 : 1, Q8_0x8.FORMAT.span(), "Q8_0 spans of 32 rows with its 512-bit kernel only");
     }
 }

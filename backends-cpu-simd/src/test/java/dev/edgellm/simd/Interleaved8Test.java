@@ -335,12 +335,12 @@ class Interleaved8Test {
     }
 
     /**
-     * Q4_0 (spans of 4 or 8 groups), Q5_0 and (with 512-bit vectors) the K-quants (pairs) store full spans of groups
+     * Q4_0 (spans of 4 or 8 groups), Q5_0 and (with 512-bit vectors) Q8_0 (spans of 4) and the K-quants (pairs) store full spans of groups
      * together and dot them together: the same integers and floats in the same order as one group at a time, so the
      * same results, on random data and at the 16-bit limits; two spans and a lone last group in the plain layout.
      */
     @ParameterizedTest
-    @EnumSource(names = {"Q4_0", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(names = {"Q4_0", "Q5_0", "Q8_0", "Q4_K", "Q5_K", "Q6_K"})
     void spanKernelMatchesSingleGroupsExactly(GgmlType type) {
         Interleaved8 format = Interleaved8.forType(type);
         int span = format.span();
@@ -355,7 +355,8 @@ class Interleaved8Test {
             if (pattern > 0) { // every quant at its minimum or maximum against activations of -127 steps
                 ByteBuffer buf = w.buffer(0).duplicate();
                 for (int blk = 0; blk < rows * blocks; blk++) {
-                    for (int i = q0; i < q1; i++) buf.put(blk * blockBytes + i, pattern == 1 ? 0 : (byte) 0xFF);
+                    byte fill = type == GgmlType.Q8_0 ? (pattern == 1 ? Byte.MAX_VALUE : Byte.MIN_VALUE) : (pattern == 1 ? 0 : (byte) 0xFF);
+                    for (int i = q0; i < q1; i++) buf.put(blk * blockBytes + i, fill);
                 }
                 java.util.Arrays.fill(x, -1f);
             }
