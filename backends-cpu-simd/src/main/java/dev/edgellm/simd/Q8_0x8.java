@@ -360,52 +360,55 @@ final class Q8_0x8 extends Interleaved8 {
         MemorySegment pairs = x.pairMemory;
         float[] xScale = x.scale;
         FloatVector acc0 = FloatVector.zero(Vec.F16), acc1 = acc0;
-        IntVector sum0 = IntVector.zero(I16), high0 = sum0, sum1 = sum0, high1 = sum0;
-        // one loop over half blocks (8 vectors, 8 broadcasts per body, as in dot: C1 compiles it)
-        for (int i = 0, halves = 2 * blocks; i < halves; i++) {
-            long p = base + (long) (i >>> 1) * SPAN_BLOCK_BYTES;
-            long c = p + SPAN_SCALES + 512L * (i & 1);
-            long a = 32L * i; // linear in i: C2 hoists the bounds checks of the broadcasts
-            ShortVector v = ShortVector.fromMemorySegment(S32, w, c, LE);
-            ShortVector y = IntVector.broadcast(I16, pairs.get(Vec.INT, a)).reinterpretAsShorts();
-            ShortVector l = v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(y);
-            ShortVector h = v.lanewise(VectorOperators.ASHR, 8).mul(y);
-            v = ShortVector.fromMemorySegment(S32, w, c + 64, LE);
-            y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 4)).reinterpretAsShorts();
-            IntVector l0 = l.add(v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(y)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x8000);
-            IntVector h0 = h.add(v.lanewise(VectorOperators.ASHR, 8).mul(y)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x8000);
-            v = ShortVector.fromMemorySegment(S32, w, c + 128, LE);
-            y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 8)).reinterpretAsShorts();
-            l = v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(y);
-            h = v.lanewise(VectorOperators.ASHR, 8).mul(y);
-            v = ShortVector.fromMemorySegment(S32, w, c + 192, LE);
-            y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts();
-            IntVector l1 = l.add(v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(y)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x8000);
-            IntVector h1 = h.add(v.lanewise(VectorOperators.ASHR, 8).mul(y)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x8000);
-            v = ShortVector.fromMemorySegment(S32, w, c + 256, LE);
-            y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 16)).reinterpretAsShorts();
-            l = v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(y);
-            h = v.lanewise(VectorOperators.ASHR, 8).mul(y);
-            v = ShortVector.fromMemorySegment(S32, w, c + 320, LE);
-            y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 20)).reinterpretAsShorts();
-            IntVector l2 = l.add(v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(y)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x8000);
-            IntVector h2 = h.add(v.lanewise(VectorOperators.ASHR, 8).mul(y)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x8000);
-            v = ShortVector.fromMemorySegment(S32, w, c + 384, LE);
-            y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 24)).reinterpretAsShorts();
-            l = v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(y);
-            h = v.lanewise(VectorOperators.ASHR, 8).mul(y);
-            v = ShortVector.fromMemorySegment(S32, w, c + 448, LE);
-            y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts();
-            IntVector l3 = l.add(v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(y)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x8000);
-            IntVector h3 = h.add(v.lanewise(VectorOperators.ASHR, 8).mul(y)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x8000);
-            sum0 = sum0.add(l0.add(l1).add(l2.add(l3)));
-            high0 = high0.add(l0.lanewise(VectorOperators.ASHR, 16).add(l1.lanewise(VectorOperators.ASHR, 16))
-                    .add(l2.lanewise(VectorOperators.ASHR, 16).add(l3.lanewise(VectorOperators.ASHR, 16))));
-            sum1 = sum1.add(h0.add(h1).add(h2.add(h3)));
-            high1 = high1.add(h0.lanewise(VectorOperators.ASHR, 16).add(h1.lanewise(VectorOperators.ASHR, 16))
-                    .add(h2.lanewise(VectorOperators.ASHR, 16).add(h3.lanewise(VectorOperators.ASHR, 16))));
-            if ((i & 1) == 0) continue;
-            float xs = xScale[i >>> 1];
+        for (int b = 0; b < blocks; b++) {
+            long p = base + (long) b * SPAN_BLOCK_BYTES;
+            IntVector sum0 = IntVector.zero(I16), high0 = sum0, sum1 = sum0, high1 = sum0;
+            // a loop over the block's halves (8 vectors, 8 broadcasts per body: C1 compiles it), as Q4_0x8.spanDotWide:
+            // a flat loop over half blocks with the block's tail every other iteration compiled, after a long prompt,
+            // to 57 kB of code and 10-15% slower decode
+            for (int half = 0; half < 2; half++) {
+                long c = p + SPAN_SCALES + 512L * half;
+                long a = 64L * b + 32L * half; // linear in b and half: C2 hoists the bounds checks of the broadcasts
+                ShortVector v = ShortVector.fromMemorySegment(S32, w, c, LE);
+                ShortVector y = IntVector.broadcast(I16, pairs.get(Vec.INT, a)).reinterpretAsShorts();
+                ShortVector l = v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(y);
+                ShortVector h = v.lanewise(VectorOperators.ASHR, 8).mul(y);
+                v = ShortVector.fromMemorySegment(S32, w, c + 64, LE);
+                y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 4)).reinterpretAsShorts();
+                IntVector l0 = l.add(v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(y)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x8000);
+                IntVector h0 = h.add(v.lanewise(VectorOperators.ASHR, 8).mul(y)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x8000);
+                v = ShortVector.fromMemorySegment(S32, w, c + 128, LE);
+                y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 8)).reinterpretAsShorts();
+                l = v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(y);
+                h = v.lanewise(VectorOperators.ASHR, 8).mul(y);
+                v = ShortVector.fromMemorySegment(S32, w, c + 192, LE);
+                y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts();
+                IntVector l1 = l.add(v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(y)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x8000);
+                IntVector h1 = h.add(v.lanewise(VectorOperators.ASHR, 8).mul(y)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x8000);
+                v = ShortVector.fromMemorySegment(S32, w, c + 256, LE);
+                y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 16)).reinterpretAsShorts();
+                l = v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(y);
+                h = v.lanewise(VectorOperators.ASHR, 8).mul(y);
+                v = ShortVector.fromMemorySegment(S32, w, c + 320, LE);
+                y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 20)).reinterpretAsShorts();
+                IntVector l2 = l.add(v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(y)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x8000);
+                IntVector h2 = h.add(v.lanewise(VectorOperators.ASHR, 8).mul(y)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x8000);
+                v = ShortVector.fromMemorySegment(S32, w, c + 384, LE);
+                y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 24)).reinterpretAsShorts();
+                l = v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(y);
+                h = v.lanewise(VectorOperators.ASHR, 8).mul(y);
+                v = ShortVector.fromMemorySegment(S32, w, c + 448, LE);
+                y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts();
+                IntVector l3 = l.add(v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(y)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x8000);
+                IntVector h3 = h.add(v.lanewise(VectorOperators.ASHR, 8).mul(y)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x8000);
+                sum0 = sum0.add(l0.add(l1).add(l2.add(l3)));
+                high0 = high0.add(l0.lanewise(VectorOperators.ASHR, 16).add(l1.lanewise(VectorOperators.ASHR, 16))
+                        .add(l2.lanewise(VectorOperators.ASHR, 16).add(l3.lanewise(VectorOperators.ASHR, 16))));
+                sum1 = sum1.add(h0.add(h1).add(h2.add(h3)));
+                high1 = high1.add(h0.lanewise(VectorOperators.ASHR, 16).add(h1.lanewise(VectorOperators.ASHR, 16))
+                        .add(h2.lanewise(VectorOperators.ASHR, 16).add(h3.lanewise(VectorOperators.ASHR, 16))));
+            }
+            float xs = xScale[b];
             // X − 65535 · H (dot's step): the carried sums only as receivers
             IntVector dot = sum0.sub(high0.mul(65535)).sub(8 * 32768);
             IntVector hs = (IntVector) ShortVector.fromMemorySegment(S16, w, p, LE).convertShape(VectorOperators.S2I, I16, 0);
@@ -417,10 +420,6 @@ final class Q8_0x8 extends Interleaved8 {
             d = hs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
                     .reinterpretAsFloats().mul(0x1p112f);
             acc1 = acc1.add(((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(d).mul(xs));
-            sum0 = IntVector.zero(I16);
-            high0 = sum0;
-            sum1 = sum0;
-            high1 = sum0;
         }
         acc0.intoArray(out, o);
         acc1.intoArray(out, o + 16);
