@@ -14,7 +14,8 @@ final class VectorInfo {
     static String kernelBits() {
         String paired = Vec.WIDE ? "Q5_0/K-quant" : "Q5_0";
         return Vec.F.vectorBitSize() + " bits" + (Vec.WIDE ? " (Q8_0, Q4_0-span and K-quant-pair decode at 512)" : "")
-                + (Interleaved8.PAIRS ? ", Q4_0 decode in spans of " + 8 * Q4_0x8.SPAN + " rows, " + paired
+                + (Interleaved8.PAIRS ? ", Q4_0 decode in spans of " + 8 * Q4_0x8.SPAN + " rows, "
+                        + (Q8_0x8.SPAN > 1 ? "Q8_0 of " + 8 * Q8_0x8.SPAN + ", " : "") + paired
                         + " in pairs of 8-row groups"
                         : ", Q4_0/" + paired + " decode in 8-row groups (spans and pairs: run with " + HotSpotFlags.RECOMMENDED + ")");
     }

@@ -122,8 +122,10 @@ public final class MemoryPlanner {
      * before they did and at 330-335 after (BENCHMARKS.md, sixteenth session); with the seventeenth session's
      * smaller kernels PeakMemoryTest measured 307.6-322.3 MiB in 11 runs (two clusters), so 20 MiB, not the 28
      * first set. Once rather than per format, as the largest single compile sets the arena's peak, which the C
-     * allocator then reuses (measured on Q4_0 only). Not for Q8_0, whose 8-row kernel (AVX2) broadcasts from memory
-     * too: qwen2-0.5b Q8_0 peaked at 755-764 MiB with and without that under {@code -XX:UseAVX=2}.
+     * allocator then reuses (measured on Q4_0 only). For Q8_0 only with AVX-512BW, where its 32-row span kernel
+     * runs: qwen2-0.5b Q8_0's peak in the same-run table rose from 780 to 808 MB with it (BENCHMARKS.md, nineteenth
+     * session); its 8-row kernel (AVX2) broadcasts from memory too, but qwen2-0.5b Q8_0 peaked at 755-764 MiB with
+     * and without that under {@code -XX:UseAVX=2}.
      */
     static final long SIMD_MEMORY_BROADCAST_BYTES = 20 * MIB;
     /** Batched prefill (4 tokens or more): OpenBLAS (library, thread buffers), dequantized tiles, batch attention. */
@@ -158,7 +160,7 @@ public final class MemoryPlanner {
                 if (repacked < 0) continue;
                 bytes += SIMD_REPACKED_FORMAT_BYTES + repacked - e.getValue();
                 if (simdNarrowPairKernel(e.getKey(), p)) bytes += SIMD_PAIRED_FORMAT_BYTES;
-                memoryBroadcasts |= e.getKey() != GgmlType.Q8_0;
+                memoryBroadcasts |= e.getKey() != GgmlType.Q8_0 || p.hasIsa("avx512bw");
             }
             if (memoryBroadcasts) bytes += SIMD_MEMORY_BROADCAST_BYTES;
         }
