@@ -25,6 +25,11 @@ import static dev.edgellm.simd.Vec.LE;
  * <p>Against the float kernel on the row-major layout (sign-extend, convert, FMA per 8 weights) this is ~0.3
  * instead of ~0.6 instructions per weight byte: 1.6x in L2 and 1.1x from DRAM at one thread (BENCHMARKS.md,
  * 2026-12-04), where the instruction window limits how many cache-line misses a core keeps in flight.
+ *
+ * <p>With AVX-512, full spans of 4 groups (32 rows) have a layout of their own in which each 16-bit lane holds one
+ * column of two rows ({@link #packSpan}, {@link #spanDotWide}): no widening load and no shuffle per chunk, ~20
+ * instead of ~26 operations per 128 weights; KernelBench L2 30-32 → 35-40 GB/s, qwen2-0.5b 1-thread decode ~10%
+ * faster (BENCHMARKS.md, nineteenth session).
  */
 final class Q8_0x8 extends Interleaved8 {
     static final Q8_0x8 FORMAT = new Q8_0x8();
