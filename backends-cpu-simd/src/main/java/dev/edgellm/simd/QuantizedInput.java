@@ -8,10 +8,11 @@ import java.lang.foreign.MemorySegment;
  * q = round(x / scale)), laid out for the {@link Interleaved8} kernels: {@code pairs[16b + k]}, k = 4m + j, is the
  * int whose low and high shorts are q[32b + 8m + j] and q[32b + 8m + 4 + j]. A kernel multiplies 8 or 16 rows'
  * weights by pair k broadcast to every lane: every kernel broadcasts it straight from {@link #pairMemory} but
- * Q8_0's 512-bit 8-row one (groups outside its spans), which loads a block's 16 pairs as one 16-lane vector and broadcasts two at a time with
- * shuffles of its own (measured faster there, BENCHMARKS.md). {@code qsum[b]} = 8 · Σ q over block
- * b (the offset term, broadcast where used: stored once rather than as 8 lanes, it keeps the block's activation
- * data at 68 bytes in L1 next to the weight stream; BENCHMARKS.md, twelfth session); {@code sum[b]} as below.
+ * Q8_0's 512-bit 8-row one (groups outside its spans), which loads a block's 16 pairs as one 16-lane vector and
+ * broadcasts two at a time with shuffles of its own (measured faster there, BENCHMARKS.md). {@code qsum[b]} = 8 ·
+ * Σ q over block b (the offset term, broadcast where used: stored once rather than as 8 lanes, it keeps the block's
+ * activation data at 68 bytes in L1 next to the weight stream; BENCHMARKS.md, twelfth session); {@code sum[b]} as
+ * below.
  * Buffers grow to the largest input and are reused, so quantizing allocates nothing in steady state.
  *
  * <p>Compact pairs (64 bytes per block) rather than pairs stored already broadcast (512 bytes per block, folded

@@ -335,17 +335,19 @@ class Interleaved8Test {
     }
 
     /**
-     * Q4_0 (spans of 4 or 8 groups), Q5_0 and (with 512-bit vectors) Q8_0 (spans of 4) and the K-quants (pairs) store full spans of groups
-     * together and dot them together: the same integers and floats in the same order as one group at a time, so the
-     * same results, on random data and at the 16-bit limits; two spans and a lone last group in the plain layout.
+     * Q4_0 (spans of 4 or 8 groups), Q5_0 and (with 512-bit vectors) Q8_0 (spans of 4) and the K-quants (pairs)
+     * store full spans of groups together and dot them together: the same integers and floats in the same order as
+     * one group at a time, so the same results, on random data and at the 16-bit limits; two spans and a lone last
+     * group in the plain layout. Q4_0's and Q8_0's span kernels run on every CPU (without AVX-512, the 512-bit ones
+     * in the Vector API's Java code), so a machine without spans still tests them.
      */
     @ParameterizedTest
     @EnumSource(names = {"Q4_0", "Q5_0", "Q8_0", "Q4_K", "Q5_K", "Q6_K"})
     void spanKernelMatchesSingleGroupsExactly(GgmlType type) {
         Interleaved8 format = Interleaved8.forType(type);
-        int span = format.span();
-        org.junit.jupiter.api.Assumptions.assumeTrue(span > 1, type + " spans on this CPU");
-        int k = format.blockElements(), groups = 2 * span + 1, blocks = k == 256 ? 9 : 67, n = k * blocks, rows = 8 * groups;
+        int span = format.span(), widest = format == Q8_0x8.FORMAT ? 4 : span; // Q8_0 spans only at 512 bits
+        org.junit.jupiter.api.Assumptions.assumeTrue(widest > 1, type + " spans on this CPU");
+        int k = format.blockElements(), groups = 2 * widest + 1, blocks = k == 256 ? 9 : 67, n = k * blocks, rows = 8 * groups;
         int blockBytes = (int) type.byteSize(k);
         // the quants' bytes: after the f16 scale (Q4_0, Q5_0: qh too) or d, dmin and scales (Q4_K, Q5_K: qh too); Q6_K's come first
         int q0 = switch (type) { case Q4_K, Q5_K -> 16; case Q6_K -> 0; default -> 2; }, q1 = type == GgmlType.Q6_K ? 192 : blockBytes;
@@ -385,6 +387,15 @@ class Interleaved8Test {
                     assertArrayEquals(java.util.Arrays.copyOf(single, 8 * width), got, width * 8 + "-row span kernel, pattern " + pattern);
                 }
             }
+            if (format == Q8_0x8.FORMAT) { // its 32-row layout and kernel, whatever this CPU runs
+                byte[] plain = new byte[4 * ones[0].length], bytes = new byte[plain.length];
+                for (int g = 0; g < 4; g++) System.arraycopy(ones[g], 0, plain, g * ones[0].length, ones[0].length);
+                Q8_0x8.FORMAT.packSpan(plain, blocks, bytes);
+                float[] got = new float[32];
+                Q8_0x8.spanDotWide(MemorySegment.ofArray(bytes), 0, blocks, q, got, 0);
+                assertArrayEquals(java.util.Arrays.copyOf(single, 32), got, "32-row span kernel, pattern " + pattern);
+            }
+            if (span == 1) continue; // no spans on this CPU: nothing else to compare
             assertTrue(format.spanned(0, groups) && !format.spanned(2 * span, groups), "layout (this module's tests run with the raised recompilation cutoff, which turns spans on)");
             if (pattern == 0) assertTrue(Float.isFinite(spans[0]) && spans[0] != 0f, "a real sum: " + spans[0]);
             assertArrayEquals(single, spans, type + " pattern " + pattern);
