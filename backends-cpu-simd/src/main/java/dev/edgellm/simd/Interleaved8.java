@@ -15,14 +15,14 @@ import java.nio.ByteOrder;
  * the layouts are our own, see {@link Q4_0x8}, {@link Q5_0x8}, {@link Q8_0x8}, {@link Q4_Kx8}, {@link Q5_Kx8} and {@link Q6_Kx8}): for every
  * group of 8 rows and every block, the 8 rows' data side by side so that one load holds 8 rows, the kernel
  * produces 8 outputs at once and multiplies 8-bit-quantized activations ({@link QuantizedInput}) with 16-bit
- * integer products. The copy has the source's size (Q4_K: its scales unpacked); rows past the last full group
- * stay in the source layout.
+ * integer products. The copy has the source's size (Q4_K: its scales unpacked; Q5_0's 48-row spans: 6% more); rows
+ * past the last full group stay in the source layout.
  *
  * <p>Nibbles are stored the same way by every 4- and 5-bit format ({@link Q8_0x8} stores whole bytes in its own
  * order): four 32-byte vectors V0..V3 per block, where int lane r of V_m holds 8 nibbles of row r: bits 4j..4j+3
  * = column 8m+j and bits 16+4j.. = column 8m+4+j (j < 4). One int shift and one mask then give 16 short lanes =
  * 8 rows × 2 columns. Groups in a full {@link #span} may be stored otherwise: Q4_0's spans put 4 rows' nibbles of
- * one column in each short, Q8_0's (AVX-512) 2 rows' quants.
+ * one column in each short, Q5_0's (AVX-512) 3 rows' 5-bit quants, Q8_0's (AVX-512) 2 rows' quants.
  */
 abstract class Interleaved8 {
     static final int ROWS = 8;
@@ -93,10 +93,17 @@ abstract class Interleaved8 {
 
     /**
      * Groups stored together, block by block, and dotted by one {@link #dotSpan} call: 2 where the format has
-     * {@link #pairs}, else 1; {@link Q4_0x8} stores 4 or 8 groups (32 rows at 256 bits, 64 at 512) and {@link Q8_0x8}
-     * 4 (at 512 bits) in a layout of their own. A power of two. Groups past the last full span keep the plain layout.
+     * {@link #pairs}, else 1; {@link Q4_0x8} stores 4 or 8 groups (32 rows at 256 bits, 64 at 512), {@link Q8_0x8} 4
+     * and {@link Q5_0x8} 6 (at 512 bits) in layouts of their own. Not always a power of two. Groups past the last
+     * full span keep the plain layout.
      */
     int span() { return pairs() ? 2 : 1; }
+
+    /**
+     * Bytes of one block of a full span: its groups' block bytes by default; more where a span's layout needs room
+     * of its own ({@link Q5_0x8}'s 48-row spans: 16 bits per 3 weights).
+     */
+    int spanBlockBytes() { return span() * groupBlockBytes(); }
 
     /** out[o .. o + 8 · span) = the rows of the span whose first block is at byte {@code base}; only if span > 1. */
     void dotSpan(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
@@ -158,7 +165,7 @@ abstract class Interleaved8 {
     /**
      * A span's blocks from its groups' blocks in the plain order ({@code plain}: member m's block b at
      * {@code (m · blocks + b) · groupBlockBytes()}) into {@code packed} as stored (block b at
-     * {@code span · b · groupBlockBytes()}). By default each member's bytes go where {@link #pairByte} places them,
+     * {@code b · spanBlockBytes()}). By default each member's bytes go where {@link #pairByte} places them,
      * copied as runs: {@code System.arraycopy} costs a fraction of a small {@code MemorySegment.copy}.
      */
     void packSpan(byte[] plain, int blocks, byte[] packed) {
@@ -183,7 +190,7 @@ abstract class Interleaved8 {
     /** Whether group g of {@code groups} is stored in a full span ({@link #span} > 1). */
     final boolean spanned(int g, int groups) {
         int span = span();
-        return span > 1 && (g | (span - 1)) < groups;
+        return span > 1 && (g / span + 1) * span <= groups;
     }
 
     /** The groups {@link #dot} does at group g: {@link #span} where g starts a full span, else 1. */
@@ -191,22 +198,26 @@ abstract class Interleaved8 {
         return spanned(g, groups) ? span() : 1;
     }
 
+    /** Full spans in a tensor of {@code groups} groups (0 without spans): they come first, the other groups after. */
+    private int fullSpans(int groups) {
+        int span = span();
+        return span > 1 ? groups / span : 0;
+    }
+
     /**
      * Byte offset of block b of group g in a tensor of {@code groups} groups of {@code blocks} blocks; for a spanned
-     * group, of its span's block b ({@code span · groupBlockBytes()}, shared with the span's other groups).
+     * group, of its span's block b ({@link #spanBlockBytes}, shared with the span's other groups).
      */
     final long blockOffset(int g, int b, int groups, int blocks) {
-        long gb = groupBlockBytes();
-        if (spanned(g, groups)) {
-            int span = span();
-            return ((long) (g & -span) * blocks + (long) span * b) * gb;
-        }
-        return ((long) g * blocks + b) * gb;
+        int span = span();
+        if (spanned(g, groups)) return ((long) (g / span) * blocks + b) * spanBlockBytes();
+        int spans = fullSpans(groups);
+        return (long) spans * blocks * spanBlockBytes() + ((long) (g - spans * span) * blocks + b) * groupBlockBytes();
     }
 
     /** Bytes from one block of group g to its next. */
     final long blockStride(int g, int groups) {
-        return spanned(g, groups) ? (long) span() * groupBlockBytes() : groupBlockBytes();
+        return spanned(g, groups) ? spanBlockBytes() : groupBlockBytes();
     }
 
     /** out[o ..] = group g dotted with the quantized input, with the rest of its span where g starts one. */
@@ -249,7 +260,7 @@ abstract class Interleaved8 {
 
     /** Bytes of the repacked form of {@code groups} groups of {@code blocks} blocks. */
     final long packedBytes(int groups, int blocks) {
-        return (long) groups * blocks * groupBlockBytes();
+        return blockOffset(groups, 0, groups, blocks); // where a group past the last would start
     }
 
     /**
@@ -266,7 +277,7 @@ abstract class Interleaved8 {
         int sb = sourceBlockBytes(), gb = groupBlockBytes(), rowBytes = sb * blocks;
         byte[] rows = new byte[ROWS * rowBytes]; // one group's source rows, read with one copy per row
         byte[] plain = new byte[span * gb * blocks]; // a span's groups in the plain order (or one group)
-        byte[] packed = span > 1 ? new byte[span * gb * blocks] : null; // ... as stored
+        byte[] packed = span > 1 ? new byte[spanBlockBytes() * blocks] : null; // ... as stored
         byte[] in = new byte[sb * ROWS];
         byte[] out = new byte[gb];
         for (int g = g0; g < g1; g++) {
@@ -285,7 +296,7 @@ abstract class Interleaved8 {
                 MemorySegment.copy(plain, 0, dst, ValueLayout.JAVA_BYTE, blockOffset(g, 0, groups, blocks), gb * blocks);
             } else if (member == span - 1) { // the span is complete
                 packSpan(plain, blocks, packed);
-                MemorySegment.copy(packed, 0, dst, ValueLayout.JAVA_BYTE, blockOffset(g, 0, groups, blocks), span * gb * blocks);
+                MemorySegment.copy(packed, 0, dst, ValueLayout.JAVA_BYTE, blockOffset(g, 0, groups, blocks), packed.length);
             }
         }
     }

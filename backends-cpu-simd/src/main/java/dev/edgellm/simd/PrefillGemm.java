@@ -43,10 +43,10 @@ abstract class PrefillGemm implements AutoCloseable {
     static final long TILE_BYTES = Long.getLong("edgellm.simd.blasTileBytes", 8L << 20);
     /**
      * Rows per column-major tile are a multiple of this, and so is every tile's first row: a source whose layout
-     * interleaves rows ({@link Interleaved8}: groups of 8, {@link Q4_0x8}'s spans of up to 64) fills whole groups
-     * and spans, several rows' values of a column per store.
+     * interleaves rows ({@link Interleaved8}: groups of 8, spans of up to 64 rows, {@link Q5_0x8}'s of 48) fills whole
+     * groups and spans, several rows' values of a column per store.
      */
-    static final int COLUMN_TILE_ROWS = 64;
+    static final int COLUMN_TILE_ROWS = 192;
 
     /** The GEMM {@code -Dedgellm.simd.gemm} asks for: auto (oneDNN bf16 where native, else OpenBLAS), onednn, openblas. */
     static final String CHOICE = System.getProperty("edgellm.simd.gemm", "auto");

@@ -254,7 +254,7 @@ final class Q4_0x8 extends Interleaved8 {
      * unlike the kernels' conversion): magnitude shifted into a float's and rescaled by 2^112 (subnormals exact),
      * the sign put back, and an all-ones exponent made a float's.
      */
-    private static FloatVector exactScales(MemorySegment w, long p, VectorSpecies<Integer> ints, VectorSpecies<Short> halves) {
+    static FloatVector exactScales(MemorySegment w, long p, VectorSpecies<Integer> ints, VectorSpecies<Short> halves) {
         IntVector h = (IntVector) ShortVector.fromMemorySegment(halves, w, p, LE).convertShape(VectorOperators.S2I, ints, 0);
         return h.and(Vec.F16_MAG).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
                 .reinterpretAsInts()

@@ -4,9 +4,13 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
+import static dev.edgellm.simd.Vec.F16;
+import static dev.edgellm.simd.Vec.I16;
 import static dev.edgellm.simd.Vec.I8;
 import static dev.edgellm.simd.Vec.LE;
 
@@ -33,9 +37,62 @@ final class Q5_0x8 extends Interleaved8 {
 
     private Q5_0x8() {}
 
+    /** Groups per span: 6 (48 rows) with 512-bit vectors, pairs with 256-bit ones ({@link #pairDot}); 1 with spans off. */
+    static final int SPAN = PAIRS ? (Vec.WIDE ? 6 : 2) : 1;
+    /** A 48-row span's block: the scales of its rows, then 16 vectors of 64 bytes. */
+    static final int SPAN_SCALES = 96, SPAN_BLOCK_BYTES = SPAN_SCALES + 16 * 64;
+    private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256, S32 = ShortVector.SPECIES_512;
+
+    @Override
+    int span() { return SPAN; }
+
+    @Override
+    int spanBlockBytes() { return SPAN == 6 ? SPAN_BLOCK_BYTES : super.spanBlockBytes(); }
+
     @Override int sourceBlockBytes() { return SRC_BLOCK_BYTES; }
 
     @Override int groupBlockBytes() { return GROUP_BLOCK_BYTES; }
+
+    @Override
+    void packSpan(byte[] plain, int blocks, byte[] packed) {
+        if (SPAN == 6) packWideSpan(plain, blocks, packed);
+        else super.packSpan(plain, blocks, packed);
+    }
+
+    /**
+     * The 48-row layout (class comment) from 6 groups' blocks in the plain order ({@code plain}: member i's block b
+     * at {@code (i · blocks + b) · GROUP_BLOCK_BYTES}): per row and V_m lane, its 8 quants (nibble and fifth bit
+     * from H) into the 8 shorts that hold its columns 8m .. 8m + 7.
+     */
+    static void packWideSpan(byte[] plain, int blocks, byte[] packed) {
+        int gb = GROUP_BLOCK_BYTES;
+        int[] lanes = new int[16 * 16]; // vector k, lane l
+        for (int b = 0; b < blocks; b++) {
+            int at = SPAN_BLOCK_BYTES * b;
+            java.util.Arrays.fill(lanes, 0);
+            for (int row = 0; row < 48; row++) {
+                int from = ((row / ROWS) * blocks + b) * gb, r = row % ROWS, l = row % 16, shift = 5 * (row / 16);
+                packed[at + 2 * row] = plain[from + 2 * r];
+                packed[at + 2 * row + 1] = plain[from + 2 * r + 1];
+                int h = getInt(plain, from + 16 + 4 * r);
+                for (int m = 0; m < 4; m++) {
+                    int v = getInt(plain, from + 48 + 32 * m + 4 * r);
+                    for (int j = 0; j < 4; j++) {
+                        int lo = (v >>> 4 * j & 0xF) | (h >>> 4 * m + j & 1) << 4;
+                        int hi = (v >>> 16 + 4 * j & 0xF) | (h >>> 16 + 4 * m + j & 1) << 4;
+                        lanes[16 * (4 * m + j) + l] |= lo << shift | hi << 16 + shift;
+                    }
+                }
+            }
+            for (int i = 0; i < lanes.length; i++) putInt(packed, at + SPAN_SCALES + 4 * i, lanes[i]);
+        }
+    }
+
+    /** Row {@code row}'s 5-bit quant of column c in a 48-row span's block at {@code p} (the layout above). */
+    private static int spanQuant(MemorySegment w, long p, int row, int c) {
+        int lane = w.get(Vec.INT, p + SPAN_SCALES + 64L * (4 * (c >> 3) + (c & 3)) + 4L * (row % 16));
+        return lane >>> 16 * ((c >> 2) & 1) + 5 * (row / 16) & 31;
+    }
 
     @Override
     void packBlock(byte[] in, byte[] out) {
@@ -54,6 +111,16 @@ final class Q5_0x8 extends Interleaved8 {
     @Override
     void dequantizeRow(MemorySegment w, int row, int groups, int blocks, float[] out, int off) {
         int g = row / ROWS, r = row % ROWS;
+        if (SPAN == 6 && spanned(g, groups)) {
+            int sr = row % (ROWS * SPAN);
+            long base = blockOffset(g, 0, groups, blocks);
+            for (int b = 0; b < blocks; b++) {
+                long p = base + (long) SPAN_BLOCK_BYTES * b;
+                float d = Vec.f16(w, p + 2L * sr);
+                for (int c = 0; c < 32; c++) out[off + 32 * b + c] = (spanQuant(w, p, sr, c) - 16) * d; // one rounding
+            }
+            return;
+        }
         long scale = byteOffset(g, 0, groups, blocks, 2 * r), fifth = byteOffset(g, 0, groups, blocks, 16 + 4 * r);
         long v0 = byteOffset(g, 0, groups, blocks, 48 + 4 * r), stride = blockStride(g, groups);
         long step = byteOffset(g, 0, groups, blocks, 80) - byteOffset(g, 0, groups, blocks, 48);
@@ -80,6 +147,10 @@ final class Q5_0x8 extends Interleaved8 {
     @Override
     void dequantizeRowBf16(MemorySegment w, int row, int groups, int blocks, float[] scratch, MemorySegment dst, long at) {
         int g = row / ROWS, r = row % ROWS;
+        if (SPAN == 6 && spanned(g, groups)) { // (prefill fills spans by columns; this is for other callers)
+            super.dequantizeRowBf16(w, row, groups, blocks, scratch, dst, at);
+            return;
+        }
         long scale = byteOffset(g, 0, groups, blocks, 2 * r), fifth = byteOffset(g, 0, groups, blocks, 16 + 4 * r);
         long v0 = byteOffset(g, 0, groups, blocks, 48 + 4 * r), stride = blockStride(g, groups);
         long step = byteOffset(g, 0, groups, blocks, 80) - byteOffset(g, 0, groups, blocks, 48);
@@ -143,18 +214,26 @@ final class Q5_0x8 extends Interleaved8 {
     }
 
     @Override
-    boolean pairs() { return PAIRS; }
+    boolean pairs() { return SPAN == 2; }
 
     @Override
     boolean narrowPairKernel() { return true; }
+
+    @Override
+    boolean widePairKernel() { return true; }
+
+    @Override
+    void dotSpan(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+        if (SPAN == 6) spanDotWide(w, base, blocks, x, out, o);
+        else pairDot(w, base, blocks, x, out, o);
+    }
 
     /**
      * {@link #dotGroup} for a pair ({@link Interleaved8#pairs}), the block's halves as a loop: names ending in 1
      * are group 2i+1's. A half's eight 5-bit products fill a short lane, so each half
      * is widened on its own, as in dotGroup.
      */
-    @Override
-    void dotSpan(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+    static void pairDot(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
         MemorySegment pairs = x.pairMemory;
         FloatVector acc = FloatVector.zero(Vec.F), acc1 = FloatVector.zero(Vec.F);
         for (int b = 0; b < blocks; b++) {
@@ -212,5 +291,198 @@ final class Q5_0x8 extends Interleaved8 {
         }
         acc.intoArray(out, o);
         acc1.intoArray(out, o + 8);
+    }
+
+    /**
+     * A 48-row span with 512-bit vectors (the layout in the class comment): per block, the three chains over the 16
+     * vectors in a loop over the block's halves (8 activation pairs broadcast from memory per body, as Q4_0x8's span
+     * kernels: C1 compiles it), then each R_n into floats as {@link #dotGroup} does, so that a span's rows come out
+     * identical to single groups'. Written out, with no method of ours in the body (see {@link Q4_0x8#dot}).
+     */
+    static void spanDotWide(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+        MemorySegment pairs = x.pairMemory;
+        int[] offsets = x.fiveBitOffset;
+        float[] xScale = x.scale;
+        FloatVector acc0 = FloatVector.zero(F16), acc1 = acc0, acc2 = acc0;
+        for (int b = 0; b < blocks; b++) {
+            long p = base + (long) b * SPAN_BLOCK_BYTES;
+            ShortVector c0 = ShortVector.zero(S32), c5 = c0, c10 = c0;
+            for (int h = 0; h < 2; h++) {
+                long at = p + SPAN_SCALES + 512L * h, a = 64L * b + 32L * h;
+                ShortVector v = ShortVector.fromMemorySegment(S32, w, at, LE);
+                ShortVector y = IntVector.broadcast(I16, pairs.get(Vec.INT, a)).reinterpretAsShorts();
+                c0 = c0.add(v.mul(y));
+                c5 = c5.add(v.lanewise(VectorOperators.LSHR, 5).mul(y));
+                c10 = c10.add(v.lanewise(VectorOperators.LSHR, 10).mul(y));
+                v = ShortVector.fromMemorySegment(S32, w, at + 64, LE);
+                y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 4)).reinterpretAsShorts();
+                c0 = c0.add(v.mul(y));
+                c5 = c5.add(v.lanewise(VectorOperators.LSHR, 5).mul(y));
+                c10 = c10.add(v.lanewise(VectorOperators.LSHR, 10).mul(y));
+                v = ShortVector.fromMemorySegment(S32, w, at + 128, LE);
+                y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 8)).reinterpretAsShorts();
+                c0 = c0.add(v.mul(y));
+                c5 = c5.add(v.lanewise(VectorOperators.LSHR, 5).mul(y));
+                c10 = c10.add(v.lanewise(VectorOperators.LSHR, 10).mul(y));
+                v = ShortVector.fromMemorySegment(S32, w, at + 192, LE);
+                y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts();
+                c0 = c0.add(v.mul(y));
+                c5 = c5.add(v.lanewise(VectorOperators.LSHR, 5).mul(y));
+                c10 = c10.add(v.lanewise(VectorOperators.LSHR, 10).mul(y));
+                v = ShortVector.fromMemorySegment(S32, w, at + 256, LE);
+                y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 16)).reinterpretAsShorts();
+                c0 = c0.add(v.mul(y));
+                c5 = c5.add(v.lanewise(VectorOperators.LSHR, 5).mul(y));
+                c10 = c10.add(v.lanewise(VectorOperators.LSHR, 10).mul(y));
+                v = ShortVector.fromMemorySegment(S32, w, at + 320, LE);
+                y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 20)).reinterpretAsShorts();
+                c0 = c0.add(v.mul(y));
+                c5 = c5.add(v.lanewise(VectorOperators.LSHR, 5).mul(y));
+                c10 = c10.add(v.lanewise(VectorOperators.LSHR, 10).mul(y));
+                v = ShortVector.fromMemorySegment(S32, w, at + 384, LE);
+                y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 24)).reinterpretAsShorts();
+                c0 = c0.add(v.mul(y));
+                c5 = c5.add(v.lanewise(VectorOperators.LSHR, 5).mul(y));
+                c10 = c10.add(v.lanewise(VectorOperators.LSHR, 10).mul(y));
+                v = ShortVector.fromMemorySegment(S32, w, at + 448, LE);
+                y = IntVector.broadcast(I16, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts();
+                c0 = c0.add(v.mul(y));
+                c5 = c5.add(v.lanewise(VectorOperators.LSHR, 5).mul(y));
+                c10 = c10.add(v.lanewise(VectorOperators.LSHR, 10).mul(y));
+            }
+            // R_n = C_5n - 32 · C_5n+5 per short, plus -16 · Σa of its columns: exact; then both shorts sign-extended
+            ShortVector off = IntVector.broadcast(I16, offsets[b]).reinterpretAsShorts();
+            FloatVector xs = FloatVector.broadcast(F16, xScale[b]);
+            IntVector r = c0.sub(c5.lanewise(VectorOperators.LSHL, 5)).add(off).reinterpretAsInts();
+            IntVector dot = r.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(r.lanewise(VectorOperators.ASHR, 16));
+            IntVector hs = (IntVector) ShortVector.fromMemorySegment(S16, w, p, LE).convertShape(VectorOperators.S2I, I16, 0);
+            FloatVector d = hs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF).reinterpretAsFloats().mul(0x1p112f);
+            acc0 = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(d).fma(xs, acc0);
+            r = c5.sub(c10.lanewise(VectorOperators.LSHL, 5)).add(off).reinterpretAsInts();
+            dot = r.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(r.lanewise(VectorOperators.ASHR, 16));
+            hs = (IntVector) ShortVector.fromMemorySegment(S16, w, p + 32, LE).convertShape(VectorOperators.S2I, I16, 0);
+            d = hs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF).reinterpretAsFloats().mul(0x1p112f);
+            acc1 = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(d).fma(xs, acc1);
+            r = c10.add(off).reinterpretAsInts();
+            dot = r.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(r.lanewise(VectorOperators.ASHR, 16));
+            hs = (IntVector) ShortVector.fromMemorySegment(S16, w, p + 64, LE).convertShape(VectorOperators.S2I, I16, 0);
+            d = hs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF).reinterpretAsFloats().mul(0x1p112f);
+            acc2 = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(d).fma(xs, acc2);
+        }
+        acc0.intoArray(out, o);
+        acc1.intoArray(out, o + 16);
+        acc2.intoArray(out, o + 32);
+    }
+
+    /** A row's quants are spread over a span's lanes: with spans, prefill tiles are filled by columns. */
+    @Override
+    boolean columnTiles() { return SPAN == 6; }
+
+    /**
+     * A spanned group's call does its whole span: per block and column, its 48 rows (contiguous in the tile) with
+     * three stores of 16; groups outside spans 8 rows per store. Exact as the scalar reference (a scale that is not
+     * finite, in a broken file, takes the scalar path).
+     */
+    @Override
+    void dequantizeGroupColumns(MemorySegment w, int g, int groups, int blocks, int b0, int b1, MemorySegment dst,
+            long ld, long at, boolean bf16) {
+        long base = blockOffset(g, 0, groups, blocks);
+        if (spanned(g, groups)) spanColumnsWide(w, base, b0, b1, dst, ld, at, bf16);
+        else groupColumns(w, base, b0, b1, dst, ld, at, bf16);
+    }
+
+    /**
+     * A plain group's 8 rows into the tile's columns, value by value: only a tensor's last few groups (at most 5,
+     * past its last span) take this path, too few calls for C2 to compile a vector loop before the prompt ends (a
+     * vector version passed its vectors to {@link PrefillGemm#storeTile} from C1's code, boxed, in every prefill).
+     */
+    private static void groupColumns(MemorySegment w, long base, int b0, int b1, MemorySegment dst, long ld, long at,
+            boolean bf16) {
+        for (int b = b0; b < b1; b++) {
+            long p = base + (long) GROUP_BLOCK_BYTES * b;
+            for (int r = 0; r < ROWS; r++) {
+                float d = Float.float16ToFloat(w.get(Vec.SHORT, p + 2L * r));
+                int h = w.get(Vec.INT, p + 16 + 4L * r);
+                for (int m = 0; m < 4; m++) {
+                    int v = w.get(Vec.INT, p + 48 + 32L * m + 4L * r);
+                    for (int k = 0; k < 8; k++) { // column 8m + k: nibble k, fifth bit 4m + k (k < 4) or 16 + 4m + k - 4
+                        int bit = k < 4 ? 4 * m + k : 12 + 4 * m + k;
+                        int q = (v >>> 4 * k & 0xF) | (h >>> bit & 1) << 4;
+                        storeValue(dst, (32L * b + 8 * m + k) * ld + at + r, (q - 16) * d, bf16);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Element {@code e} of a tile: {@code v} as bf16 ({@link PrefillGemm#bf16}) or f32. */
+    private static void storeValue(MemorySegment tile, long e, float v, boolean bf16) {
+        if (bf16) tile.set(Vec.SHORT, 2 * e, PrefillGemm.bf16(v));
+        else tile.set(F32, 4 * e, v);
+    }
+
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
+
+    /**
+     * The 48 rows of a span: per block and column, three stores of 16 rows (n: rows 16n ..), finite scales rounded to
+     * bf16 without the NaN lanes' blend, written out as {@link Q4_0x8}'s span fill (no vectors through methods of
+     * ours); a block with an inf or NaN scale goes through the scalar path.
+     */
+    private static void spanColumnsWide(MemorySegment w, long base, int b0, int b1, MemorySegment dst, long ld, long at,
+            boolean bf16) {
+        int size = bf16 ? 2 : 4;
+        for (int b = b0; b < b1; b++) {
+            long p = base + (long) SPAN_BLOCK_BYTES * b;
+            IntVector h0 = (IntVector) ShortVector.fromMemorySegment(S16, w, p, LE).convertShape(VectorOperators.S2I, I16, 0);
+            FloatVector d0 = h0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
+                    .reinterpretAsFloats().mul(0x1p112f);
+            IntVector h1 = (IntVector) ShortVector.fromMemorySegment(S16, w, p + 32, LE).convertShape(VectorOperators.S2I, I16, 0);
+            FloatVector d1 = h1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
+                    .reinterpretAsFloats().mul(0x1p112f);
+            IntVector h2 = (IntVector) ShortVector.fromMemorySegment(S16, w, p + 64, LE).convertShape(VectorOperators.S2I, I16, 0);
+            FloatVector d2 = h2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
+                    .reinterpretAsFloats().mul(0x1p112f);
+            IntVector exponents = h0.and(Vec.F16_EXP).max(h1.and(Vec.F16_EXP)).max(h2.and(Vec.F16_EXP));
+            if (exponents.compare(VectorOperators.EQ, Vec.F16_EXP).anyTrue()) {
+                spanColumnsScalar(w, p, b, dst, ld, at, bf16);
+                continue;
+            }
+            for (int c = 0; c < 32; c++) { // column c: vector 4(c / 8) + c % 4, its low (c % 8 < 4) or high short
+                IntVector v = IntVector.fromMemorySegment(I16, w, p + SPAN_SCALES + 64L * (4 * (c >> 3) + (c & 3)), LE);
+                int shift = 4 * (c & 4);
+                long o = size * ((32L * b + c) * ld + at);
+                FloatVector f0 = ((FloatVector) v.lanewise(VectorOperators.LSHR, shift).and(31).sub(16)
+                        .convert(VectorOperators.I2F, 0)).mul(d0);
+                FloatVector f1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, shift + 5).and(31).sub(16)
+                        .convert(VectorOperators.I2F, 0)).mul(d1);
+                FloatVector f2 = ((FloatVector) v.lanewise(VectorOperators.LSHR, shift + 10).and(31).sub(16)
+                        .convert(VectorOperators.I2F, 0)).mul(d2);
+                if (bf16) { // PrefillGemm.storeBf16NoNaN's rounding, 16 lanes
+                    IntVector i0 = f0.reinterpretAsInts();
+                    ((ShortVector) i0.add(i0.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF)).lanewise(VectorOperators.LSHR, 16)
+                            .convertShape(VectorOperators.I2S, S16, 0)).intoMemorySegment(dst, o, LE);
+                    IntVector i1 = f1.reinterpretAsInts();
+                    ((ShortVector) i1.add(i1.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF)).lanewise(VectorOperators.LSHR, 16)
+                            .convertShape(VectorOperators.I2S, S16, 0)).intoMemorySegment(dst, o + 32, LE);
+                    IntVector i2 = f2.reinterpretAsInts();
+                    ((ShortVector) i2.add(i2.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF)).lanewise(VectorOperators.LSHR, 16)
+                            .convertShape(VectorOperators.I2S, S16, 0)).intoMemorySegment(dst, o + 64, LE);
+                } else {
+                    f0.intoMemorySegment(dst, o, LE);
+                    f1.intoMemorySegment(dst, o + 64, LE);
+                    f2.intoMemorySegment(dst, o + 128, LE);
+                }
+            }
+        }
+    }
+
+    /** Block b of a span (at {@code p}) into the tile value by value, exactly as the scalar reference, NaNs too. */
+    private static void spanColumnsScalar(MemorySegment w, long p, int b, MemorySegment dst, long ld, long at, boolean bf16) {
+        for (int row = 0; row < 48; row++) {
+            float d = Float.float16ToFloat(w.get(Vec.SHORT, p + 2L * row));
+            for (int c = 0; c < 32; c++) {
+                storeValue(dst, (32L * b + c) * ld + at + row, (spanQuant(w, p, row, c) - 16) * d, bf16);
+            }
+        }
     }
 }

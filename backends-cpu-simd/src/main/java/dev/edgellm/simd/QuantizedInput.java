@@ -43,6 +43,12 @@ final class QuantizedInput {
      * 12..15), which turn its unsigned quants' products into those of the signed ones.
      */
     int[] sixBitOffset = new int[0];
+    /**
+     * For {@link Q5_0x8}'s spans, per block b: the offsets of its two short lanes, -16 · Σ q over the columns each
+     * sums (low short: 8m + j, high short: 8m + 4 + j, j < 4), which turn the unsigned 5-bit quants' products into
+     * those of the signed ones.
+     */
+    int[] fiveBitOffset = new int[0];
     private final int[] q = new int[32];
 
     /** Quantizes x[off .. off+n), n a multiple of 32. */
@@ -55,6 +61,7 @@ final class QuantizedInput {
             scale = new float[blocks];
             sum = new float[blocks];
             sixBitOffset = new int[2 * blocks];
+            fiveBitOffset = new int[blocks];
         }
         for (int b = 0; b < blocks; b++) {
             int o = off + 32 * b;
@@ -80,6 +87,11 @@ final class QuantizedInput {
                 }
                 sixBitOffset[2 * b + h] = (-32 * low & 0xFFFF) | -32 * high << 16;
             }
+            int low = 0;
+            for (int m = 0; m < 4; m++) {
+                for (int j = 0; j < 4; j++) low += q[8 * m + j];
+            }
+            fiveBitOffset[b] = (-16 * low & 0xFFFF) | -16 * (qs - low) << 16;
             qsum[b] = 8 * qs;
             scale[b] = d;
             sum[b] = d * qs;

@@ -290,8 +290,8 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         }
     }
 
-    /** Groups repacked between two page releases (a multiple of every span): ~0.3-1 MB of source rows at 0.5-8B shapes. */
-    private static final int RELEASE_GROUPS = 64;
+    /** Groups repacked between two page releases (a multiple of every span: 2, 4, 6, 8): ~0.2-1 MB of source rows at 0.5-8B shapes. */
+    private static final int RELEASE_GROUPS = 48;
 
     /** Releases the whole pages of rows [r0, r1), which are contiguous within each mapped chunk. */
     private static void releaseRows(Prepared p, long r0, long r1) {
@@ -347,7 +347,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
         Prepared p = fillOp;
         int in = (int) p.data.info().rowLength();
         float[] row = scratch(worker, in); // the dot4 path's per-worker row; never in use at the same time
-        if (fillColumns) { // the tile's full groups (fillR0 is a multiple of 64, so its spans are whole), then tail rows
+        if (fillColumns) { // the tile's full groups (fillR0 is a multiple of 192, so its spans are whole), then tail rows
             boolean bf16 = gemm.tileElementBytes() == 2;
             int g0 = fillR0 / Interleaved8.ROWS;
             int groups = Math.min(Interleaved8.ROWS * p.groups, fillR0 + fillCount) / Interleaved8.ROWS - g0;

@@ -45,7 +45,9 @@ class Interleaved8Test {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment packed = arena.allocate(format.packedBytes(rows / 8, blocks));
             long source = w.rowBytes() * (long) rows;
-            assertEquals(type == GgmlType.Q4_K ? source * 1184 / 1152 : type == GgmlType.Q5_K ? source * 1440 / 1408 : source,
+            // Q5_0's 48-row span: 1120 bytes per block where its 6 groups' take 1056
+            long spanExtra = format.span() == 6 ? 64L * blocks : 0;
+            assertEquals(type == GgmlType.Q4_K ? source * 1184 / 1152 : type == GgmlType.Q5_K ? source * 1440 / 1408 : source + spanExtra,
                     packed.byteSize(), "copy size");
             format.repack(rows(src, w.rowBytes()), 0, rows / 8, rows / 8, blocks, packed);
             float[] want = new float[n], got = new float[n + 5];
@@ -111,17 +113,18 @@ class Interleaved8Test {
     }
 
     /**
-     * Q8_0's and Q4_0's prefill tiles are column-major, filled a group at a time: the same floats as their rows,
-     * exactly, or those floats rounded to bf16 (oneDNN's tiles); Q4_0's groups in a span and alone.
+     * Q8_0's, Q4_0's and (with its 48-row spans) Q5_0's prefill tiles are column-major, filled a group at a time: the
+     * same floats as their rows, exactly, or those floats rounded to bf16 (oneDNN's tiles); groups in a span and alone.
      */
     @ParameterizedTest
-    @CsvSource({"Q8_0, false", "Q8_0, true", "Q4_0, false", "Q4_0, true"})
+    @CsvSource({"Q8_0, false", "Q8_0, true", "Q4_0, false", "Q4_0, true", "Q5_0, false", "Q5_0, true"})
     void groupsDequantizeIntoColumnsExactlyAsTheirRows(GgmlType type, boolean bf16) {
         Interleaved8 format = Interleaved8.forType(type);
+        if (type == GgmlType.Q5_0) org.junit.jupiter.api.Assumptions.assumeTrue(format.span() == 6, "Q5_0 spans on this CPU");
         assertTrue(format.columnTiles());
         int blocks = 5, rows = 8 * (format.span() + 1), n = 32 * blocks, ld = rows + 3; // 3 rows of the tile not ours
         TensorData w = randomTensor(type, n, rows, new Random(4));
-        if (type == GgmlType.Q4_0) { // scales of inf, -inf and NaNs, in a span and alone: Q4_0's converts them exactly
+        if (type != GgmlType.Q8_0) { // scales of inf, -inf and NaNs, in a span and alone: Q4_0's and Q5_0's convert them exactly
             ByteBuffer buf = w.buffer(0).duplicate().order(ByteOrder.LITTLE_ENDIAN);
             int blockBytes = (int) type.byteSize(32);
             for (int blk : new int[] {3, 21, 5 * rows - 7}) buf.putShort(blk * blockBytes, (short) 0x7C00);
@@ -196,17 +199,29 @@ class Interleaved8Test {
 
     /**
      * The memory planner sizes the repacked copies without seeing this module: it must name the same types as
-     * {@link Interleaved8#forType} and the same bytes per 8-row group as the formats (k groups of one block each).
+     * {@link Interleaved8#forType} and the same bytes per 8-row group as the formats (k groups of one block each),
+     * on a profile with this CPU's vector width. Where a span's layout takes more than its groups' bytes (Q5_0 at
+     * 512 bits) the planner counts every group at the span's rate: over by at most the groups past the last span.
      */
     @ParameterizedTest
     @EnumSource(GgmlType.class)
     void thePlannerKnowsWhichTypesAreRepackedAndTheirSize(GgmlType type) {
         Interleaved8 format = Interleaved8.forType(type);
-        for (long groups : new long[] {1, 7, 1000}) {
+        dev.edgellm.profiles.DeviceProfile avx2 = dev.edgellm.profiles.ProfileCatalog.builtin().get("x86-laptop-16gb");
+        dev.edgellm.profiles.DeviceProfile here = Vec.WIDE ? avx2.withIsa(java.util.List.of("avx512f", "avx512bw")) : avx2;
+        for (long groups : new long[] {1, 7, 1000, 6000}) {
             long fileBytes = groups * Interleaved8.ROWS * (format == null ? 32 : format.sourceBlockBytes());
-            long planned = dev.edgellm.planner.MemoryPlanner.simdRepackedBytes(type, fileBytes);
-            if (format == null) assertEquals(-1, planned, type + " is not repacked");
-            else assertEquals(format.packedBytes((int) groups, 1), planned, type + ", " + groups + " groups");
+            long planned = dev.edgellm.planner.MemoryPlanner.simdRepackedBytes(type, fileBytes, here);
+            if (format == null) {
+                assertEquals(-1, planned, type + " is not repacked");
+                continue;
+            }
+            long packed = format.packedBytes((int) groups, 1);
+            int span = format.span();
+            long outside = span > 1 ? groups % span : 0;
+            long over = outside * (format.spanBlockBytes() - (long) span * format.groupBlockBytes()) / span;
+            assertTrue(planned >= packed && planned <= packed + over + 1,
+                    type + ", " + groups + " groups: planned " + planned + ", packed " + packed);
         }
     }
 
@@ -335,17 +350,19 @@ class Interleaved8Test {
     }
 
     /**
-     * Q4_0 (spans of 4 or 8 groups), Q5_0 and (with 512-bit vectors) Q8_0 (spans of 4) and the K-quants (pairs)
+     * Q4_0 (spans of 4 or 8 groups), Q5_0 (pairs; with 512-bit vectors spans of 6), Q8_0 (with 512-bit vectors, spans
+     * of 4) and the K-quants (pairs)
      * store full spans of groups together and dot them together: the same integers and floats in the same order as
      * one group at a time, so the same results, on random data and at the 16-bit limits; two spans and a lone last
-     * group in the plain layout. Q4_0's and Q8_0's span kernels run on every CPU (without AVX-512, the 512-bit ones
+     * group in the plain layout. Q4_0's, Q5_0's and Q8_0's span kernels run on every CPU (without AVX-512, the 512-bit ones
      * in the Vector API's Java code), so a machine without spans still tests them.
      */
     @ParameterizedTest
     @EnumSource(names = {"Q4_0", "Q5_0", "Q8_0", "Q4_K", "Q5_K", "Q6_K"})
     void spanKernelMatchesSingleGroupsExactly(GgmlType type) {
         Interleaved8 format = Interleaved8.forType(type);
-        int span = format.span(), widest = format == Q8_0x8.FORMAT ? 4 : span; // Q8_0 spans only at 512 bits
+        // Q8_0 (32 rows) and Q5_0 (48) span only at 512 bits
+        int span = format.span(), widest = format == Q8_0x8.FORMAT ? 4 : format == Q5_0x8.FORMAT ? 6 : span;
         org.junit.jupiter.api.Assumptions.assumeTrue(widest > 1, type + " spans on this CPU");
         int k = format.blockElements(), groups = 2 * widest + 1, blocks = k == 256 ? 9 : 67, n = k * blocks, rows = 8 * groups;
         int blockBytes = (int) type.byteSize(k);
@@ -394,6 +411,14 @@ class Interleaved8Test {
                 float[] got = new float[32];
                 Q8_0x8.spanDotWide(MemorySegment.ofArray(bytes), 0, blocks, q, got, 0);
                 assertArrayEquals(java.util.Arrays.copyOf(single, 32), got, "32-row span kernel, pattern " + pattern);
+            }
+            if (format == Q5_0x8.FORMAT) { // its 48-row layout and kernel, whatever this CPU runs
+                byte[] plain = new byte[6 * ones[0].length], bytes = new byte[Q5_0x8.SPAN_BLOCK_BYTES * blocks];
+                for (int g = 0; g < 6; g++) System.arraycopy(ones[g], 0, plain, g * ones[0].length, ones[0].length);
+                Q5_0x8.packWideSpan(plain, blocks, bytes);
+                float[] got = new float[48];
+                Q5_0x8.spanDotWide(MemorySegment.ofArray(bytes), 0, blocks, q, got, 0);
+                assertArrayEquals(java.util.Arrays.copyOf(single, 48), got, "48-row span kernel, pattern " + pattern);
             }
             if (span == 1) continue; // no spans on this CPU: nothing else to compare
             assertTrue(format.spanned(0, groups) && !format.spanned(2 * span, groups), "layout (this module's tests run with the raised recompilation cutoff, which turns spans on)");

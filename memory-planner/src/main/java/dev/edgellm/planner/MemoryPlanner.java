@@ -156,7 +156,7 @@ public final class MemoryPlanner {
         if (repacks(p)) {
             boolean memoryBroadcasts = false;
             for (Map.Entry<GgmlType, Long> e : m.matrixBytes.entrySet()) {
-                long repacked = simdRepackedBytes(e.getKey(), e.getValue());
+                long repacked = simdRepackedBytes(e.getKey(), e.getValue(), p);
                 if (repacked < 0) continue;
                 bytes += SIMD_REPACKED_FORMAT_BYTES + repacked - e.getValue();
                 if (simdNarrowPairKernel(e.getKey(), p)) bytes += SIMD_PAIRED_FORMAT_BYTES;
@@ -169,20 +169,24 @@ public final class MemoryPlanner {
 
     /**
      * Whether the SIMD backend dots matrices of this type with a 256-bit kernel over several groups on this profile
-     * (the {@link #SIMD_PAIRED_FORMAT_BYTES} term): Q5_0's pairs, and Q4_0's spans unless AVX-512BW runs its 512-bit
-     * kernel. The backend's tests hold this to its formats.
+     * (the {@link #SIMD_PAIRED_FORMAT_BYTES} term): Q5_0's pairs and Q4_0's spans, unless AVX-512BW runs their 512-bit
+     * span kernels. The backend's tests hold this to its formats.
      */
     public static boolean simdNarrowPairKernel(GgmlType type, DeviceProfile p) {
-        return type == GgmlType.Q5_0 || (type == GgmlType.Q4_0 && !p.hasIsa("avx512bw"));
+        return (type == GgmlType.Q5_0 || type == GgmlType.Q4_0) && !p.hasIsa("avx512bw");
     }
 
     /**
      * The size of the SIMD backend's repacked copy of matrices of this type that take {@code fileBytes} in the
-     * file, or -1 for a type it does not repack. Its {@code Interleaved8} formats interleave 8 rows' blocks: the
-     * same bytes for Q4_0, Q5_0 and Q8_0; Q4_K's and Q5_K's scales and mins are unpacked to bytes, 1184 (Q5_K: 1440) per 8 rows and 256
-     * columns instead of 1152 (1408). The backend's tests hold this to its formats (they cannot be seen from here).
+     * file on this profile, or -1 for a type it does not repack. Its {@code Interleaved8} formats interleave 8 rows'
+     * blocks: the same bytes for Q4_0, Q5_0 and Q8_0; Q4_K's and Q5_K's scales and mins are unpacked to bytes, 1184
+     * (Q5_K: 1440) per 8 rows and 256 columns instead of 1152 (1408); with AVX-512BW, Q5_0's spans of 48 rows take
+     * 1120 bytes per 32 columns instead of 1056 (a tensor's last few groups outside spans keep 1056: at most 5 groups
+     * over-counted by 6%, which this size ignores). The backend's tests hold this to its formats (they cannot be seen
+     * from here).
      */
-    public static long simdRepackedBytes(GgmlType type, long fileBytes) {
+    public static long simdRepackedBytes(GgmlType type, long fileBytes, DeviceProfile p) {
+        if (type == GgmlType.Q5_0 && p.hasIsa("avx512bw")) return fileBytes * 1120 / 1056;
         if (type == GgmlType.Q4_0 || type == GgmlType.Q5_0 || type == GgmlType.Q8_0 || type == GgmlType.Q6_K) {
             return fileBytes;
         }
