@@ -21,6 +21,18 @@ import static dev.edgellm.simd.Vec.LE;
  * shift and one mask put both at bit 4 of their short lane, next to the nibble. A 5-bit quant times an 8-bit
  * activation is below 31 · 127, so eight products fit a short lane: the block is summed in two halves of 16
  * bits, widened once each. The -16 offset is folded out as -16 · Σq(block).
+ *
+ * <p>Full spans of 6 groups (48 rows) at 512 bits, 3 groups (24 rows) at 256, are stored as {@link Q4_0x8}'s spans
+ * are, with 5-bit quants: per block, the span's f16 scales, then 16 vectors of {@link #LANES} ints, vector k = 4m + j
+ * for activation pair k ({@link QuantizedInput}). Int lane l holds 3 rows of each of the pair's columns, the quant of
+ * row {@code LANES · n + l} at bits 5n of its low short (column 8m + j) and of its high short (column 8m + 4 + j);
+ * bit 15 is unused, so a span's block takes 1120 (560) bytes where its groups' take 1056 (528): 6% more. A short v
+ * times the column's activation a is Σ_n q_n · a · 32^n modulo 2^16, so the chains C_s = Σ (v >>> s) · a (s = 0, 5,
+ * 10: two shifts, no mask, no fifth-bit plane) give each row's R_n = C_5n − 32 · C_5n+5 (R_2 = C_10) exactly modulo
+ * 2^16. Each short sums 16 columns, |Σ (q − 16) · a| ≤ 16 · 16 · 127 < 2^15, so with -16 · Σa of its columns added
+ * ({@link QuantizedInput#fiveBitOffset}) each short is exact, and the two are sign-extended and added: 9 operations
+ * per 96 weights (48 at 256 bits) where the pair kernel this replaced spent ~24 per 64 (BENCHMARKS.md, twentieth
+ * session).
  */
 final class Q5_0x8 extends Interleaved8 {
     static final Q5_0x8 FORMAT = new Q5_0x8();
@@ -37,17 +49,24 @@ final class Q5_0x8 extends Interleaved8 {
 
     private Q5_0x8() {}
 
-    /** Groups per span: 6 (48 rows) with 512-bit vectors, pairs with 256-bit ones ({@link #pairDot}); 1 with spans off. */
-    static final int SPAN = PAIRS ? (Vec.WIDE ? 6 : 2) : 1;
-    /** A 48-row span's block: the scales of its rows, then 16 vectors of 64 bytes. */
-    static final int SPAN_SCALES = 96, SPAN_BLOCK_BYTES = SPAN_SCALES + 16 * 64;
+    /** Groups per span: 6 (48 rows) with 512-bit vectors, 3 (24 rows) with 256-bit ones; 1 with spans off. */
+    static final int SPAN = PAIRS ? (Vec.WIDE ? 6 : 3) : 1;
+    /** Int lanes of the span kernel's vectors: a span's rows are 3 · LANES. */
+    static final int LANES = 8 * SPAN / 3;
+    /** In a span's block: the f16 scales of its rows, then the 16 vectors. */
+    static final int SPAN_SCALES = 16 * SPAN, SPAN_BLOCK_BYTES = spanBlockBytes(SPAN);
+
+    /** Bytes of a span's block for spans of {@code span} groups (3 or 6): 560 or 1120, for 528 or 1056 in groups. */
+    static int spanBlockBytes(int span) {
+        return 16 * span + 16 * 4 * (8 * span / 3);
+    }
     private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256, S32 = ShortVector.SPECIES_512;
 
     @Override
     int span() { return SPAN; }
 
     @Override
-    int spanBlockBytes() { return SPAN == 6 ? SPAN_BLOCK_BYTES : super.spanBlockBytes(); }
+    int spanBlockBytes() { return SPAN > 1 ? SPAN_BLOCK_BYTES : super.spanBlockBytes(); }
 
     @Override int sourceBlockBytes() { return SRC_BLOCK_BYTES; }
 
@@ -55,23 +74,23 @@ final class Q5_0x8 extends Interleaved8 {
 
     @Override
     void packSpan(byte[] plain, int blocks, byte[] packed) {
-        if (SPAN == 6) packWideSpan(plain, blocks, packed);
-        else super.packSpan(plain, blocks, packed);
+        packSpan(SPAN, plain, blocks, packed);
     }
 
     /**
-     * The 48-row layout (class comment) from 6 groups' blocks in the plain order ({@code plain}: member i's block b
-     * at {@code (i · blocks + b) · GROUP_BLOCK_BYTES}): per row and V_m lane, its 8 quants (nibble and fifth bit
-     * from H) into the 8 shorts that hold its columns 8m .. 8m + 7.
+     * The span layout (class comment) for spans of {@code span} groups (3 or 6: tests pack both widths' layouts on one
+     * CPU) from their blocks in the plain order ({@code plain}: member i's block b at {@code (i · blocks + b) ·
+     * GROUP_BLOCK_BYTES}): per row and V_m lane, its 8 quants (nibble and fifth bit from H) into the 8 shorts that
+     * hold its columns 8m .. 8m + 7.
      */
-    static void packWideSpan(byte[] plain, int blocks, byte[] packed) {
-        int gb = GROUP_BLOCK_BYTES;
-        int[] lanes = new int[16 * 16]; // vector k, lane l
+    static void packSpan(int span, byte[] plain, int blocks, byte[] packed) {
+        int gb = GROUP_BLOCK_BYTES, n = 8 * span / 3, scales = 16 * span, blockBytes = spanBlockBytes(span);
+        int[] lanes = new int[16 * n]; // vector k, lane l
         for (int b = 0; b < blocks; b++) {
-            int at = SPAN_BLOCK_BYTES * b;
+            int at = blockBytes * b;
             java.util.Arrays.fill(lanes, 0);
-            for (int row = 0; row < 48; row++) {
-                int from = ((row / ROWS) * blocks + b) * gb, r = row % ROWS, l = row % 16, shift = 5 * (row / 16);
+            for (int row = 0; row < ROWS * span; row++) {
+                int from = ((row / ROWS) * blocks + b) * gb, r = row % ROWS, l = row % n, shift = 5 * (row / n);
                 packed[at + 2 * row] = plain[from + 2 * r];
                 packed[at + 2 * row + 1] = plain[from + 2 * r + 1];
                 int h = getInt(plain, from + 16 + 4 * r);
@@ -80,18 +99,18 @@ final class Q5_0x8 extends Interleaved8 {
                     for (int j = 0; j < 4; j++) {
                         int lo = (v >>> 4 * j & 0xF) | (h >>> 4 * m + j & 1) << 4;
                         int hi = (v >>> 16 + 4 * j & 0xF) | (h >>> 16 + 4 * m + j & 1) << 4;
-                        lanes[16 * (4 * m + j) + l] |= lo << shift | hi << 16 + shift;
+                        lanes[n * (4 * m + j) + l] |= lo << shift | hi << 16 + shift;
                     }
                 }
             }
-            for (int i = 0; i < lanes.length; i++) putInt(packed, at + SPAN_SCALES + 4 * i, lanes[i]);
+            for (int i = 0; i < lanes.length; i++) putInt(packed, at + scales + 4 * i, lanes[i]);
         }
     }
 
-    /** Row {@code row}'s 5-bit quant of column c in a 48-row span's block at {@code p} (the layout above). */
+    /** Row {@code row}'s 5-bit quant of column c in a span's block at {@code p} (the layout above). */
     private static int spanQuant(MemorySegment w, long p, int row, int c) {
-        int lane = w.get(Vec.INT, p + SPAN_SCALES + 64L * (4 * (c >> 3) + (c & 3)) + 4L * (row % 16));
-        return lane >>> 16 * ((c >> 2) & 1) + 5 * (row / 16) & 31;
+        int lane = w.get(Vec.INT, p + SPAN_SCALES + 4L * LANES * (4 * (c >> 3) + (c & 3)) + 4L * (row % LANES));
+        return lane >>> 16 * ((c >> 2) & 1) + 5 * (row / LANES) & 31;
     }
 
     @Override
@@ -111,7 +130,7 @@ final class Q5_0x8 extends Interleaved8 {
     @Override
     void dequantizeRow(MemorySegment w, int row, int groups, int blocks, float[] out, int off) {
         int g = row / ROWS, r = row % ROWS;
-        if (SPAN == 6 && spanned(g, groups)) {
+        if (SPAN > 1 && spanned(g, groups)) {
             int sr = row % (ROWS * SPAN);
             long base = blockOffset(g, 0, groups, blocks);
             for (int b = 0; b < blocks; b++) {
@@ -147,7 +166,7 @@ final class Q5_0x8 extends Interleaved8 {
     @Override
     void dequantizeRowBf16(MemorySegment w, int row, int groups, int blocks, float[] scratch, MemorySegment dst, long at) {
         int g = row / ROWS, r = row % ROWS;
-        if (SPAN == 6 && spanned(g, groups)) { // (prefill fills spans by columns; this is for other callers)
+        if (SPAN > 1 && spanned(g, groups)) { // (prefill fills spans by columns; this is for other callers)
             super.dequantizeRowBf16(w, row, groups, blocks, scratch, dst, at);
             return;
         }
@@ -214,9 +233,6 @@ final class Q5_0x8 extends Interleaved8 {
     }
 
     @Override
-    boolean pairs() { return SPAN == 2; }
-
-    @Override
     boolean narrowPairKernel() { return true; }
 
     @Override
@@ -225,76 +241,11 @@ final class Q5_0x8 extends Interleaved8 {
     @Override
     void dotSpan(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
         if (SPAN == 6) spanDotWide(w, base, blocks, x, out, o);
-        else pairDot(w, base, blocks, x, out, o);
+        else spanDot(w, base, blocks, x, out, o);
     }
 
     /**
-     * {@link #dotGroup} for a pair ({@link Interleaved8#pairs}), the block's halves as a loop: names ending in 1
-     * are group 2i+1's. A half's eight 5-bit products fill a short lane, so each half
-     * is widened on its own, as in dotGroup.
-     */
-    static void pairDot(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
-        MemorySegment pairs = x.pairMemory;
-        FloatVector acc = FloatVector.zero(Vec.F), acc1 = FloatVector.zero(Vec.F);
-        for (int b = 0; b < blocks; b++) {
-            long p = base + (long) b * 2 * GROUP_BLOCK_BYTES, q = p + GROUP_BLOCK_BYTES;
-            IntVector dot = IntVector.broadcast(I8, -2 * x.qsum[b]), dot1 = dot;
-            for (int half = 0; half < 2; half++) {
-                long x0 = 64L * b + 32L * half;
-                // the fifth bits of this half's columns start at bit 8 · half of H
-                IntVector hb = IntVector.fromMemorySegment(I8, w, p + 16, LE).lanewise(VectorOperators.LSHR, 8 * half);
-                IntVector hb1 = IntVector.fromMemorySegment(I8, w, q + 16, LE).lanewise(VectorOperators.LSHR, 8 * half);
-                long at = p + 64L * half, at1 = q + 64L * half;
-                IntVector v0 = IntVector.fromMemorySegment(I8, w, at + 48, LE), y0 = IntVector.fromMemorySegment(I8, w, at1 + 48, LE);
-                IntVector v1 = IntVector.fromMemorySegment(I8, w, at + 80, LE), y1 = IntVector.fromMemorySegment(I8, w, at1 + 80, LE);
-                ShortVector a = IntVector.broadcast(I8, pairs.get(Vec.INT, x0)).reinterpretAsShorts();
-                ShortVector s = v0.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 4), BIT4).and(NIB5).reinterpretAsShorts().mul(a);
-                ShortVector s1 = y0.lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHL, 4), BIT4).and(NIB5).reinterpretAsShorts().mul(a);
-                a = IntVector.broadcast(I8, pairs.get(Vec.INT, x0 + 4)).reinterpretAsShorts();
-                s = s.add(v0.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 3), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-                s1 = s1.add(y0.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHL, 3), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-                a = IntVector.broadcast(I8, pairs.get(Vec.INT, x0 + 8)).reinterpretAsShorts();
-                s = s.add(v0.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 2), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-                s1 = s1.add(y0.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHL, 2), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-                a = IntVector.broadcast(I8, pairs.get(Vec.INT, x0 + 12)).reinterpretAsShorts();
-                s = s.add(v0.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).reinterpretAsInts().lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 1), BIT4).reinterpretAsShorts().mul(a));
-                s1 = s1.add(y0.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).reinterpretAsInts().lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHL, 1), BIT4).reinterpretAsShorts().mul(a));
-                a = IntVector.broadcast(I8, pairs.get(Vec.INT, x0 + 16)).reinterpretAsShorts();
-                s = s.add(v1.lanewise(VectorOperators.BITWISE_BLEND, hb, BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-                s1 = s1.add(y1.lanewise(VectorOperators.BITWISE_BLEND, hb1, BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-                a = IntVector.broadcast(I8, pairs.get(Vec.INT, x0 + 20)).reinterpretAsShorts();
-                s = s.add(v1.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 1), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-                s1 = s1.add(y1.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHR, 1), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-                a = IntVector.broadcast(I8, pairs.get(Vec.INT, x0 + 24)).reinterpretAsShorts();
-                s = s.add(v1.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 2), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-                s1 = s1.add(y1.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHR, 2), BIT4).and(NIB5).reinterpretAsShorts().mul(a));
-                a = IntVector.broadcast(I8, pairs.get(Vec.INT, x0 + 28)).reinterpretAsShorts();
-                s = s.add(v1.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).reinterpretAsInts().lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 3), BIT4).reinterpretAsShorts().mul(a));
-                s1 = s1.add(y1.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).reinterpretAsInts().lanewise(VectorOperators.BITWISE_BLEND, hb1.lanewise(VectorOperators.LSHR, 3), BIT4).reinterpretAsShorts().mul(a));
-                IntVector si = s.reinterpretAsInts(), si1 = s1.reinterpretAsInts();
-                dot = dot.add(si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
-                        .add(si.lanewise(VectorOperators.ASHR, 16));
-                dot1 = dot1.add(si1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
-                        .add(si1.lanewise(VectorOperators.ASHR, 16));
-            }
-            FloatVector xs = FloatVector.broadcast(Vec.F, x.scale[b]);
-            IntVector h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p, LE)
-                    .convertShape(VectorOperators.S2I, I8, 0);
-            IntVector h1 = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, q, LE)
-                    .convertShape(VectorOperators.S2I, I8, 0);
-            FloatVector d = h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
-                    .reinterpretAsFloats().mul(0x1p112f);
-            FloatVector d1 = h1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
-                    .reinterpretAsFloats().mul(0x1p112f);
-            acc = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(d).fma(xs, acc);
-            acc1 = ((FloatVector) dot1.convert(VectorOperators.I2F, 0)).mul(d1).fma(xs, acc1);
-        }
-        acc.intoArray(out, o);
-        acc1.intoArray(out, o + 8);
-    }
-
-    /**
-     * A 48-row span with 512-bit vectors (the layout in the class comment): per block, the three chains over the 16
+     * A 48-row span with 512-bit vectors (the layout in the class comment, {@link #LANES} = 16): per block, the three chains over the 16
      * vectors in a loop over the block's halves (8 activation pairs broadcast from memory per body, as Q4_0x8's span
      * kernels: C1 compiles it), then each R_n into floats as {@link #dotGroup} does, so that a span's rows come out
      * identical to single groups'. Written out, with no method of ours in the body (see {@link Q4_0x8#dot}).
@@ -305,10 +256,10 @@ final class Q5_0x8 extends Interleaved8 {
         float[] xScale = x.scale;
         FloatVector acc0 = FloatVector.zero(F16), acc1 = acc0, acc2 = acc0;
         for (int b = 0; b < blocks; b++) {
-            long p = base + (long) b * SPAN_BLOCK_BYTES;
+            long p = base + (long) b * 1120;
             ShortVector c0 = ShortVector.zero(S32), c5 = c0, c10 = c0;
             for (int h = 0; h < 2; h++) {
-                long at = p + SPAN_SCALES + 512L * h, a = 64L * b + 32L * h;
+                long at = p + 96 + 512L * h, a = 64L * b + 32L * h;
                 ShortVector v = ShortVector.fromMemorySegment(S32, w, at, LE);
                 ShortVector y = IntVector.broadcast(I16, pairs.get(Vec.INT, a)).reinterpretAsShorts();
                 c0 = c0.add(v.mul(y));
@@ -374,21 +325,101 @@ final class Q5_0x8 extends Interleaved8 {
         acc2.intoArray(out, o + 32);
     }
 
+    /**
+     * {@link #spanDotWide} with 256-bit vectors: a span of 24 rows, 8 int lanes per vector (AVX2). Offsets are
+     * literals of this width's layout, so that tests run both widths' kernels on one CPU.
+     */
+    static void spanDot(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+        MemorySegment pairs = x.pairMemory;
+        int[] offsets = x.fiveBitOffset;
+        float[] xScale = x.scale;
+        FloatVector acc0 = FloatVector.zero(Vec.F), acc1 = acc0, acc2 = acc0;
+        for (int b = 0; b < blocks; b++) {
+            long p = base + (long) b * 560;
+            ShortVector c0 = ShortVector.zero(S16), c5 = c0, c10 = c0;
+            for (int h = 0; h < 2; h++) {
+                long at = p + 48 + 256L * h, a = 64L * b + 32L * h;
+                ShortVector v = ShortVector.fromMemorySegment(S16, w, at, LE);
+                ShortVector y = IntVector.broadcast(I8, pairs.get(Vec.INT, a)).reinterpretAsShorts();
+                c0 = c0.add(v.mul(y));
+                c5 = c5.add(v.lanewise(VectorOperators.LSHR, 5).mul(y));
+                c10 = c10.add(v.lanewise(VectorOperators.LSHR, 10).mul(y));
+                v = ShortVector.fromMemorySegment(S16, w, at + 32, LE);
+                y = IntVector.broadcast(I8, pairs.get(Vec.INT, a + 4)).reinterpretAsShorts();
+                c0 = c0.add(v.mul(y));
+                c5 = c5.add(v.lanewise(VectorOperators.LSHR, 5).mul(y));
+                c10 = c10.add(v.lanewise(VectorOperators.LSHR, 10).mul(y));
+                v = ShortVector.fromMemorySegment(S16, w, at + 64, LE);
+                y = IntVector.broadcast(I8, pairs.get(Vec.INT, a + 8)).reinterpretAsShorts();
+                c0 = c0.add(v.mul(y));
+                c5 = c5.add(v.lanewise(VectorOperators.LSHR, 5).mul(y));
+                c10 = c10.add(v.lanewise(VectorOperators.LSHR, 10).mul(y));
+                v = ShortVector.fromMemorySegment(S16, w, at + 96, LE);
+                y = IntVector.broadcast(I8, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts();
+                c0 = c0.add(v.mul(y));
+                c5 = c5.add(v.lanewise(VectorOperators.LSHR, 5).mul(y));
+                c10 = c10.add(v.lanewise(VectorOperators.LSHR, 10).mul(y));
+                v = ShortVector.fromMemorySegment(S16, w, at + 128, LE);
+                y = IntVector.broadcast(I8, pairs.get(Vec.INT, a + 16)).reinterpretAsShorts();
+                c0 = c0.add(v.mul(y));
+                c5 = c5.add(v.lanewise(VectorOperators.LSHR, 5).mul(y));
+                c10 = c10.add(v.lanewise(VectorOperators.LSHR, 10).mul(y));
+                v = ShortVector.fromMemorySegment(S16, w, at + 160, LE);
+                y = IntVector.broadcast(I8, pairs.get(Vec.INT, a + 20)).reinterpretAsShorts();
+                c0 = c0.add(v.mul(y));
+                c5 = c5.add(v.lanewise(VectorOperators.LSHR, 5).mul(y));
+                c10 = c10.add(v.lanewise(VectorOperators.LSHR, 10).mul(y));
+                v = ShortVector.fromMemorySegment(S16, w, at + 192, LE);
+                y = IntVector.broadcast(I8, pairs.get(Vec.INT, a + 24)).reinterpretAsShorts();
+                c0 = c0.add(v.mul(y));
+                c5 = c5.add(v.lanewise(VectorOperators.LSHR, 5).mul(y));
+                c10 = c10.add(v.lanewise(VectorOperators.LSHR, 10).mul(y));
+                v = ShortVector.fromMemorySegment(S16, w, at + 224, LE);
+                y = IntVector.broadcast(I8, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts();
+                c0 = c0.add(v.mul(y));
+                c5 = c5.add(v.lanewise(VectorOperators.LSHR, 5).mul(y));
+                c10 = c10.add(v.lanewise(VectorOperators.LSHR, 10).mul(y));
+            }
+            // R_n = C_5n - 32 · C_5n+5 per short, plus -16 · Σa of its columns: exact; then both shorts sign-extended
+            ShortVector off = IntVector.broadcast(I8, offsets[b]).reinterpretAsShorts();
+            FloatVector xs = FloatVector.broadcast(Vec.F, xScale[b]);
+            IntVector r = c0.sub(c5.lanewise(VectorOperators.LSHL, 5)).add(off).reinterpretAsInts();
+            IntVector dot = r.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(r.lanewise(VectorOperators.ASHR, 16));
+            IntVector hs = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p, LE).convertShape(VectorOperators.S2I, I8, 0);
+            FloatVector d = hs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF).reinterpretAsFloats().mul(0x1p112f);
+            acc0 = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(d).fma(xs, acc0);
+            r = c5.sub(c10.lanewise(VectorOperators.LSHL, 5)).add(off).reinterpretAsInts();
+            dot = r.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(r.lanewise(VectorOperators.ASHR, 16));
+            hs = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p + 16, LE).convertShape(VectorOperators.S2I, I8, 0);
+            d = hs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF).reinterpretAsFloats().mul(0x1p112f);
+            acc1 = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(d).fma(xs, acc1);
+            r = c10.add(off).reinterpretAsInts();
+            dot = r.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(r.lanewise(VectorOperators.ASHR, 16));
+            hs = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p + 32, LE).convertShape(VectorOperators.S2I, I8, 0);
+            d = hs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF).reinterpretAsFloats().mul(0x1p112f);
+            acc2 = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(d).fma(xs, acc2);
+        }
+        acc0.intoArray(out, o);
+        acc1.intoArray(out, o + 8);
+        acc2.intoArray(out, o + 16);
+    }
+
     /** A row's quants are spread over a span's lanes: with spans, prefill tiles are filled by columns. */
     @Override
-    boolean columnTiles() { return SPAN == 6; }
+    boolean columnTiles() { return SPAN > 1; }
 
     /**
-     * A spanned group's call does its whole span: per block and column, its 48 rows (contiguous in the tile) with
-     * three stores of 16; groups outside spans 8 rows per store. Exact as the scalar reference (a scale that is not
+     * A spanned group's call does its whole span: per block and column, its 48 (24) rows, contiguous in the tile, with
+     * three stores of 16 (8); groups outside spans value by value. Exact as the scalar reference (a scale that is not
      * finite, in a broken file, takes the scalar path).
      */
     @Override
     void dequantizeGroupColumns(MemorySegment w, int g, int groups, int blocks, int b0, int b1, MemorySegment dst,
             long ld, long at, boolean bf16) {
         long base = blockOffset(g, 0, groups, blocks);
-        if (spanned(g, groups)) spanColumnsWide(w, base, b0, b1, dst, ld, at, bf16);
-        else groupColumns(w, base, b0, b1, dst, ld, at, bf16);
+        if (!spanned(g, groups)) groupColumns(w, base, b0, b1, dst, ld, at, bf16);
+        else if (SPAN == 6) spanColumnsWide(w, base, b0, b1, dst, ld, at, bf16);
+        else spanColumns(w, base, b0, b1, dst, ld, at, bf16);
     }
 
     /**
@@ -432,7 +463,7 @@ final class Q5_0x8 extends Interleaved8 {
             boolean bf16) {
         int size = bf16 ? 2 : 4;
         for (int b = b0; b < b1; b++) {
-            long p = base + (long) SPAN_BLOCK_BYTES * b;
+            long p = base + 1120L * b;
             IntVector h0 = (IntVector) ShortVector.fromMemorySegment(S16, w, p, LE).convertShape(VectorOperators.S2I, I16, 0);
             FloatVector d0 = h0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
                     .reinterpretAsFloats().mul(0x1p112f);
@@ -448,7 +479,7 @@ final class Q5_0x8 extends Interleaved8 {
                 continue;
             }
             for (int c = 0; c < 32; c++) { // column c: vector 4(c / 8) + c % 4, its low (c % 8 < 4) or high short
-                IntVector v = IntVector.fromMemorySegment(I16, w, p + SPAN_SCALES + 64L * (4 * (c >> 3) + (c & 3)), LE);
+                IntVector v = IntVector.fromMemorySegment(I16, w, p + 96 + 64L * (4 * (c >> 3) + (c & 3)), LE);
                 int shift = 4 * (c & 4);
                 long o = size * ((32L * b + c) * ld + at);
                 FloatVector f0 = ((FloatVector) v.lanewise(VectorOperators.LSHR, shift).and(31).sub(16)
@@ -476,9 +507,58 @@ final class Q5_0x8 extends Interleaved8 {
         }
     }
 
+    /** {@link #spanColumnsWide} for 24-row spans with 256-bit vectors: three stores of 8 rows per column. */
+    private static void spanColumns(MemorySegment w, long base, int b0, int b1, MemorySegment dst, long ld, long at,
+            boolean bf16) {
+        int size = bf16 ? 2 : 4;
+        for (int b = b0; b < b1; b++) {
+            long p = base + 560L * b;
+            IntVector h0 = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p, LE).convertShape(VectorOperators.S2I, I8, 0);
+            FloatVector d0 = h0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
+                    .reinterpretAsFloats().mul(0x1p112f);
+            IntVector h1 = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p + 16, LE).convertShape(VectorOperators.S2I, I8, 0);
+            FloatVector d1 = h1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
+                    .reinterpretAsFloats().mul(0x1p112f);
+            IntVector h2 = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p + 32, LE).convertShape(VectorOperators.S2I, I8, 0);
+            FloatVector d2 = h2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
+                    .reinterpretAsFloats().mul(0x1p112f);
+            IntVector exponents = h0.and(Vec.F16_EXP).max(h1.and(Vec.F16_EXP)).max(h2.and(Vec.F16_EXP));
+            if (exponents.compare(VectorOperators.EQ, Vec.F16_EXP).anyTrue()) {
+                spanColumnsScalar(w, p, b, dst, ld, at, bf16);
+                continue;
+            }
+            for (int c = 0; c < 32; c++) { // column c: vector 4(c / 8) + c % 4, its low (c % 8 < 4) or high short
+                IntVector v = IntVector.fromMemorySegment(I8, w, p + 48 + 32L * (4 * (c >> 3) + (c & 3)), LE);
+                int shift = 4 * (c & 4);
+                long o = size * ((32L * b + c) * ld + at);
+                FloatVector f0 = ((FloatVector) v.lanewise(VectorOperators.LSHR, shift).and(31).sub(16)
+                        .convert(VectorOperators.I2F, 0)).mul(d0);
+                FloatVector f1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, shift + 5).and(31).sub(16)
+                        .convert(VectorOperators.I2F, 0)).mul(d1);
+                FloatVector f2 = ((FloatVector) v.lanewise(VectorOperators.LSHR, shift + 10).and(31).sub(16)
+                        .convert(VectorOperators.I2F, 0)).mul(d2);
+                if (bf16) { // PrefillGemm.storeBf16NoNaN's rounding
+                    IntVector i0 = f0.reinterpretAsInts();
+                    ((ShortVector) i0.add(i0.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF)).lanewise(VectorOperators.LSHR, 16)
+                            .convertShape(VectorOperators.I2S, ShortVector.SPECIES_128, 0)).intoMemorySegment(dst, o, LE);
+                    IntVector i1 = f1.reinterpretAsInts();
+                    ((ShortVector) i1.add(i1.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF)).lanewise(VectorOperators.LSHR, 16)
+                            .convertShape(VectorOperators.I2S, ShortVector.SPECIES_128, 0)).intoMemorySegment(dst, o + 16, LE);
+                    IntVector i2 = f2.reinterpretAsInts();
+                    ((ShortVector) i2.add(i2.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF)).lanewise(VectorOperators.LSHR, 16)
+                            .convertShape(VectorOperators.I2S, ShortVector.SPECIES_128, 0)).intoMemorySegment(dst, o + 32, LE);
+                } else {
+                    f0.intoMemorySegment(dst, o, LE);
+                    f1.intoMemorySegment(dst, o + 32, LE);
+                    f2.intoMemorySegment(dst, o + 64, LE);
+                }
+            }
+        }
+    }
+
     /** Block b of a span (at {@code p}) into the tile value by value, exactly as the scalar reference, NaNs too. */
     private static void spanColumnsScalar(MemorySegment w, long p, int b, MemorySegment dst, long ld, long at, boolean bf16) {
-        for (int row = 0; row < 48; row++) {
+        for (int row = 0; row < ROWS * SPAN; row++) {
             float d = Float.float16ToFloat(w.get(Vec.SHORT, p + 2L * row));
             for (int c = 0; c < 32; c++) {
                 storeValue(dst, (32L * b + c) * ld + at + row, (spanQuant(w, p, row, c) - 16) * d, bf16);

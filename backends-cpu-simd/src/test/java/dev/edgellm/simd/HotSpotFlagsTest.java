@@ -24,8 +24,8 @@ class HotSpotFlagsTest {
         assertEquals(forced == null ? HotSpotFlags.recompilationCutoffRaised() : Boolean.parseBoolean(forced),
                 Interleaved8.PAIRS);
         assertEquals(Interleaved8.PAIRS ? (Vec.WIDE ? 8 : 4) : 1, Q4_0x8.FORMAT.span(), "Q4_0 spans of 64 or 32 rows");
-        assertEquals(Interleaved8.PAIRS ? (Vec.WIDE ? 6 : 2) : 1, Q5_0x8.FORMAT.span(), "Q5_0 spans of 48 rows or pairs");
-        assertEquals(Interleaved8.PAIRS && !Vec.WIDE, Q5_0x8.FORMAT.pairs(), "Q5_0 pairs with its 256-bit kernel only");
+        assertEquals(Interleaved8.PAIRS ? (Vec.WIDE ? 6 : 3) : 1, Q5_0x8.FORMAT.span(), "Q5_0 spans of 48 or 24 rows");
+        assertFalse(Q5_0x8.FORMAT.pairs(), "Q5_0 spans, no pairs");
         assertEquals(Interleaved8.PAIRS && Vec.WIDE, Q4_Kx8.FORMAT.pairs(), "Q4_K pairs with its 512-bit kernel only");
         assertEquals(Interleaved8.PAIRS && Vec.WIDE, Q5_Kx8.FORMAT.pairs(), "Q5_K pairs with its 512-bit kernel only");
         assertEquals(Interleaved8.PAIRS && Vec.WIDE, Q6_Kx8.FORMAT.pairs(), "Q6_K pairs with its 512-bit kernel only");
