@@ -72,7 +72,7 @@ abstract class Interleaved8 {
     boolean pairs() { return false; }
 
     /**
-     * Spans of groups ({@link #span}: pairs for Q5_0 and the K-quants at 512 bits, Q4_0's 32- or 64-row spans): each
+     * Spans of groups ({@link #span}: pairs for the K-quants at 512 bits, Q4_0's 32- or 64-row spans, Q5_0's 24 or 48): each
      * activation broadcast feeds several groups, and the span's blocks are one sequential stream: pairs made decode
      * 5-30% faster in same-run A/Bs (BENCHMARKS.md, tenth session, when a broadcast was a {@code vpermd}).
      * On wherever the JVM runs with {@link HotSpotFlags#RECOMMENDED} (as {@code ./edgellm} does): under the default

@@ -12,12 +12,10 @@ final class VectorInfo {
 
     /** The kernels' widths, for the backend's one-line description. */
     static String kernelBits() {
-        String paired = Vec.WIDE ? "K-quant" : "Q5_0";
         return Vec.F.vectorBitSize() + " bits" + (Vec.WIDE ? " (Q8_0, span and K-quant-pair decode at 512)" : "")
                 + (Interleaved8.PAIRS ? ", Q4_0 decode in spans of " + 8 * Q4_0x8.SPAN + " rows, "
-                        + (Q8_0x8.SPAN > 1 ? "Q8_0 of " + 8 * Q8_0x8.SPAN + ", " : "")
-                        + (Q5_0x8.SPAN > 2 ? "Q5_0 of " + 8 * Q5_0x8.SPAN + ", " : "") + paired
-                        + " in pairs of 8-row groups"
+                        + (Q8_0x8.SPAN > 1 ? "Q8_0 of " + 8 * Q8_0x8.SPAN + ", " : "") + "Q5_0 of " + 8 * Q5_0x8.SPAN
+                        + (Vec.WIDE ? ", K-quant in pairs of 8-row groups" : "")
                         : ", Q4_0/Q5_0" + (Vec.WIDE ? "/K-quant" : "") + " decode in 8-row groups (spans and pairs: run with "
                                 + HotSpotFlags.RECOMMENDED + ")");
     }

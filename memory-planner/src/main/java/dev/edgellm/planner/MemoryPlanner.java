@@ -107,7 +107,7 @@ public final class MemoryPlanner {
     /** Per repacked format the model uses (Q4_0, Q5_0, Q8_0, Q4_K: a kernel family of its own to compile). */
     static final long SIMD_REPACKED_FORMAT_BYTES = 18 * MIB;
     /**
-     * More for a format whose decode kernel dots several 8-row groups at 256 bits (Q5_0's pairs, Q4_0's 32-row spans;
+     * More for a format whose decode kernel dots several 8-row groups at 256 bits (Q5_0's 24-row spans, Q4_0's 32-row;
      * on in JVMs started as {@code ./edgellm} starts them, see the SIMD backend's HotSpotFlags): a larger kernel for
      * C2 to compile. Peak RSS of llama-110m Q4_0 went from 286-297 to 297-316 MiB with the pair kernel (BENCHMARKS.md,
      * 2026-12-04 tenth session); 8 centres that spread. Not for Q4_0 where the backend runs its 512-bit kernel
@@ -169,7 +169,7 @@ public final class MemoryPlanner {
 
     /**
      * Whether the SIMD backend dots matrices of this type with a 256-bit kernel over several groups on this profile
-     * (the {@link #SIMD_PAIRED_FORMAT_BYTES} term): Q5_0's pairs and Q4_0's spans, unless AVX-512BW runs their 512-bit
+     * (the {@link #SIMD_PAIRED_FORMAT_BYTES} term): Q5_0's and Q4_0's spans, unless AVX-512BW runs their 512-bit
      * span kernels. The backend's tests hold this to its formats.
      */
     public static boolean simdNarrowPairKernel(GgmlType type, DeviceProfile p) {
