@@ -21,6 +21,7 @@ import static dev.edgellm.RandomTensors.randomTensor;
  */
 public final class KernelBench {
     static final int N = Integer.getInteger("kb.n", 2048), ROWS = Integer.getInteger("kb.rows", 8192), TENSORS = Integer.getInteger("kb.tensors", 8), REPS = Integer.getInteger("kb.reps", 15);
+    static final long WARMUP_MS = Long.getLong("kb.warmupMs", 4000);
     /** Distinct tensors among the cycled ones: 1 with few rows keeps the weights in L2 and times the kernel's compute alone. */
     static final int DISTINCT = Math.min(TENSORS, Integer.getInteger("kb.distinct", TENSORS));
 
@@ -94,6 +95,12 @@ public final class KernelBench {
                 }
             }
             QuantizedInput qi = new QuantizedInput();
+            // untimed passes of the repacked kernel first, for WARMUP_MS: C2 compiles a span kernel only some seconds
+            // in (Q5_0's 48-row one ~2 s after its first call; timed from the start, the median of 15 DRAM passes
+            // included C1's boxed ones: 3-5 GB/s)
+            for (long end = System.nanoTime() + WARMUP_MS * 1_000_000L; packed[0] != null && System.nanoTime() < end; ) {
+                runX8(format, packed, x, qi, out);
+            }
             for (int rep = 0; rep < REPS; rep++) {
                 if (type == GgmlType.Q8_0) {
                     float[] xp = new float[N];
