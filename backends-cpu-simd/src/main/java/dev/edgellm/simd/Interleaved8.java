@@ -187,10 +187,17 @@ abstract class Interleaved8 {
         return blockOffset(g, b, groups, blocks) + (spanned(g, groups) ? pairByte(g & 1, i) : i);
     }
 
-    /** Whether group g of {@code groups} is stored in a full span ({@link #span} > 1). */
+    /**
+     * Whether group g of {@code groups} is stored in a full span ({@link #span} > 1). Power-of-two spans keep their
+     * mask test: these offsets are computed per kernel call, and with them written for any span, llama-1b Q8_0's
+     * 2-thread decode measured a few percent slower (BENCHMARKS.md, twentieth session; span() is a constant per
+     * format, so C2 keeps one branch).
+     */
     final boolean spanned(int g, int groups) {
         int span = span();
-        return span > 1 && (g / span + 1) * span <= groups;
+        if (span <= 1) return false;
+        if ((span & (span - 1)) == 0) return (g | (span - 1)) < groups;
+        return (g / span + 1) * span <= groups;
     }
 
     /** The groups {@link #dot} does at group g: {@link #span} where g starts a full span, else 1. */
@@ -198,21 +205,21 @@ abstract class Interleaved8 {
         return spanned(g, groups) ? span() : 1;
     }
 
-    /** Full spans in a tensor of {@code groups} groups (0 without spans): they come first, the other groups after. */
-    private int fullSpans(int groups) {
-        int span = span();
-        return span > 1 ? groups / span : 0;
-    }
-
     /**
      * Byte offset of block b of group g in a tensor of {@code groups} groups of {@code blocks} blocks; for a spanned
-     * group, of its span's block b ({@link #spanBlockBytes}, shared with the span's other groups).
+     * group, of its span's block b ({@link #spanBlockBytes}, shared with the span's other groups). Full spans come
+     * first, the groups past the last one after them.
      */
     final long blockOffset(int g, int b, int groups, int blocks) {
         int span = span();
+        long gb = groupBlockBytes();
+        if (span <= 1 || spanBlockBytes() == span * gb) { // spans keep their groups' bytes
+            if (spanned(g, groups)) return ((long) (g - g % span) * blocks + (long) span * b) * gb;
+            return ((long) g * blocks + b) * gb;
+        }
         if (spanned(g, groups)) return ((long) (g / span) * blocks + b) * spanBlockBytes();
-        int spans = fullSpans(groups);
-        return (long) spans * blocks * spanBlockBytes() + ((long) (g - spans * span) * blocks + b) * groupBlockBytes();
+        int spans = groups / span;
+        return (long) spans * blocks * spanBlockBytes() + ((long) (g - spans * span) * blocks + b) * gb;
     }
 
     /** Bytes from one block of group g to its next. */
