@@ -392,41 +392,45 @@ class Interleaved8Test {
                 format.dotGroup(one, 0, blocks, q, single, 8 * g);
                 ones[g] = one.toArray(ValueLayout.JAVA_BYTE);
             }
-            if (format == Q4_0x8.FORMAT) { // both widths' layouts and kernels, whichever this CPU runs
-                for (int width : new int[] {4, 8}) {
-                    byte[] plain = new byte[width * ones[0].length], bytes = new byte[plain.length];
-                    for (int g = 0; g < width; g++) System.arraycopy(ones[g], 0, plain, g * ones[0].length, ones[0].length);
-                    Q4_0x8.packSpan(width, plain, blocks, bytes);
-                    float[] got = new float[8 * width];
-                    if (width == 4) Q4_0x8.spanDot(MemorySegment.ofArray(bytes), 0, blocks, q, got, 0);
-                    else Q4_0x8.spanDotWide(MemorySegment.ofArray(bytes), 0, blocks, q, got, 0);
-                    assertArrayEquals(java.util.Arrays.copyOf(single, 8 * width), got, width * 8 + "-row span kernel, pattern " + pattern);
-                }
-            }
-            if (format == Q8_0x8.FORMAT) { // its 32-row layout and kernel, whatever this CPU runs
-                byte[] plain = new byte[4 * ones[0].length], bytes = new byte[plain.length];
-                for (int g = 0; g < 4; g++) System.arraycopy(ones[g], 0, plain, g * ones[0].length, ones[0].length);
-                Q8_0x8.FORMAT.packSpan(plain, blocks, bytes);
-                float[] got = new float[32];
-                Q8_0x8.spanDotWide(MemorySegment.ofArray(bytes), 0, blocks, q, got, 0);
-                assertArrayEquals(java.util.Arrays.copyOf(single, 32), got, "32-row span kernel, pattern " + pattern);
-            }
-            if (format == Q5_0x8.FORMAT) { // both widths' layouts and kernels, whichever this CPU runs
-                for (int width : new int[] {3, 6}) {
-                    byte[] plain = new byte[width * ones[0].length], bytes = new byte[Q5_0x8.spanBlockBytes(width) * blocks];
-                    for (int g = 0; g < width; g++) System.arraycopy(ones[g], 0, plain, g * ones[0].length, ones[0].length);
-                    Q5_0x8.packSpan(width, plain, blocks, bytes);
-                    float[] got = new float[8 * width];
-                    if (width == 3) Q5_0x8.spanDot(MemorySegment.ofArray(bytes), 0, blocks, q, got, 0);
-                    else Q5_0x8.spanDotWide(MemorySegment.ofArray(bytes), 0, blocks, q, got, 0);
-                    assertArrayEquals(java.util.Arrays.copyOf(single, 8 * width), got, width * 8 + "-row span kernel, pattern " + pattern);
-                }
+            for (SpanCase c : spanCases(type)) { // every width's layout and kernel, whichever this CPU runs
+                byte[] plain = new byte[c.width * ones[0].length], bytes = new byte[c.blockBytes * blocks];
+                for (int g = 0; g < c.width; g++) System.arraycopy(ones[g], 0, plain, g * ones[0].length, ones[0].length);
+                c.pack.pack(plain, blocks, bytes);
+                float[] got = new float[8 * c.width];
+                c.dot.dot(MemorySegment.ofArray(bytes), 0, blocks, q, got, 0);
+                assertArrayEquals(java.util.Arrays.copyOf(single, 8 * c.width), got, c.width * 8 + "-row span kernel, pattern " + pattern);
             }
             if (span == 1) continue; // no spans on this CPU: nothing else to compare
             assertTrue(format.spanned(0, groups) && !format.spanned(groups - 1, groups), "layout (this module's tests run with the raised recompilation cutoff, which turns spans on)");
             if (pattern == 0) assertTrue(Float.isFinite(spans[0]) && spans[0] != 0f, "a real sum: " + spans[0]);
             assertArrayEquals(single, spans, type + " pattern " + pattern);
         }
+    }
+
+    /** A span layout of {@code width} groups ({@code blockBytes} per block) and its kernel, called directly. */
+    private record SpanCase(int width, int blockBytes, Packer pack, SpanKernel dot) {}
+
+    private interface Packer {
+        void pack(byte[] plain, int blocks, byte[] packed);
+    }
+
+    private interface SpanKernel {
+        void dot(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o);
+    }
+
+    /** The span layouts of {@code type} at every width (Q8_0's only at 512 bits), whatever this CPU runs. */
+    private static java.util.List<SpanCase> spanCases(GgmlType type) {
+        int q4 = Q4_0x8.GROUP_BLOCK_BYTES;
+        return switch (type) {
+            case Q4_0 -> java.util.List.of(
+                    new SpanCase(4, 4 * q4, (plain, blocks, packed) -> Q4_0x8.packSpan(4, plain, blocks, packed), Q4_0x8::spanDot),
+                    new SpanCase(8, 8 * q4, (plain, blocks, packed) -> Q4_0x8.packSpan(8, plain, blocks, packed), Q4_0x8::spanDotWide));
+            case Q5_0 -> java.util.List.of(
+                    new SpanCase(3, Q5_0x8.spanBlockBytes(3), (plain, blocks, packed) -> Q5_0x8.packSpan(3, plain, blocks, packed), Q5_0x8::spanDot),
+                    new SpanCase(6, Q5_0x8.spanBlockBytes(6), (plain, blocks, packed) -> Q5_0x8.packSpan(6, plain, blocks, packed), Q5_0x8::spanDotWide));
+            case Q8_0 -> java.util.List.of(new SpanCase(4, 4 * Q8_0x8.GROUP_BLOCK_BYTES, Q8_0x8.FORMAT::packSpan, Q8_0x8::spanDotWide));
+            default -> java.util.List.of();
+        };
     }
 
     /**
