@@ -22,7 +22,7 @@ import java.nio.ByteOrder;
  * order): four 32-byte vectors V0..V3 per block, where int lane r of V_m holds 8 nibbles of row r: bits 4j..4j+3
  * = column 8m+j and bits 16+4j.. = column 8m+4+j (j < 4). One int shift and one mask then give 16 short lanes =
  * 8 rows × 2 columns. Groups in a full {@link #span} may be stored otherwise: Q4_0's spans put 4 rows' nibbles of
- * one column in each short, Q5_0's (AVX-512) 3 rows' 5-bit quants, Q8_0's (AVX-512) 2 rows' quants.
+ * one column in each short, Q5_0's 3 rows' 5-bit quants, Q8_0's (AVX-512) 2 rows' quants.
  */
 abstract class Interleaved8 {
     static final int ROWS = 8;
@@ -93,15 +93,15 @@ abstract class Interleaved8 {
 
     /**
      * Groups stored together, block by block, and dotted by one {@link #dotSpan} call: 2 where the format has
-     * {@link #pairs}, else 1; {@link Q4_0x8} stores 4 or 8 groups (32 rows at 256 bits, 64 at 512), {@link Q8_0x8} 4
-     * and {@link Q5_0x8} 6 (at 512 bits) in layouts of their own. Not always a power of two. Groups past the last
+     * {@link #pairs}, else 1; {@link Q4_0x8} stores 4 or 8 groups (32 rows at 256 bits, 64 at 512), {@link Q5_0x8} 3
+     * or 6 and {@link Q8_0x8} 4 (at 512 bits) in layouts of their own. Not always a power of two. Groups past the last
      * full span keep the plain layout.
      */
     int span() { return pairs() ? 2 : 1; }
 
     /**
      * Bytes of one block of a full span: its groups' block bytes by default; more where a span's layout needs room
-     * of its own ({@link Q5_0x8}'s 48-row spans: 16 bits per 3 weights).
+     * of its own ({@link Q5_0x8}'s spans: 16 bits per 3 weights).
      */
     int spanBlockBytes() { return span() * groupBlockBytes(); }
 

@@ -129,7 +129,7 @@ final class Q5_0x8 extends Interleaved8 {
     @Override
     void dequantizeRow(MemorySegment w, int row, int groups, int blocks, float[] out, int off) {
         int g = row / ROWS, r = row % ROWS;
-        if (SPAN > 1 && spanned(g, groups)) {
+        if (spanned(g, groups)) {
             int sr = row % (ROWS * SPAN);
             long base = blockOffset(g, 0, groups, blocks);
             for (int b = 0; b < blocks; b++) {
@@ -139,9 +139,8 @@ final class Q5_0x8 extends Interleaved8 {
             }
             return;
         }
-        long scale = byteOffset(g, 0, groups, blocks, 2 * r), fifth = byteOffset(g, 0, groups, blocks, 16 + 4 * r);
-        long v0 = byteOffset(g, 0, groups, blocks, 48 + 4 * r), stride = blockStride(g, groups);
-        long step = byteOffset(g, 0, groups, blocks, 80) - byteOffset(g, 0, groups, blocks, 48);
+        long base = blockOffset(g, 0, groups, blocks), scale = base + 2 * r, fifth = base + 16 + 4 * r, v0 = base + 48 + 4 * r;
+        long stride = GROUP_BLOCK_BYTES, step = 32; // a plain group: V_m 32 bytes apart
         for (int b = 0; b < blocks; b++) {
             dequantizeBlock(w, fifth + b * stride, v0 + b * stride, step, Vec.f16(w, scale + b * stride), out, off + 32 * b);
         }
@@ -165,13 +164,12 @@ final class Q5_0x8 extends Interleaved8 {
     @Override
     void dequantizeRowBf16(MemorySegment w, int row, int groups, int blocks, float[] scratch, MemorySegment dst, long at) {
         int g = row / ROWS, r = row % ROWS;
-        if (SPAN > 1 && spanned(g, groups)) { // (prefill fills spans by columns; this is for other callers)
+        if (spanned(g, groups)) { // (prefill fills spans by columns; this is for other callers)
             super.dequantizeRowBf16(w, row, groups, blocks, scratch, dst, at);
             return;
         }
-        long scale = byteOffset(g, 0, groups, blocks, 2 * r), fifth = byteOffset(g, 0, groups, blocks, 16 + 4 * r);
-        long v0 = byteOffset(g, 0, groups, blocks, 48 + 4 * r), stride = blockStride(g, groups);
-        long step = byteOffset(g, 0, groups, blocks, 80) - byteOffset(g, 0, groups, blocks, 48);
+        long base = blockOffset(g, 0, groups, blocks), scale = base + 2 * r, fifth = base + 16 + 4 * r, v0 = base + 48 + 4 * r;
+        long stride = GROUP_BLOCK_BYTES, step = 32; // a plain group: V_m 32 bytes apart
         for (int b = 0; b < blocks; b++) {
             float d = Vec.f16(w, scale + b * stride);
             if (!Float.isFinite(d)) { // the float row's path, which keeps NaNs
