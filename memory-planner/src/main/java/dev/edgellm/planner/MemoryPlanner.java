@@ -156,7 +156,7 @@ public final class MemoryPlanner {
         if (repacks(p)) {
             boolean memoryBroadcasts = false;
             for (Map.Entry<GgmlType, Long> e : m.matrixBytes.entrySet()) {
-                long repacked = simdRepackedBytes(e.getKey(), e.getValue(), p);
+                long repacked = simdRepackedBytes(e.getKey(), e.getValue());
                 if (repacked < 0) continue;
                 bytes += SIMD_REPACKED_FORMAT_BYTES + repacked - e.getValue();
                 if (simdNarrowPairKernel(e.getKey(), p)) bytes += SIMD_PAIRED_FORMAT_BYTES;
@@ -178,18 +178,16 @@ public final class MemoryPlanner {
 
     /**
      * The size of the SIMD backend's repacked copy of matrices of this type that take {@code fileBytes} in the
-     * file on this profile, or -1 for a type it does not repack. Its {@code Interleaved8} formats interleave 8 rows'
-     * blocks: the same bytes for Q4_0, Q5_0 and Q8_0; Q4_K's and Q5_K's scales and mins are unpacked to bytes, 1184
-     * (Q5_K: 1440) per 8 rows and 256 columns instead of 1152 (1408); Q5_0's spans of 48 rows (AVX-512BW; 24 rows
-     * with AVX2) take 1120 (560) bytes per 32 columns instead of 1056 (528) (a tensor's last few groups outside spans
-     * keep their size: at most 5 groups over-counted by 6%, which this size ignores). The backend's tests hold this to its formats (they cannot be seen
-     * from here).
+     * file, or -1 for a type it does not repack. Its {@code Interleaved8} formats interleave 8 rows' blocks: the
+     * same bytes for Q4_0, Q8_0 and Q6_K; Q4_K's and Q5_K's scales and mins are unpacked to bytes, 1184 (Q5_K: 1440)
+     * per 8 rows and 256 columns instead of 1152 (1408); Q5_0's spans of 48 rows (AVX-512BW; 24 rows with AVX2) take
+     * 1120 (560) bytes per 32 columns instead of 1056 (528), the same ratio at both widths (a tensor's last few groups
+     * outside spans keep their size: at most 5 groups over-counted by 6%, which this size ignores). The backend's
+     * tests hold this to its formats (they cannot be seen from here).
      */
-    public static long simdRepackedBytes(GgmlType type, long fileBytes, DeviceProfile p) {
+    public static long simdRepackedBytes(GgmlType type, long fileBytes) {
         if (type == GgmlType.Q5_0) return fileBytes * 1120 / 1056;
-        if (type == GgmlType.Q4_0 || type == GgmlType.Q5_0 || type == GgmlType.Q8_0 || type == GgmlType.Q6_K) {
-            return fileBytes;
-        }
+        if (type == GgmlType.Q4_0 || type == GgmlType.Q8_0 || type == GgmlType.Q6_K) return fileBytes;
         if (type == GgmlType.Q4_K) return fileBytes * 1184 / 1152;
         if (type == GgmlType.Q5_K) return fileBytes * 1440 / 1408;
         return -1;
