@@ -189,6 +189,12 @@ final class OneDnnGemm extends PrefillGemm {
      * prefill measured 125 tok/s spinning against 148 passive on llama-1b Q4_0 (BENCHMARKS.md). The environment
      * is the only way to set it; the JDK has no setenv, libc's is called directly (once, before the first prefill;
      * it could only race with a concurrent getenv in native code, which the JVM does not do after startup).
+     *
+     * <p>The two strings live in an automatic arena, never a confined one: one access through a confined session
+     * anywhere in the process teaches C2 (through the JDK's shared profile of the segment-session check) that
+     * sessions can have an owner thread, and decode kernels compiled after it carry the owner check with their loads
+     * (Q8_0x8.spanDotWide: 19.0 kB of code instead of 10.8).
+     * That made 1-thread llama-1b Q8_0 decode after a 512-token prompt 15-25% slower (BENCHMARKS.md, 21st session).
      */
     private static void passiveOpenMpThreads() throws Throwable {
         Linker linker = Linker.nativeLinker();
@@ -196,10 +202,9 @@ final class OneDnnGemm extends PrefillGemm {
         if (setenv.isEmpty()) return;
         MethodHandle h = linker.downcallHandle(setenv.get(),
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-        try (Arena arena = Arena.ofConfined()) {
-            int rc = (int) h.invokeExact(arena.allocateFrom("OMP_WAIT_POLICY"), arena.allocateFrom("passive"), 0);
-            if (rc != 0) LOG.fine("simd: setenv(OMP_WAIT_POLICY) failed");
-        }
+        Arena arena = Arena.ofAuto();
+        int rc = (int) h.invokeExact(arena.allocateFrom("OMP_WAIT_POLICY"), arena.allocateFrom("passive"), 0);
+        if (rc != 0) LOG.fine("simd: setenv(OMP_WAIT_POLICY) failed");
     }
 
     /** libgomp's omp_set_num_threads, from the copy JavaCPP loaded beside oneDNN; null if it cannot be found. */
