@@ -289,29 +289,36 @@ class SimdKernelsTest {
      */
     @Test
     void kernelsUseTheFixedOrderSumAndExp() throws java.io.IOException {
-        forEachMainLine((where, line) -> assertTrue(
+        forEachMainLine(java.nio.file.Path.of("src/main/java/dev/edgellm/simd"), (where, line) -> assertTrue(
                 !line.contains("reduceLanes(VectorOperators.ADD)") && !line.contains("VectorOperators.EXP)"),
                 where + " uses the Vector API's own add-reduction or EXP: " + line.trim()));
     }
 
     /**
-     * No confined arena in the backend: one access through a confined session makes C2 compile the owner-thread
-     * check into every kernel compiled afterwards (the JDK profiles that check once for all callers); 1-thread decode
-     * after a long prompt was 15-25% slower for it (OneDnnGemm.passiveOpenMpThreads, BENCHMARKS.md 21st session).
+     * No confined arena in any module's main code (all of it can run in the JVM that decodes): one access through a
+     * confined session makes C2 compile the owner-thread check into every kernel compiled afterwards (the JDK
+     * profiles that check once for all callers); 1-thread decode after a long prompt was 15-25% slower for it
+     * (OneDnnGemm.passiveOpenMpThreads, BENCHMARKS.md 21st session).
      */
     @Test
-    void backendMakesNoConfinedArena() throws java.io.IOException {
-        forEachMainLine((where, line) -> assertTrue(!line.contains("Arena.ofConfined("),
+    void mainCodeMakesNoConfinedArena() throws java.io.IOException {
+        forEachMainLine(java.nio.file.Path.of(".."), (where, line) -> assertTrue(!line.contains("Arena.ofConfined("),
                 where + " makes a confined arena: kernels compiled after its first use check the owner thread on every load"));
     }
 
-    /** Calls {@code check} with "File.java:line" and the text of every line of this module's main sources. */
-    private static void forEachMainLine(java.util.function.BiConsumer<String, String> check) throws java.io.IOException {
-        java.nio.file.Path dir = java.nio.file.Path.of("src/main/java/dev/edgellm/simd");
-        try (var files = java.nio.file.Files.list(dir)) {
-            for (java.nio.file.Path f : (Iterable<java.nio.file.Path>) files::iterator) {
+    /**
+     * Calls {@code check} with "path/File.java:line" (relative to {@code root}) and the text of every line of the main sources ({@code src/main/java})
+     * under {@code root}; fails if there are none, so a moved tree cannot pass by being empty.
+     */
+    private static void forEachMainLine(java.nio.file.Path root, java.util.function.BiConsumer<String, String> check)
+            throws java.io.IOException {
+        try (var files = java.nio.file.Files.walk(root)) {
+            java.util.List<java.nio.file.Path> sources = files.filter(f -> f.toString().endsWith(".java")
+                    && f.normalize().toString().replace('\\', '/').contains("src/main/java/")).toList();
+            assertTrue(!sources.isEmpty(), "no main sources under " + root.toAbsolutePath().normalize());
+            for (java.nio.file.Path f : sources) {
                 java.util.List<String> lines = java.nio.file.Files.readAllLines(f);
-                for (int i = 0; i < lines.size(); i++) check.accept(f.getFileName() + ":" + (i + 1), lines.get(i));
+                for (int i = 0; i < lines.size(); i++) check.accept(root.relativize(f) + ":" + (i + 1), lines.get(i));
             }
         }
     }
