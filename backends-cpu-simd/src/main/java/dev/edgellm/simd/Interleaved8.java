@@ -257,7 +257,7 @@ abstract class Interleaved8 {
     /**
      * Blocks [b0, b1) of rows 8g .. 8g+8 (where g starts a span, the span's {@link #groupsAt} groups) as floats,
      * exactly as the scalar reference dequantizes them, into a column-major tile: row 8g + i, column c at element
-     * {@code c · ld + at + i}; as f32 or, if {@code bf16}, rounded to bf16 ({@link PrefillGemm#storeBf16}). Only for
+     * {@code c · ld + at + i}; as f32 or, if {@code bf16}, rounded to bf16 as {@link PrefillGemm#toBf16} rounds. Only for
      * formats with {@link #columnTiles}.
      */
     void dequantizeGroupColumns(MemorySegment w, int g, int groups, int blocks, int b0, int b1, MemorySegment dst,

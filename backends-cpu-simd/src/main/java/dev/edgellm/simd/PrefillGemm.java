@@ -230,7 +230,7 @@ abstract class PrefillGemm implements AutoCloseable {
      */
     static void toBf16(float[] src, int from, MemorySegment dst, long at, int count) {
         int i = 0;
-        for (; i + 8 <= count; i += 8) { // storeBf16 written out: a vector passed to a call that C2 did not inline is boxed
+        for (; i + 8 <= count; i += 8) { // written out: a vector passed to a call that C2 did not inline is boxed
             IntVector bits = FloatVector.fromArray(F8, src, from + i).reinterpretAsInts();
             IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF))
                     .lanewise(VectorOperators.LSHR, 16);
@@ -242,25 +242,8 @@ abstract class PrefillGemm implements AutoCloseable {
         for (; i < count; i++) dst.set(Vec.SHORT, at + 2L * i, bf16(src[from + i]));
     }
 
-    /** The 8 lanes of {@code v} (8 floats) as bf16 at byte {@code at} of {@code dst}. */
-    static void storeBf16(FloatVector v, MemorySegment dst, long at) {
-        IntVector bits = v.reinterpretAsInts();
-        IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF))
-                .lanewise(VectorOperators.LSHR, 16);
-        rounded = rounded.blend(bits.lanewise(VectorOperators.LSHR, 16).or(0x40),
-                bits.and(0x7FFFFFFF).compare(VectorOperators.GT, 0x7F800000));
-        ((ShortVector) rounded.convertShape(VectorOperators.I2S, ShortVector.SPECIES_128, 0))
-                .intoMemorySegment(dst, at, Vec.LE);
-    }
-
-    /** The 8 lanes of {@code v} at element {@code element} of a tile: bf16 ({@link #storeBf16}) or f32. */
-    static void storeTile(FloatVector v, MemorySegment tile, long element, boolean bf16) {
-        if (bf16) storeBf16(v, tile, 2 * element);
-        else v.intoMemorySegment(tile, 4 * element, Vec.LE);
-    }
-
     /**
-     * {@link #storeBf16} for lanes known to be finite (or infinite): the rounding alone, without the NaN lanes'
+     * {@link #toBf16}'s rounding for lanes known to be finite (or infinite): the rounding alone, without the NaN lanes'
      * compare and blend. The dequantizers' fused bf16 rows ({@link Interleaved8#dequantizeRowBf16}) use it on blocks
      * whose scale is finite; a NaN lane here could carry into the sign bit.
      */

@@ -159,23 +159,44 @@ final class Q4_0x8 extends Interleaved8 {
     /**
      * 8 rows into the tile's columns, per block (at {@code base + b · stride}): their f16 scales at {@code scales};
      * for activation pair k = 4m + j, 8 ints at {@code v0 + m · mStep + j · jStep} whose bits {@code shift} =
-     * {@code j · jShift + nShift} (and 16 + shift) hold column 8m + j (8m + 4 + j).
+     * {@code j · jShift + nShift} (and 16 + shift) hold column 8m + j (8m + 4 + j). One column per step of the
+     * inner loop (c = 2k + half), so that the store is written once.
+     *
+     * <p>The scales convert exactly as {@link Float#float16ToFloat} (infinities and NaNs too, unlike the kernels'
+     * conversion): the magnitude shifted into a float's and rescaled by 2^112 (subnormals exact), the sign put back,
+     * and an all-ones exponent made a float's. The conversion and the stores are written out, with no method of ours
+     * in the body: on 256-bit CPUs C2 passes its inlining budget in this method, a call of ours then stays a call,
+     * and the vector it takes or returns is boxed (7.6 MB of heap per prompt token in llama-1b's prefill when they
+     * were calls; BENCHMARKS.md, twenty-second session).
      */
     private static void groupColumns(MemorySegment w, long base, long stride, int scales, int v0, int mStep, int jStep,
             int jShift, int nShift, int b0, int b1, MemorySegment dst, long ld, long at, boolean bf16) {
         for (int b = b0; b < b1; b++) {
             long p = base + b * stride;
-            FloatVector d = exactScales(w, p + scales, Vec.I8, ShortVector.SPECIES_128);
-            for (int k = 0; k < 16; k++) {
-                int m = k >> 2, j = k & 3, shift = j * jShift + nShift;
-                IntVector v = IntVector.fromMemorySegment(Vec.I8, w, p + v0 + (long) mStep * m + (long) jStep * j, LE);
-                long col = 32L * b + 8 * m + j;
-                FloatVector lo = ((FloatVector) v.lanewise(VectorOperators.LSHR, shift).and(0xF).sub(8)
-                        .convert(VectorOperators.I2F, 0)).mul(d);
-                FloatVector hi = ((FloatVector) v.lanewise(VectorOperators.LSHR, 16 + shift).and(0xF).sub(8)
-                        .convert(VectorOperators.I2F, 0)).mul(d);
-                PrefillGemm.storeTile(lo, dst, col * ld + at, bf16);
-                PrefillGemm.storeTile(hi, dst, (col + 4) * ld + at, bf16);
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p + scales, LE)
+                    .convertShape(VectorOperators.S2I, I8, 0);
+            FloatVector d = h.and(Vec.F16_MAG).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts()
+                    .or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                    .lanewise(VectorOperators.OR, 0x7F800000, h.and(Vec.F16_EXP).compare(VectorOperators.EQ, Vec.F16_EXP))
+                    .reinterpretAsFloats();
+            for (int c = 0; c < 32; c++) {
+                int k = c >> 1, half = c & 1, m = k >> 2, j = k & 3;
+                IntVector v = IntVector.fromMemorySegment(I8, w, p + v0 + (long) mStep * m + (long) jStep * j, LE);
+                long element = (32L * b + 8 * m + j + 4 * half) * ld + at;
+                FloatVector f = ((FloatVector) v.lanewise(VectorOperators.LSHR, 16 * half + j * jShift + nShift).and(0xF)
+                        .sub(8).convert(VectorOperators.I2F, 0)).mul(d);
+                if (bf16) { // PrefillGemm.toBf16's rounding: to nearest even, a NaN kept a quiet NaN
+                    IntVector bits = f.reinterpretAsInts();
+                    IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF))
+                            .lanewise(VectorOperators.LSHR, 16)
+                            .blend(bits.lanewise(VectorOperators.LSHR, 16).or(0x40),
+                                    bits.and(0x7FFFFFFF).compare(VectorOperators.GT, 0x7F800000));
+                    ((ShortVector) rounded.convertShape(VectorOperators.I2S, ShortVector.SPECIES_128, 0))
+                            .intoMemorySegment(dst, 2 * element, LE);
+                } else {
+                    f.intoMemorySegment(dst, 4 * element, LE);
+                }
             }
         }
     }
@@ -247,20 +268,6 @@ final class Q4_0x8 extends Interleaved8 {
                 }
             }
         }
-    }
-
-    /**
-     * Rows' f16 scales at {@code p} as floats, exactly as {@link Float#float16ToFloat} (infinities and NaNs too,
-     * unlike the kernels' conversion): magnitude shifted into a float's and rescaled by 2^112 (subnormals exact),
-     * the sign put back, and an all-ones exponent made a float's.
-     */
-    static FloatVector exactScales(MemorySegment w, long p, VectorSpecies<Integer> ints, VectorSpecies<Short> halves) {
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(halves, w, p, LE).convertShape(VectorOperators.S2I, ints, 0);
-        return h.and(Vec.F16_MAG).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
-                .reinterpretAsInts()
-                .or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
-                .lanewise(VectorOperators.OR, 0x7F800000, h.and(Vec.F16_EXP).compare(VectorOperators.EQ, Vec.F16_EXP))
-                .reinterpretAsFloats();
     }
 
     private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256, S32 = ShortVector.SPECIES_512;

@@ -422,7 +422,7 @@ final class Q5_0x8 extends Interleaved8 {
     /**
      * A plain group's 8 rows into the tile's columns, value by value: only a tensor's last few groups (at most 5,
      * past its last span) take this path, too few calls for C2 to compile a vector loop before the prompt ends (a
-     * vector version passed its vectors to {@link PrefillGemm#storeTile} from C1's code, boxed, in every prefill).
+     * vector version passed its vectors to a tile-store helper from C1's code, boxed, in every prefill).
      */
     private static void groupColumns(MemorySegment w, long base, int b0, int b1, MemorySegment dst, long ld, long at,
             boolean bf16) {

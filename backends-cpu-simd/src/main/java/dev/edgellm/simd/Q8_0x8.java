@@ -154,34 +154,41 @@ final class Q8_0x8 extends Interleaved8 {
             spanColumnsWide(w, base, b0, b1, dst, ld, at, bf16);
             return;
         }
+        // the scales (see above dot) and the tile store written out, one column per step: a call of ours that C2 does not
+        // inline boxes the vector it takes or returns (Q4_0x8.groupColumns)
         for (int b = b0; b < b1; b++) {
             long p = base + b * stride;
-            FloatVector d = scales(w, p);
-            for (int k = 0; k < 16; k++) {
-                // lane r: row r's two quants of chunk k, sign-extended from their short: a = bits 0-7, b = 8-15
+            FloatVector d = ((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p, LE)
+                    .convertShape(VectorOperators.S2I, I8, 0)).lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF).reinterpretAsFloats().mul(0x1p112f);
+            for (int c = 0; c < 32; c++) {
+                // lane r: row r's two quants of chunk k, sign-extended from their short: column 8m + j from bits
+                // 0-7, column 8m + 4 + j from bits 8-15 (half 1)
+                int k = c >> 1, half = c & 1;
                 IntVector two = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p + 16 + 16L * k, LE)
                         .convertShape(VectorOperators.S2I, I8, 0);
-                long col = 32L * b + 8 * (k >> 2) + (k & 3);
-                FloatVector lo = ((FloatVector) two.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)
-                        .convert(VectorOperators.I2F, 0)).mul(d);
-                FloatVector hi = ((FloatVector) two.lanewise(VectorOperators.ASHR, 8).convert(VectorOperators.I2F, 0)).mul(d);
-                PrefillGemm.storeTile(lo, dst, col * ld + at, bf16);
-                PrefillGemm.storeTile(hi, dst, (col + 4) * ld + at, bf16);
+                long element = (32L * b + 8 * (k >> 2) + (k & 3) + 4 * half) * ld + at;
+                FloatVector f = ((FloatVector) two.lanewise(VectorOperators.LSHL, 24 - 8 * half)
+                        .lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).mul(d);
+                if (bf16) { // PrefillGemm.toBf16's rounding: to nearest even, a NaN kept a quiet NaN
+                    IntVector bits = f.reinterpretAsInts();
+                    IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF))
+                            .lanewise(VectorOperators.LSHR, 16)
+                            .blend(bits.lanewise(VectorOperators.LSHR, 16).or(0x40),
+                                    bits.and(0x7FFFFFFF).compare(VectorOperators.GT, 0x7F800000));
+                    ((ShortVector) rounded.convertShape(VectorOperators.I2S, ShortVector.SPECIES_128, 0))
+                            .intoMemorySegment(dst, 2 * element, LE);
+                } else {
+                    f.intoMemorySegment(dst, 4 * element, LE);
+                }
             }
         }
     }
 
-    /**
-     * The 8 rows' f16 scales at {@code p} as floats, exact for finite values and subnormals: each half, sign-extended,
-     * shifted so that its exponent and mantissa land at the bottom of a float's (sign copies cleared), rescaled by
-     * 2^112. Inf/NaN scales (a broken file) become large finite ones.
-     */
-    private static FloatVector scales(MemorySegment w, long p) {
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p, LE)
-                .convertShape(VectorOperators.S2I, I8, 0);
-        return h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
-                .reinterpretAsFloats().mul(0x1p112f);
-    }
+    // The 8 rows' f16 scales at p as floats, written out wherever they are needed (a vector returned from a call of
+    // ours that C2 does not inline is boxed), exact for finite values and subnormals: each half, sign-extended, shifted
+    // so that its exponent and mantissa land at the bottom of a float's (sign copies cleared), rescaled by 2^112.
+    // Inf/NaN scales (a broken file) become large finite ones.
 
     /**
      * Per block: u_k = chunk 2k's products + chunk 2k+1's, 16 short lanes = 8 rows × (lo, hi). With the low half
@@ -228,7 +235,7 @@ final class Q8_0x8 extends Interleaved8 {
             if ((i & 1) == 0) continue;
             // X − 65535 · H: the carried sums only as receivers (an operand merged at the loop's head could stay boxed)
             IntVector dot = sum.sub(high.mul(65535)).sub(8 * 32768);
-            // scales(w, p), written out (see above)
+            // the scales as floats (see above)
             IntVector h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p, LE)
                     .convertShape(VectorOperators.S2I, I8, 0);
             FloatVector d = h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
@@ -294,7 +301,7 @@ final class Q8_0x8 extends Interleaved8 {
                     .add(u2.lanewise(VectorOperators.ASHR, 16).add(u3.lanewise(VectorOperators.ASHR, 16)));
             IntVector dot16 = sum.sub(high.lanewise(VectorOperators.LSHL, 16)).add(high).sub(4 * 32768);
             IntVector dot = ((IntVector) dot16.reinterpretShape(I8, 0)).add((IntVector) dot16.reinterpretShape(I8, 1));
-            // scales(w, p), written out as in dot
+            // the scales as floats, as in dot
             IntVector h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, p, LE)
                     .convertShape(VectorOperators.S2I, I8, 0);
             FloatVector d = h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)

@@ -15,13 +15,16 @@ import static dev.edgellm.RandomTensors.randomTensor;
  * RepackedCase#groups(GgmlType)}: where the format has spans, both its span kernel and its 8-row one) dotted in rounds of 500 calls until three rounds in a row allocate nothing (before C2, Vector
  * API calls box their vectors; a kernel C1 or C2 gives up on never gets there). Prints "TYPE bytes" per format,
  * the bytes of the last round, and exits 1 if a format never reached zero. Then the same for every row kernel
- * ("row TYPE bytes").
+ * ("row TYPE bytes"), and the column fills of the formats that have them ("columns TYPE bytes").
  */
 final class KernelAllocationCheck {
     /** Every format with a row kernel ({@link Kernels#forType}). */
     static final GgmlType[] ROW_TYPES = {GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0,
             GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.Q2_K,
             GgmlType.Q3_K};
+
+    /** Every repacked format whose prefill dequantizes into column-major tiles ({@link Interleaved8#columnTiles}). */
+    static final GgmlType[] COLUMN_TYPES = {GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q8_0};
 
     /** A random tensor of {@code 8 · groups} rows of a type, repacked, with a quantized input: what the kernel checks call. */
     record RepackedCase(Interleaved8 format, int groups, int blocks, MemorySegment packed, QuantizedInput input, float[] out) {
@@ -61,6 +64,33 @@ final class KernelAllocationCheck {
                 zeroRounds = allocated == 0 ? zeroRounds + 1 : 0;
             }
             System.out.println(type + " " + allocated);
+            ok &= zeroRounds == 3;
+        }
+        // the prefill's column fills (formats that dequantize into column-major tiles): every group of two spans and
+        // a lone one, into f32 and bf16 tiles. A call of ours that C2 left a call in a fill boxed its vector: the
+        // 8-row Q4_0 fill allocated 7.6 MB per prompt token in llama-1b's prefill on 256-bit CPUs
+        for (GgmlType type : COLUMN_TYPES) {
+            RepackedCase c = RepackedCase.of(type, RepackedCase.groups(type), 2);
+            if (!c.format().columnTiles()) { // Q5_0 without spans dequantizes by rows
+                System.out.println("columns " + type + " none");
+                continue;
+            }
+            int rows = 8 * c.groups(), columns = c.format().blockElements() * c.blocks();
+            MemorySegment tile = Arena.ofAuto().allocate(4L * rows * columns, 64);
+            int zeroRounds = 0;
+            long allocated = -1;
+            for (int round = 0; round < 2000 && zeroRounds < 3; round++) {
+                long before = mx.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < 100; i++) {
+                    for (int g = 0; g < c.groups(); g += c.format().groupsAt(g, c.groups())) {
+                        c.format().dequantizeGroupColumns(c.packed(), g, c.groups(), c.blocks(), 0, c.blocks(), tile,
+                                rows, 8L * g, (i & 1) == 0);
+                    }
+                }
+                allocated = mx.getCurrentThreadAllocatedBytes() - before;
+                zeroRounds = allocated == 0 ? zeroRounds + 1 : 0;
+            }
+            System.out.println("columns " + type + " " + allocated);
             ok &= zeroRounds == 3;
         }
         // the row kernels (tensors that are not repacked: other formats, rows past the last full group, AVX2-less
