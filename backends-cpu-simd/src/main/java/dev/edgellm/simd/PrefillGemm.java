@@ -242,17 +242,6 @@ abstract class PrefillGemm implements AutoCloseable {
         for (; i < count; i++) dst.set(Vec.SHORT, at + 2L * i, bf16(src[from + i]));
     }
 
-    /**
-     * {@link #toBf16}'s rounding for lanes known to be finite (or infinite): the rounding alone, without the NaN lanes'
-     * compare and blend. The dequantizers' fused bf16 rows ({@link Interleaved8#dequantizeRowBf16}) use it on blocks
-     * whose scale is finite; a NaN lane here could carry into the sign bit.
-     */
-    static void storeBf16NoNaN(FloatVector v, MemorySegment dst, long at) {
-        IntVector bits = v.reinterpretAsInts();
-        ((ShortVector) bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF)).lanewise(VectorOperators.LSHR, 16)
-                .convertShape(VectorOperators.I2S, ShortVector.SPECIES_128, 0)).intoMemorySegment(dst, at, Vec.LE);
-    }
-
     /** {@code f} as bf16 bits, rounded to nearest even; a NaN stays a (quiet) NaN. */
     static short bf16(float f) {
         int bits = Float.floatToRawIntBits(f);

@@ -205,7 +205,7 @@ final class Q4_0x8 extends Interleaved8 {
      * The 64 rows of a span at 512 bits: per block and column, the column's 64 rows (contiguous in the tile) with
      * four stores of 16 rows (nibble n: rows 16n ..), one column after another: the tile's leading dimension is a
      * power of two, so stores that skip between columns all fall in the same few L1 sets. Blocks whose scales are
-     * finite (all in a sound file) round to bf16 without the NaN lanes' blend ({@link PrefillGemm#storeBf16NoNaN});
+     * finite (all in a sound file) round to bf16 without the NaN lanes' blend ({@link PrefillGemm#toBf16}'s rounding alone);
      * others go through {@link #spanColumnsByGroup}, exact for NaNs. Written out, with no method of ours in the loop but
      * that rare one: past C2's inlining budget a call is not inlined and its vectors are boxed (see {@link #dot}).
      */
@@ -247,7 +247,7 @@ final class Q4_0x8 extends Interleaved8 {
                         .convert(VectorOperators.I2F, 0)).mul(d2);
                 FloatVector f3 = ((FloatVector) v.lanewise(VectorOperators.LSHR, shift + 12).and(0xF).sub(8)
                         .convert(VectorOperators.I2F, 0)).mul(d3);
-                if (bf16) { // PrefillGemm.storeBf16NoNaN's rounding, 16 lanes
+                if (bf16) { // PrefillGemm.toBf16's rounding without its NaN lanes, 16 lanes
                     IntVector i0 = f0.reinterpretAsInts();
                     ((ShortVector) i0.add(i0.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF)).lanewise(VectorOperators.LSHR, 16)
                             .convertShape(VectorOperators.I2S, ShortVector.SPECIES_256, 0)).intoMemorySegment(dst, o, LE);

@@ -179,10 +179,16 @@ final class Q5_0x8 extends Interleaved8 {
             }
             IntVector h = IntVector.broadcast(I8, w.get(Vec.INT, fifth + b * stride));
             for (int m = 0; m < 4; m++) {
+                // laneNibbles and the rounding written out: a vector passed to or returned from a call of ours that C2
+                // does not inline is boxed (KernelAllocationCheck's "bf16 rows Q5_0" allocated when they were calls)
                 IntVector bits = h.lanewise(VectorOperators.LSHR, FIFTH_BIT_SHIFTS.add(4 * m)).and(1);
-                PrefillGemm.storeBf16NoNaN(((FloatVector) laneNibbles(w, v0 + b * stride + m * step)
-                        .or(bits.lanewise(VectorOperators.LSHL, 4)).sub(16).convert(VectorOperators.I2F, 0)).mul(d),
-                        dst, at + 64L * b + 16L * m);
+                IntVector q = IntVector.broadcast(I8, w.get(Vec.INT, v0 + b * stride + m * step))
+                        .lanewise(VectorOperators.LSHR, NIBBLE_SHIFTS).and(0xF);
+                IntVector f = ((FloatVector) q.or(bits.lanewise(VectorOperators.LSHL, 4)).sub(16)
+                        .convert(VectorOperators.I2F, 0)).mul(d).reinterpretAsInts();
+                ((ShortVector) f.add(f.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF)).lanewise(VectorOperators.LSHR, 16)
+                        .convertShape(VectorOperators.I2S, ShortVector.SPECIES_128, 0))
+                        .intoMemorySegment(dst, at + 64L * b + 16L * m, LE);
             }
         }
     }
@@ -485,7 +491,7 @@ final class Q5_0x8 extends Interleaved8 {
                         .convert(VectorOperators.I2F, 0)).mul(d1);
                 FloatVector f2 = ((FloatVector) v.lanewise(VectorOperators.LSHR, shift + 10).and(31).sub(16)
                         .convert(VectorOperators.I2F, 0)).mul(d2);
-                if (bf16) { // PrefillGemm.storeBf16NoNaN's rounding, 16 lanes
+                if (bf16) { // PrefillGemm.toBf16's rounding without its NaN lanes, 16 lanes
                     IntVector i0 = f0.reinterpretAsInts();
                     ((ShortVector) i0.add(i0.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF)).lanewise(VectorOperators.LSHR, 16)
                             .convertShape(VectorOperators.I2S, S16, 0)).intoMemorySegment(dst, o, LE);
@@ -534,7 +540,7 @@ final class Q5_0x8 extends Interleaved8 {
                         .convert(VectorOperators.I2F, 0)).mul(d1);
                 FloatVector f2 = ((FloatVector) v.lanewise(VectorOperators.LSHR, shift + 10).and(31).sub(16)
                         .convert(VectorOperators.I2F, 0)).mul(d2);
-                if (bf16) { // PrefillGemm.storeBf16NoNaN's rounding
+                if (bf16) { // PrefillGemm.toBf16's rounding without its NaN lanes
                     IntVector i0 = f0.reinterpretAsInts();
                     ((ShortVector) i0.add(i0.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF)).lanewise(VectorOperators.LSHR, 16)
                             .convertShape(VectorOperators.I2S, ShortVector.SPECIES_128, 0)).intoMemorySegment(dst, o, LE);

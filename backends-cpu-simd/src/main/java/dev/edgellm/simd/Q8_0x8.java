@@ -337,7 +337,7 @@ final class Q8_0x8 extends Interleaved8 {
                 FloatVector f2 = ((FloatVector) v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24)
                         .convert(VectorOperators.I2F, 0)).mul(d0);
                 FloatVector f3 = ((FloatVector) v.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).mul(d1);
-                if (bf16) { // PrefillGemm.storeBf16NoNaN's rounding, 16 lanes
+                if (bf16) { // PrefillGemm.toBf16's rounding without its NaN lanes, 16 lanes
                     IntVector i0 = f0.reinterpretAsInts();
                     ((ShortVector) i0.add(i0.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF)).lanewise(VectorOperators.LSHR, 16)
                             .convertShape(VectorOperators.I2S, S16, 0)).intoMemorySegment(dst, a, LE);

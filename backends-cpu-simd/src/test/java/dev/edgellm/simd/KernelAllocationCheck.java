@@ -15,7 +15,8 @@ import static dev.edgellm.RandomTensors.randomTensor;
  * RepackedCase#groups(GgmlType)}: where the format has spans, both its span kernel and its 8-row one) dotted in rounds of 500 calls until three rounds in a row allocate nothing (before C2, Vector
  * API calls box their vectors; a kernel C1 or C2 gives up on never gets there). Prints "TYPE bytes" per format,
  * the bytes of the last round, and exits 1 if a format never reached zero. Then the same for every row kernel
- * ("row TYPE bytes"), and the column fills of the formats that have them ("columns TYPE bytes").
+ * ("row TYPE bytes"), the column fills of the formats that have them ("columns TYPE bytes"), and every format's row dequantizers ("rows
+ * TYPE bytes", "bf16 rows TYPE bytes"; these alone do not count in the exit code: see {@link Interleaved8Test}).
  */
 final class KernelAllocationCheck {
     /** Every format with a row kernel ({@link Kernels#forType}). */
@@ -92,6 +93,30 @@ final class KernelAllocationCheck {
             }
             System.out.println("columns " + type + " " + allocated);
             ok &= zeroRounds == 3;
+        }
+        // the prefill's row dequantizers of every repacked format (the tiles of formats without column tiles, and
+        // of rows past the last full group), as floats and fused into bf16
+        for (GgmlType type : new GgmlType[] {GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K}) {
+            RepackedCase c = RepackedCase.of(type, RepackedCase.groups(type), 2);
+            int n = c.format().blockElements() * c.blocks();
+            float[] row = new float[n];
+            MemorySegment bf16 = Arena.ofAuto().allocate(2L * n, 64);
+            for (boolean fused : new boolean[] {false, true}) {
+                int zeroRounds = 0;
+                long allocated = -1;
+                for (int round = 0; round < 2000 && zeroRounds < 3; round++) {
+                    long before = mx.getCurrentThreadAllocatedBytes();
+                    for (int i = 0; i < 20; i++) {
+                        for (int r = 0; r < 8 * c.groups(); r++) {
+                            if (fused) c.format().dequantizeRowBf16(c.packed(), r, c.groups(), c.blocks(), row, bf16, 0);
+                            else c.format().dequantizeRow(c.packed(), r, c.groups(), c.blocks(), row, 0);
+                        }
+                    }
+                    allocated = mx.getCurrentThreadAllocatedBytes() - before;
+                    zeroRounds = allocated == 0 ? zeroRounds + 1 : 0;
+                }
+                System.out.println((fused ? "bf16 rows " : "rows ") + type + " " + allocated); // judged by the caller
+            }
         }
         // the row kernels (tensors that are not repacked: other formats, rows past the last full group, AVX2-less
         // CPUs): their largest bodies had reached C2's inlining budget and boxed (Q5_1, Q5_K, Q6_K)
