@@ -385,12 +385,14 @@ abstract class Interleaved8 {
         out[o + 3] = (byte) (v >>> 24);
     }
 
-    /**
-     * Shifts that put nibble k of a lane at the bottom of int lane k: column 8m + k of V_m's lane, k < 8. The vector
-     * dequantizers (prefill tiles read the repacked copy, whole rows at a time) write the broadcast, shift and mask
-     * out where they use them: as a helper of ours returning the vector, C1 did not inline it ("callee uses too much
-     * stack") and the row dequantizers of KernelAllocationCheck allocated in about half of its JVMs.
-     */
+    /** Shifts that put nibble k of a lane at the bottom of int lane k: column 8m + k of V_m's lane, k < 8. */
     static final IntVector NIBBLE_SHIFTS = IntVector.fromArray(Vec.I8, new int[] {0, 4, 8, 12, 16, 20, 24, 28}, 0);
 
+    /**
+     * The 8 columns 8m .. 8m+8 of one row as unsigned nibbles in int lanes, from its V_m lane: the vector
+     * dequantizers (prefill tiles read the repacked copy, whole rows at a time) build on this.
+     */
+    static IntVector laneNibbles(MemorySegment w, long at) {
+        return IntVector.broadcast(Vec.I8, w.get(Vec.INT, at)).lanewise(VectorOperators.LSHR, NIBBLE_SHIFTS).and(0xF);
+    }
 }

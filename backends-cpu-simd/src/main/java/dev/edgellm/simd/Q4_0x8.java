@@ -116,8 +116,7 @@ final class Q4_0x8 extends Interleaved8 {
             long p = base + b * stride;
             float d = Vec.f16(w, p + 2L * r);
             for (int m = 0; m < 4; m++) {
-                ((FloatVector) IntVector.broadcast(I8, w.get(Vec.INT, p + 16 + 32L * m + 4L * r))
-                        .lanewise(VectorOperators.LSHR, NIBBLE_SHIFTS).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(d)
+                ((FloatVector) laneNibbles(w, p + 16 + 32L * m + 4L * r).sub(8).convert(VectorOperators.I2F, 0)).mul(d)
                         .intoArray(out, off + 32 * b + 8 * m);
             }
         }

@@ -106,8 +106,7 @@ final class Q4_Kx8 extends Interleaved8 {
                 long q = p + subStep * s;
                 float d1 = d * Vec.u8(w, q + sc0), m1 = dmin * Vec.u8(w, q + mn0);
                 for (int m = 0; m < 4; m++) { // d1 · q - m1 in two roundings, as the reference's
-                    ((FloatVector) IntVector.broadcast(I8, w.get(Vec.INT, q + v00 + vStep * m))
-                            .lanewise(VectorOperators.LSHR, NIBBLE_SHIFTS).and(0xF).convert(VectorOperators.I2F, 0))
+                    ((FloatVector) laneNibbles(w, q + v00 + vStep * m).convert(VectorOperators.I2F, 0))
                             .mul(d1).sub(m1).intoArray(out, off + 256 * b + 32 * s + 8 * m);
                 }
             }

@@ -151,8 +151,7 @@ final class Q5_0x8 extends Interleaved8 {
         IntVector h = IntVector.broadcast(I8, w.get(Vec.INT, fifth));
         for (int m = 0; m < 4; m++) {
             IntVector bits = h.lanewise(VectorOperators.LSHR, FIFTH_BIT_SHIFTS.add(4 * m)).and(1);
-            ((FloatVector) IntVector.broadcast(I8, w.get(Vec.INT, v0 + m * step)).lanewise(VectorOperators.LSHR, NIBBLE_SHIFTS).and(0xF)
-                    .or(bits.lanewise(VectorOperators.LSHL, 4)).sub(16)
+            ((FloatVector) laneNibbles(w, v0 + m * step).or(bits.lanewise(VectorOperators.LSHL, 4)).sub(16)
                     .convert(VectorOperators.I2F, 0)).mul(d).intoArray(out, off + 8 * m);
         }
     }

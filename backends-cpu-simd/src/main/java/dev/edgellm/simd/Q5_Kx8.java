@@ -101,8 +101,7 @@ final class Q5_Kx8 extends Interleaved8 {
                 for (int m = 0; m < 4; m++) { // d1 · q - m1 in two roundings, as the reference's
                     IntVector bit4 = IntVector.broadcast(I8, fifth >>> 4 * m).lanewise(VectorOperators.LSHR, Q5_0x8.FIFTH_BIT_SHIFTS)
                             .and(1).lanewise(VectorOperators.LSHL, 4);
-                    ((FloatVector) IntVector.broadcast(I8, w.get(Vec.INT, q + h0 + slotStep * (m + 1)))
-                            .lanewise(VectorOperators.LSHR, NIBBLE_SHIFTS).and(0xF).or(bit4).convert(VectorOperators.I2F, 0))
+                    ((FloatVector) laneNibbles(w, q + h0 + slotStep * (m + 1)).or(bit4).convert(VectorOperators.I2F, 0))
                             .mul(d1).sub(m1).intoArray(out, off + 256 * b + 32 * s + 8 * m);
                 }
             }

@@ -16,7 +16,7 @@ import static dev.edgellm.RandomTensors.randomTensor;
  * API calls box their vectors; a kernel C1 or C2 gives up on never gets there). Prints "TYPE bytes" per format,
  * the bytes of the last round, and exits 1 if a format never reached zero. Then the same for every row kernel
  * ("row TYPE bytes"), the column fills of the formats that have them ("columns TYPE bytes"), and every format's row dequantizers ("rows
- * TYPE bytes", "bf16 rows TYPE bytes").
+ * TYPE bytes", "bf16 rows TYPE bytes"; these alone do not count in the exit code: see {@link Interleaved8Test}).
  */
 final class KernelAllocationCheck {
     /** Every format with a row kernel ({@link Kernels#forType}). */
@@ -115,8 +115,7 @@ final class KernelAllocationCheck {
                     allocated = mx.getCurrentThreadAllocatedBytes() - before;
                     zeroRounds = allocated == 0 ? zeroRounds + 1 : 0;
                 }
-                System.out.println((fused ? "bf16 rows " : "rows ") + type + " " + allocated);
-                ok &= zeroRounds == 3;
+                System.out.println((fused ? "bf16 rows " : "rows ") + type + " " + allocated); // judged by the caller
             }
         }
         // the row kernels (tensors that are not repacked: other formats, rows past the last full group, AVX2-less
