@@ -464,8 +464,8 @@ class Interleaved8Test {
      * Up to three fresh JVMs ({@link KernelAllocationCheck} with {@code flags}), one of which must be clean; the row
      * dequantizers ("rows", "bf16 rows") only where {@code rows}: with 512-bit vectors they run 256-bit code (the
      * 8-row dequantizers) after the 512-bit kernels in the same JVM, and in this check one or another of them boxed
-     * in 4 of 5 JVMs (BENCHMARKS.md, twenty-second session: the rare boxed JVM, not fixed), while at 256 bits they
-     * are clean every time.
+     * in 11 of 28 JVMs (BENCHMARKS.md, twenty-second session: the width-mixing boxing of the rare boxed JVM, not
+     * fixed), while at 256 bits they are clean every time.
      */
     private static void assertSomeFreshRunAllocatesNothing(boolean rows, String... flags) throws Exception {
         StringBuilder runs = new StringBuilder();
