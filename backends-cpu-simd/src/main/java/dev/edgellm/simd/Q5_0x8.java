@@ -179,8 +179,9 @@ final class Q5_0x8 extends Interleaved8 {
             }
             IntVector h = IntVector.broadcast(I8, w.get(Vec.INT, fifth + b * stride));
             for (int m = 0; m < 4; m++) {
-                // laneNibbles and the rounding written out: a vector passed to or returned from a call of ours that C2
-                // does not inline is boxed (KernelAllocationCheck's "bf16 rows Q5_0" allocated when they were calls)
+                // laneNibbles and the rounding written out, as the kernels' rule has it (a vector passed to or returned
+                // from a call of ours that is not inlined is boxed); at 512 bits this 8-row code still boxes in some of
+                // KernelAllocationCheck's JVMs, with the rest of the row dequantizers (BENCHMARKS.md, twenty-second session)
                 IntVector bits = h.lanewise(VectorOperators.LSHR, FIFTH_BIT_SHIFTS.add(4 * m)).and(1);
                 IntVector q = IntVector.broadcast(I8, w.get(Vec.INT, v0 + b * stride + m * step))
                         .lanewise(VectorOperators.LSHR, NIBBLE_SHIFTS).and(0xF);
