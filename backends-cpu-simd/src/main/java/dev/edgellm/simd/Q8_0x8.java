@@ -170,14 +170,12 @@ final class Q8_0x8 extends Interleaved8 {
                 long element = (32L * b + 8 * (k >> 2) + (k & 3) + 4 * half) * ld + at;
                 FloatVector f = ((FloatVector) two.lanewise(VectorOperators.LSHL, 24 - 8 * half)
                         .lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).mul(d);
-                if (bf16) { // PrefillGemm.toBf16's rounding: to nearest even, a NaN kept a quiet NaN
+                // bf16: PrefillGemm.toBf16's rounding without its NaN lanes, as in spanColumnsWide: these scales are
+                // finite (inf/NaN halves become large finite ones), so no lane is NaN
+                if (bf16) {
                     IntVector bits = f.reinterpretAsInts();
-                    IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF))
-                            .lanewise(VectorOperators.LSHR, 16)
-                            .blend(bits.lanewise(VectorOperators.LSHR, 16).or(0x40),
-                                    bits.and(0x7FFFFFFF).compare(VectorOperators.GT, 0x7F800000));
-                    ((ShortVector) rounded.convertShape(VectorOperators.I2S, ShortVector.SPECIES_128, 0))
-                            .intoMemorySegment(dst, 2 * element, LE);
+                    ((ShortVector) bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF)).lanewise(VectorOperators.LSHR, 16)
+                            .convertShape(VectorOperators.I2S, ShortVector.SPECIES_128, 0)).intoMemorySegment(dst, 2 * element, LE);
                 } else {
                     f.intoMemorySegment(dst, 4 * element, LE);
                 }
@@ -314,7 +312,7 @@ final class Q8_0x8 extends Interleaved8 {
     /**
      * A span's 32 rows at 512 bits, per block and column: rows 0-15 and 16-31 (contiguous in the tile) from one load,
      * 16 rows per store. The scales as the kernels convert them (every value finite: bf16 rounding without the NaN
-     * blend), as {@link #scales} for a lone group.
+     * blend), as the 8-row groups' fill in {@link #dequantizeGroupColumns}.
      */
     private static void spanColumnsWide(MemorySegment w, long base, int b0, int b1, MemorySegment dst, long ld, long at,
             boolean bf16) {
