@@ -14,9 +14,10 @@ import static dev.edgellm.RandomTensors.randomTensor;
  * Run by {@link Interleaved8Test} in a fresh JVM: per repacked format, two spans and a lone group ({@link
  * RepackedCase#groups(GgmlType)}: where the format has spans, both its span kernel and its 8-row one) dotted in rounds of 500 calls until three rounds in a row allocate nothing (before C2, Vector
  * API calls box their vectors; a kernel C1 or C2 gives up on never gets there). Prints "TYPE bytes" per format,
- * the bytes of the last round, and exits 1 if a format never reached zero. Then the same for every row kernel
- * ("row TYPE bytes"), the column fills of the formats that have them ("columns TYPE bytes"), and every format's row dequantizers ("rows
- * TYPE bytes", "bf16 rows TYPE bytes"; these alone do not count in the exit code: see {@link Interleaved8Test}).
+ * the bytes of the last round, and exits 1 if a format never reached zero. Then the same for the column fills of
+ * the formats that have them ("columns TYPE bytes"), every format's row dequantizers ("rows TYPE bytes", "bf16 rows
+ * TYPE bytes"; these alone do not count in the exit code: see {@link Interleaved8Test}), and every row kernel ("row
+ * TYPE bytes").
  */
 final class KernelAllocationCheck {
     /** Every format with a row kernel ({@link Kernels#forType}). */
@@ -51,21 +52,17 @@ final class KernelAllocationCheck {
         }
     }
 
+    /** The repacked formats, whose kernels, fills and dequantizers the check runs. */
+    static final GgmlType[] REPACKED_TYPES = {GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q5_K,
+            GgmlType.Q6_K};
+
     public static void main(String[] args) {
-        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         boolean ok = true;
-        for (GgmlType type : new GgmlType[] {GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K}) {
+        for (GgmlType type : REPACKED_TYPES) {
             RepackedCase c = RepackedCase.of(type, RepackedCase.groups(type), 2);
-            int zeroRounds = 0;
-            long allocated = -1;
-            for (int round = 0; round < 2000 && zeroRounds < 3; round++) {
-                long before = mx.getCurrentThreadAllocatedBytes();
+            ok &= settles(type.toString(), () -> {
                 for (int i = 0; i < 500; i++) c.dotAll();
-                allocated = mx.getCurrentThreadAllocatedBytes() - before;
-                zeroRounds = allocated == 0 ? zeroRounds + 1 : 0;
-            }
-            System.out.println(type + " " + allocated);
-            ok &= zeroRounds == 3;
+            });
         }
         // the prefill's column fills (formats that dequantize into column-major tiles): every group of two spans and
         // a lone one, into f32 and bf16 tiles. A call of ours that C2 left a call in a fill boxed its vector: the
@@ -78,45 +75,34 @@ final class KernelAllocationCheck {
             }
             int rows = 8 * c.groups(), columns = c.format().blockElements() * c.blocks();
             MemorySegment tile = Arena.ofAuto().allocate(4L * rows * columns, 64);
-            int zeroRounds = 0;
-            long allocated = -1;
-            for (int round = 0; round < 2000 && zeroRounds < 3; round++) {
-                long before = mx.getCurrentThreadAllocatedBytes();
+            ok &= settles("columns " + type, () -> {
                 for (int i = 0; i < 100; i++) {
                     for (int g = 0; g < c.groups(); g += c.format().groupsAt(g, c.groups())) {
                         c.format().dequantizeGroupColumns(c.packed(), g, c.groups(), c.blocks(), 0, c.blocks(), tile,
                                 rows, 8L * g, (i & 1) == 0);
                     }
                 }
-                allocated = mx.getCurrentThreadAllocatedBytes() - before;
-                zeroRounds = allocated == 0 ? zeroRounds + 1 : 0;
-            }
-            System.out.println("columns " + type + " " + allocated);
-            ok &= zeroRounds == 3;
+            });
         }
         // the prefill's row dequantizers of every repacked format (the tiles of formats without column tiles, and
-        // of rows past the last full group), as floats and fused into bf16
-        for (GgmlType type : new GgmlType[] {GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K}) {
+        // of rows past the last full group), as floats and fused into bf16; judged by the caller
+        for (GgmlType type : REPACKED_TYPES) {
             RepackedCase c = RepackedCase.of(type, RepackedCase.groups(type), 2);
             int n = c.format().blockElements() * c.blocks();
             float[] row = new float[n];
             MemorySegment bf16 = Arena.ofAuto().allocate(2L * n, 64);
-            for (boolean fused : new boolean[] {false, true}) {
-                int zeroRounds = 0;
-                long allocated = -1;
-                for (int round = 0; round < 2000 && zeroRounds < 3; round++) {
-                    long before = mx.getCurrentThreadAllocatedBytes();
-                    for (int i = 0; i < 20; i++) {
-                        for (int r = 0; r < 8 * c.groups(); r++) {
-                            if (fused) c.format().dequantizeRowBf16(c.packed(), r, c.groups(), c.blocks(), row, bf16, 0);
-                            else c.format().dequantizeRow(c.packed(), r, c.groups(), c.blocks(), row, 0);
-                        }
-                    }
-                    allocated = mx.getCurrentThreadAllocatedBytes() - before;
-                    zeroRounds = allocated == 0 ? zeroRounds + 1 : 0;
+            settles("rows " + type, () -> {
+                for (int i = 0; i < 20; i++) {
+                    for (int r = 0; r < 8 * c.groups(); r++) c.format().dequantizeRow(c.packed(), r, c.groups(), c.blocks(), row, 0);
                 }
-                System.out.println((fused ? "bf16 rows " : "rows ") + type + " " + allocated); // judged by the caller
-            }
+            });
+            settles("bf16 rows " + type, () -> {
+                for (int i = 0; i < 20; i++) {
+                    for (int r = 0; r < 8 * c.groups(); r++) {
+                        c.format().dequantizeRowBf16(c.packed(), r, c.groups(), c.blocks(), row, bf16, 0);
+                    }
+                }
+            });
         }
         // the row kernels (tensors that are not repacked: other formats, rows past the last full group, AVX2-less
         // CPUs): their largest bodies had reached C2's inlining budget and boxed (Q5_1, Q5_K, Q6_K)
@@ -128,18 +114,29 @@ final class KernelAllocationCheck {
             MemorySegment row = Arena.ofAuto().allocate(w.rowBytes(), 64).copyFrom(
                     MemorySegment.ofBuffer(w.buffer(0)).asSlice(w.rowOffset(0), w.rowBytes()));
             float[] x = randomFloats(new Random(19), n);
-            float sink = 0;
-            int zeroRounds = 0;
-            long allocated = -1;
-            for (int round = 0; round < 2000 && zeroRounds < 3; round++) {
-                long before = mx.getCurrentThreadAllocatedBytes();
-                for (int i = 0; i < 500; i++) sink += kernel.dot(row, 0, x, 0, n);
-                allocated = mx.getCurrentThreadAllocatedBytes() - before;
-                zeroRounds = allocated == 0 ? zeroRounds + 1 : 0;
-            }
-            System.out.println("row " + type + " " + allocated + (sink == 42 ? "" : ""));
-            ok &= zeroRounds == 3;
+            float[] sink = new float[1]; // the results used, so that no call is dropped
+            ok &= settles("row " + type, () -> {
+                for (int i = 0; i < 500; i++) sink[0] += kernel.dot(row, 0, x, 0, n);
+            });
         }
         System.exit(ok ? 0 : 1);
+    }
+
+    /**
+     * Runs {@code round} until three rounds in a row allocate nothing on this thread, at most 2000 rounds, and prints
+     * {@code label} with the bytes the last round allocated; whether it got there.
+     */
+    private static boolean settles(String label, Runnable round) {
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        int zeroRounds = 0;
+        long allocated = -1;
+        for (int i = 0; i < 2000 && zeroRounds < 3; i++) {
+            long before = mx.getCurrentThreadAllocatedBytes();
+            round.run();
+            allocated = mx.getCurrentThreadAllocatedBytes() - before;
+            zeroRounds = allocated == 0 ? zeroRounds + 1 : 0;
+        }
+        System.out.println(label + " " + allocated);
+        return zeroRounds == 3;
     }
 }
