@@ -124,7 +124,7 @@ public final class Engine {
                 chosenAv = a;
             } else {
                 others.append("; ").append(p.name()).append(' ').append(!a.isAvailable() ? "unavailable: " + a.reason()
-                        : a.autoSelectable() ? "available, not chosen" : "on request only");
+                        : a.autoSelectable() ? "available, not chosen" : "on request only: " + a.reason());
             }
         }
         if (chosen == null) {

@@ -47,26 +47,33 @@ final class BlockKernels {
         return b.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF);
     }
 
-    /** 16 in lane i where bit {@code shift + i} of {@code qh} is set, else 0: the fifth bit of Q5 quants. */
-    static ByteVector fifthBits(int qh, int shift) {
-        return ByteVector.zero(B8).blend((byte) 16,
-                ByteVector.broadcast(B8, (byte) (qh >>> shift)).and(BIT).compare(VectorOperators.NE, 0));
-    }
-
+    /**
+     * Q8_0's row kernel (128-bit CPUs; 256-bit ones run {@link #q8_0Permuted} or the repacked kernels): no method of
+     * ours in the body, as {@link #q5_0}. With fma8/bytes helpers it allocated 1.6 MB per 500 calls at 128 bits in
+     * every run of the allocation check (the helpers compiled on their own, their vectors boxed; BENCHMARKS.md,
+     * twenty-third session). Same operations in the same order as the helpers'.
+     */
     static float q8_0(MemorySegment w, long off, float[] x, int xOff, int n) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0, nb = n / 32; b < nb; b++) {
             long p = off + 34L * b;
             int o = xOff + 32 * b;
-            FloatVector s0 = fma8(bytes(w, p + 2), x, o, FloatVector.zero(F));
-            FloatVector s1 = fma8(bytes(w, p + 10), x, o + 8, FloatVector.zero(F));
-            s0 = fma8(bytes(w, p + 18), x, o + 16, s0);
-            s1 = fma8(bytes(w, p + 26), x, o + 24, s1);
+            ByteVector a0 = ByteVector.fromMemorySegment(B8, w, p + 2, LE), a1 = ByteVector.fromMemorySegment(B8, w, p + 10, LE);
+            ByteVector a2 = ByteVector.fromMemorySegment(B8, w, p + 18, LE), a3 = ByteVector.fromMemorySegment(B8, w, p + 26, LE);
+            FloatVector s0 = FloatVector.zero(F), s1 = s0;
+            for (int part = 0; part < PARTS; part++) {
+                s0 = ((FloatVector) a0.convertShape(VectorOperators.B2F, F, part)).fma(FloatVector.fromArray(F, x, o + part * L), s0);
+                s1 = ((FloatVector) a1.convertShape(VectorOperators.B2F, F, part)).fma(FloatVector.fromArray(F, x, o + 8 + part * L), s1);
+            }
+            for (int part = 0; part < PARTS; part++) {
+                s0 = ((FloatVector) a2.convertShape(VectorOperators.B2F, F, part)).fma(FloatVector.fromArray(F, x, o + 16 + part * L), s0);
+                s1 = ((FloatVector) a3.convertShape(VectorOperators.B2F, F, part)).fma(FloatVector.fromArray(F, x, o + 24 + part * L), s1);
+            }
             acc = s0.add(s1).fma(FloatVector.broadcast(F, f16(w, p)), acc);
         }
-        FloatVector h = acc.add(acc.slice(4)); // Vec.sum's steps, written out: see there
-        h = h.add(h.slice(2));
-        return h.lane(0) + h.lane(1);
+        acc = acc.add(acc.slice(4)); // Vec.sum, written out
+        acc = acc.add(acc.slice(2));
+        return acc.lane(0) + acc.lane(1);
     }
 
     private static final jdk.incubator.vector.VectorSpecies<Integer> I8 = jdk.incubator.vector.IntVector.SPECIES_256;
@@ -109,14 +116,16 @@ final class BlockKernels {
             long q = p + 34L * b;
             int o = off + 32 * b;
             FloatVector d = FloatVector.broadcast(F, f16(w, q));
-            ((FloatVector) ByteVector.fromMemorySegment(B8, w, q + 2, Vec.LE).convertShape(VectorOperators.B2F, F, 0))
-                    .mul(d).intoArray(out, o);
-            ((FloatVector) ByteVector.fromMemorySegment(B8, w, q + 10, Vec.LE).convertShape(VectorOperators.B2F, F, 0))
-                    .mul(d).intoArray(out, o + 8);
-            ((FloatVector) ByteVector.fromMemorySegment(B8, w, q + 18, Vec.LE).convertShape(VectorOperators.B2F, F, 0))
-                    .mul(d).intoArray(out, o + 16);
-            ((FloatVector) ByteVector.fromMemorySegment(B8, w, q + 26, Vec.LE).convertShape(VectorOperators.B2F, F, 0))
-                    .mul(d).intoArray(out, o + 24);
+            ByteVector a0 = ByteVector.fromMemorySegment(B8, w, q + 2, LE), a1 = ByteVector.fromMemorySegment(B8, w, q + 10, LE);
+            ByteVector a2 = ByteVector.fromMemorySegment(B8, w, q + 18, LE), a3 = ByteVector.fromMemorySegment(B8, w, q + 26, LE);
+            // every part of each 8 bytes: with 128-bit vectors a part is 4 floats (the first only was written until
+            // SimdKernelsTest ran at -XX:MaxVectorSize=16: NEON CPUs' Q8_0 prefill read zeros; twenty-third session)
+            for (int part = 0; part < PARTS; part++) {
+                ((FloatVector) a0.convertShape(VectorOperators.B2F, F, part)).mul(d).intoArray(out, o + part * L);
+                ((FloatVector) a1.convertShape(VectorOperators.B2F, F, part)).mul(d).intoArray(out, o + 8 + part * L);
+                ((FloatVector) a2.convertShape(VectorOperators.B2F, F, part)).mul(d).intoArray(out, o + 16 + part * L);
+                ((FloatVector) a3.convertShape(VectorOperators.B2F, F, part)).mul(d).intoArray(out, o + 24 + part * L);
+            }
         }
     }
 
@@ -129,41 +138,57 @@ final class BlockKernels {
         }
     }
 
+    /** Q4_0's row kernel (byte j: low nibble = element j, high nibble = element j + 16), written out as {@link #q8_0}. */
     static float q4_0(MemorySegment w, long off, float[] x, int xOff, int n) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0, nb = n / 32; b < nb; b++) {
             long p = off + 18L * b;
             int o = xOff + 32 * b;
-            // byte j: low nibble = element j, high nibble = element j+16
-            ByteVector q0 = bytes(w, p + 2), q1 = bytes(w, p + 10);
-            FloatVector s0 = fma8(lowNibbles(q0).sub((byte) 8), x, o, FloatVector.zero(F));
-            FloatVector s1 = fma8(lowNibbles(q1).sub((byte) 8), x, o + 8, FloatVector.zero(F));
-            s0 = fma8(highNibbles(q0).sub((byte) 8), x, o + 16, s0);
-            s1 = fma8(highNibbles(q1).sub((byte) 8), x, o + 24, s1);
+            ByteVector q0 = ByteVector.fromMemorySegment(B8, w, p + 2, LE), q1 = ByteVector.fromMemorySegment(B8, w, p + 10, LE);
+            ByteVector a0 = q0.and((byte) 0xF).sub((byte) 8), a1 = q1.and((byte) 0xF).sub((byte) 8);
+            ByteVector a2 = q0.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).sub((byte) 8);
+            ByteVector a3 = q1.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).sub((byte) 8);
+            FloatVector s0 = FloatVector.zero(F), s1 = s0;
+            for (int part = 0; part < PARTS; part++) {
+                s0 = ((FloatVector) a0.convertShape(VectorOperators.B2F, F, part)).fma(FloatVector.fromArray(F, x, o + part * L), s0);
+                s1 = ((FloatVector) a1.convertShape(VectorOperators.B2F, F, part)).fma(FloatVector.fromArray(F, x, o + 8 + part * L), s1);
+            }
+            for (int part = 0; part < PARTS; part++) {
+                s0 = ((FloatVector) a2.convertShape(VectorOperators.B2F, F, part)).fma(FloatVector.fromArray(F, x, o + 16 + part * L), s0);
+                s1 = ((FloatVector) a3.convertShape(VectorOperators.B2F, F, part)).fma(FloatVector.fromArray(F, x, o + 24 + part * L), s1);
+            }
             acc = s0.add(s1).fma(FloatVector.broadcast(F, f16(w, p)), acc);
         }
-        FloatVector h = acc.add(acc.slice(4)); // Vec.sum's steps, written out: see there
-        h = h.add(h.slice(2));
-        return h.lane(0) + h.lane(1);
+        acc = acc.add(acc.slice(4)); // Vec.sum, written out
+        acc = acc.add(acc.slice(2));
+        return acc.lane(0) + acc.lane(1);
     }
 
+    /** Q4_1's row kernel (d · q + m: the min term as m · Σx), written out as {@link #q8_0}. */
     static float q4_1(MemorySegment w, long off, float[] x, int xOff, int n) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0, nb = n / 32; b < nb; b++) {
             long p = off + 20L * b;
             int o = xOff + 32 * b;
-            ByteVector q0 = bytes(w, p + 4), q1 = bytes(w, p + 12);
-            FloatVector s0 = fma8(lowNibbles(q0), x, o, FloatVector.zero(F));
-            FloatVector s1 = fma8(lowNibbles(q1), x, o + 8, FloatVector.zero(F));
-            s0 = fma8(highNibbles(q0), x, o + 16, s0);
-            s1 = fma8(highNibbles(q1), x, o + 24, s1);
-            FloatVector sx = add8(x, o + 24, add8(x, o + 16, add8(x, o + 8, add8(x, o, FloatVector.zero(F)))));
+            ByteVector q0 = ByteVector.fromMemorySegment(B8, w, p + 4, LE), q1 = ByteVector.fromMemorySegment(B8, w, p + 12, LE);
+            ByteVector a0 = q0.and((byte) 0xF), a1 = q1.and((byte) 0xF);
+            ByteVector a2 = q0.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF), a3 = q1.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF);
+            FloatVector s0 = FloatVector.zero(F), s1 = s0, sx = s0;
+            for (int part = 0; part < PARTS; part++) {
+                s0 = ((FloatVector) a0.convertShape(VectorOperators.B2F, F, part)).fma(FloatVector.fromArray(F, x, o + part * L), s0);
+                s1 = ((FloatVector) a1.convertShape(VectorOperators.B2F, F, part)).fma(FloatVector.fromArray(F, x, o + 8 + part * L), s1);
+            }
+            for (int part = 0; part < PARTS; part++) {
+                s0 = ((FloatVector) a2.convertShape(VectorOperators.B2F, F, part)).fma(FloatVector.fromArray(F, x, o + 16 + part * L), s0);
+                s1 = ((FloatVector) a3.convertShape(VectorOperators.B2F, F, part)).fma(FloatVector.fromArray(F, x, o + 24 + part * L), s1);
+            }
+            for (int i = 0; i < 32; i += L) sx = sx.add(FloatVector.fromArray(F, x, o + i));
             acc = s0.add(s1).fma(FloatVector.broadcast(F, f16(w, p)), acc);
             acc = sx.fma(FloatVector.broadcast(F, f16(w, p + 2)), acc);
         }
-        FloatVector h = acc.add(acc.slice(4)); // Vec.sum's steps, written out: see there
-        h = h.add(h.slice(2));
-        return h.lane(0) + h.lane(1);
+        acc = acc.add(acc.slice(4)); // Vec.sum, written out
+        acc = acc.add(acc.slice(2));
+        return acc.lane(0) + acc.lane(1);
     }
 
     /** Q5_0's row kernel; no method of ours in the body, as {@link #q5_1} (it boxed the same way). */
@@ -198,8 +223,8 @@ final class BlockKernels {
     }
 
     /**
-     * No method of ours in the body (the final lane sum written out), as KQuantKernels.q5_k: with fma8/fifthBits
-     * calls C2 reached its inlining node budget here and they boxed every vector (1.1 GB of heap per llama-110m
+     * No method of ours in the body (the final lane sum written out), as KQuantKernels.q5_k: with fma8 and fifth-bit
+     * helper calls C2 reached its inlining node budget here and they boxed every vector (1.1 GB of heap per llama-110m
      * token, 8.5 tok/s). Same operations in the same order as the helpers'.
      */
     static float q5_1(MemorySegment w, long off, float[] x, int xOff, int n) {

@@ -5,8 +5,10 @@ import com.sun.management.HotSpotDiagnosticMXBean;
 import java.lang.management.ManagementFactory;
 
 /**
- * The HotSpot flag the larger decode kernels need raised. While C2 compiles a method it adds up, over every
- * method body it inlines, how often that method's compiled code was thrown away (its decompile count); once the sum
+ * The HotSpot flags the SIMD backend reads: the one the larger decode kernels need raised, and whether the JIT has
+ * fused multiply-add instructions at all.
+ *
+ * <p>The recompilation cutoff: while C2 compiles a method it adds up, over every method body it inlines, how often that method's compiled code was thrown away (its decompile count); once the sum
  * reaches {@code PerMethodRecompilationCutoff / 2 + 1} (201 by default) it stops speculating on types wherever the
  * inlined code has trapped on a type before, and Vector API calls whose types it no longer knows stay real calls
  * that box every vector. The API's shared helpers (AbstractVector.convert0 and the like) collect such traps and
@@ -32,6 +34,22 @@ final class HotSpotFlags {
             return cutoff < 0 || cutoff >= RECOMMENDED_RECOMPILATION_CUTOFF;
         } catch (Throwable e) { // no such flag, bean or module (LinkageError): assume the default
             return false;
+        }
+    }
+
+    /**
+     * False only where HotSpot says it emits no FMA instructions ({@code UseFMA} off: x86 CPUs without AVX2/FMA3,
+     * such as Atom, Celeron J/N before Alder Lake and Sandy/Ivy Bridge, or the flag turned off). There every
+     * Vector API {@code fma} runs {@code Math.fma}'s software path (exact, through BigDecimal) and allocates: a
+     * bench of stories260K ran 17 tok/s with 296 MB of heap per token against the scalar backend's ~2 500
+     * (BENCHMARKS.md, twenty-third session). True where the flag cannot be read (not HotSpot, no jdk.management).
+     */
+    static boolean hardwareFma() {
+        try {
+            HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+            return Boolean.parseBoolean(vm.getVMOption("UseFMA").getValue());
+        } catch (Throwable e) { // no such flag, bean or module: nothing says FMA is missing
+            return true;
         }
     }
 }

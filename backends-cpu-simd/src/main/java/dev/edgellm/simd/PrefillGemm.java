@@ -222,21 +222,24 @@ abstract class PrefillGemm implements AutoCloseable {
         }
     }
 
-    private static final jdk.incubator.vector.VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    /** Short lanes as many as {@link Vec#F}'s floats: a bf16 conversion step's output. */
+    private static final jdk.incubator.vector.VectorSpecies<Short> BF16 = Vec.L == 8 ? ShortVector.SPECIES_128 : ShortVector.SPECIES_64;
 
     /**
      * {@code src[from .. from+count)} as bf16 (round to nearest even, NaN kept a quiet NaN) at byte {@code at} of
-     * {@code dst}: 8 lanes at a time with int arithmetic, as the Vector API has no bf16 conversion.
+     * {@code dst}: {@link Vec#L} lanes at a time with int arithmetic, as the Vector API has no bf16 conversion. At
+     * the kernels' float width, not a fixed 256 bits: with 128-bit vectors a 256-bit species runs the API's Java code,
+     * which allocates (29 MB per 10 products in {@code PrefillGemmTest} at {@code -XX:MaxVectorSize=16}).
      */
     static void toBf16(float[] src, int from, MemorySegment dst, long at, int count) {
         int i = 0;
-        for (; i + 8 <= count; i += 8) { // written out: a vector passed to a call that C2 did not inline is boxed
-            IntVector bits = FloatVector.fromArray(F8, src, from + i).reinterpretAsInts();
+        for (; i + Vec.L <= count; i += Vec.L) { // written out: a vector passed to a call that C2 did not inline is boxed
+            IntVector bits = FloatVector.fromArray(Vec.F, src, from + i).reinterpretAsInts();
             IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF))
                     .lanewise(VectorOperators.LSHR, 16);
             rounded = rounded.blend(bits.lanewise(VectorOperators.LSHR, 16).or(0x40),
                     bits.and(0x7FFFFFFF).compare(VectorOperators.GT, 0x7F800000));
-            ((ShortVector) rounded.convertShape(VectorOperators.I2S, ShortVector.SPECIES_128, 0))
+            ((ShortVector) rounded.convertShape(VectorOperators.I2S, BF16, 0))
                     .intoMemorySegment(dst, at + 2L * i, Vec.LE);
         }
         for (; i < count; i++) dst.set(Vec.SHORT, at + 2L * i, bf16(src[from + i]));

@@ -37,6 +37,10 @@ public final class SimdBackendProvider implements BackendProvider {
                 return Availability.unavailable("preferred vector size is " + bits + " bits; SIMD kernels need >= "
                         + MIN_BITS);
             }
+            if (!HotSpotFlags.hardwareFma()) { // see there: the scalar backend is ~100x faster on such a CPU
+                return Availability.onRequest("Vector API " + bits + "-bit, but the JVM uses no FMA instructions on this "
+                        + "CPU (HotSpot UseFMA is off): vector fma would run in software, far slower than the scalar backend");
+            }
             return Availability.available(10, "Vector API " + bits + "-bit, kernels at " + ask("kernelBits"));
         } catch (Throwable t) { // probe() must never throw: a broken vector runtime just means "not this one"
             return Availability.unavailable("Vector API probe failed: " + t);

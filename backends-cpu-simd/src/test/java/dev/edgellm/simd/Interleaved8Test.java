@@ -461,6 +461,25 @@ class Interleaved8Test {
     }
 
     /**
+     * The row kernels at 128 bits ({@code -XX:MaxVectorSize=16}): what NEON CPUs (Raspberry Pi, phones) run for every
+     * tensor, since nothing is repacked there. With fma8/bytes/nibble helpers Q8_0, Q4_0 and Q4_1 allocated in every
+     * run at 128 bits (helpers compiled on their own, vectors boxed: 10 GB of heap per llama-1b token; BENCHMARKS.md,
+     * twenty-third session), while at 256 bits they were inlined.
+     */
+    @Test
+    void rowKernelsAllocateNothingAt128Bits() throws Exception {
+        StringBuilder runs = new StringBuilder();
+        for (int attempt = 0; attempt < 3; attempt++) {
+            FreshRun run = runInFreshJvm(KernelAllocationCheck.class, java.util.List.of("-XX:MaxVectorSize=16"), "row-kernels");
+            boolean clean = run.exitCode() == 0;
+            for (GgmlType type : KernelAllocationCheck.ROW_TYPES) clean &= run.output().contains("row " + type + " 0");
+            if (clean) return;
+            runs.append("run ").append(attempt + 1).append(":\n").append(run.output());
+        }
+        throw new AssertionError("a row kernel allocated at 128 bits in each of 3 fresh JVMs:\n" + runs);
+    }
+
+    /**
      * Up to three fresh JVMs ({@link KernelAllocationCheck} with {@code flags}), one of which must be clean; the row
      * dequantizers ("rows", "bf16 rows") only where {@code rows}: with 512-bit vectors they run 256-bit code (the
      * 8-row dequantizers) after the 512-bit kernels in the same JVM, and in this check one or another of them boxed
@@ -510,14 +529,20 @@ class Interleaved8Test {
 
     /** {@code main} run in a fresh JVM with this one's JVM flags and {@code flags}, which finishes within 120 s. */
     private static FreshRun runInFreshJvm(Class<?> main, String... flags) throws Exception {
+        return runInFreshJvm(main, java.util.List.of(flags));
+    }
+
+    /** {@link #runInFreshJvm(Class, String...)} with arguments for {@code main}. */
+    private static FreshRun runInFreshJvm(Class<?> main, java.util.List<String> flags, String... args) throws Exception {
         java.util.List<String> cmd = new java.util.ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElseThrow());
         for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (arg.startsWith("-XX:") || arg.startsWith("--add-modules") || arg.startsWith("--enable-native-access")
                     || arg.startsWith("-Dedgellm.")) cmd.add(arg);
         }
-        cmd.addAll(java.util.List.of(flags));
+        cmd.addAll(flags);
         cmd.addAll(java.util.List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+        cmd.addAll(java.util.List.of(args));
         Path log = Files.createTempFile(main.getSimpleName(), ".txt");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         boolean finished = p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS);

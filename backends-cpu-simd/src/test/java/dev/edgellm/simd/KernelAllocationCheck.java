@@ -56,7 +56,14 @@ final class KernelAllocationCheck {
     static final GgmlType[] REPACKED_TYPES = {GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q5_K,
             GgmlType.Q6_K};
 
+    /** With the argument {@code row-kernels}, only the row kernels: the 128-bit check, where nothing is repacked. */
     public static void main(String[] args) {
+        boolean ok = args.length == 1 && args[0].equals("row-kernels") ? true : repackedSettle();
+        ok &= rowKernelsSettle();
+        System.exit(ok ? 0 : 1);
+    }
+
+    private static boolean repackedSettle() {
         boolean ok = true;
         for (GgmlType type : REPACKED_TYPES) {
             RepackedCase c = RepackedCase.of(type, RepackedCase.groups(type), 2);
@@ -104,8 +111,13 @@ final class KernelAllocationCheck {
                 }
             });
         }
-        // the row kernels (tensors that are not repacked: other formats, rows past the last full group, AVX2-less
-        // CPUs): their largest bodies had reached C2's inlining budget and boxed (Q5_1, Q5_K, Q6_K)
+        return ok;
+    }
+
+    private static boolean rowKernelsSettle() {
+        boolean ok = true;
+        // the row kernels (tensors that are not repacked: other formats, rows past the last full group, CPUs with
+        // 128-bit vectors): their largest bodies had reached C2's inlining budget and boxed (Q5_1, Q5_K, Q6_K)
         for (GgmlType type : ROW_TYPES) {
             Kernels.RowDot kernel = Kernels.forType(type);
             int n = 512;
@@ -119,7 +131,7 @@ final class KernelAllocationCheck {
                 for (int i = 0; i < 500; i++) sink[0] += kernel.dot(row, 0, x, 0, n);
             });
         }
-        System.exit(ok ? 0 : 1);
+        return ok;
     }
 
     /**

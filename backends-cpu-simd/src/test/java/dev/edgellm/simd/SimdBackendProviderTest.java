@@ -28,12 +28,31 @@ class SimdBackendProviderTest {
 
     @Test
     void unavailableWithReasonWithoutModule() throws Exception {
+        String out = probeInFreshJvm();
+        assertTrue(out.contains("unavailable") && out.contains("--add-modules jdk.incubator.vector"), out);
+    }
+
+    /**
+     * Without FMA instructions (an x86 CPU without FMA3, simulated by turning the flag off) every vector fma runs in
+     * software: auto must not pick this backend, and the reason must say why.
+     */
+    @Test
+    void onRequestOnlyWithoutHardwareFma() throws Exception {
+        String out = probeInFreshJvm("--add-modules", SimdBackendProvider.MODULE, "-XX:-UseFMA");
+        assertTrue(out.contains("available on request") && out.contains("UseFMA is off"), out);
+        assertTrue(HotSpotFlags.hardwareFma(), "this JVM runs with FMA instructions");
+    }
+
+    /** What {@link #main} prints in a fresh JVM started with {@code flags}. */
+    private static String probeInFreshJvm(String... flags) throws Exception {
         String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-        Process p = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
-                SimdBackendProviderTest.class.getName())).redirectErrorStream(true).start();
+        List<String> cmd = new java.util.ArrayList<>(List.of(java));
+        cmd.addAll(List.of(flags));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), SimdBackendProviderTest.class.getName()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), out);
-        assertTrue(out.contains("unavailable") && out.contains("--add-modules jdk.incubator.vector"), out);
+        return out;
     }
 }
