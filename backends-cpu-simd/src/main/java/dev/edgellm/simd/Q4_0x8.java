@@ -49,11 +49,15 @@ final class Q4_0x8 extends Interleaved8 {
 
     @Override
     void dotGroup(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
-        dot(w, base, blocks, x, out, o);
+        if (Vec.L == 4) dot128(w, base, blocks, x, out, o);
+        else dot(w, base, blocks, x, out, o);
     }
 
-    /** Groups per span: 8 (64 rows) with 512-bit vectors, 4 (32 rows) with 256-bit ones; 1 with spans off. */
-    static final int SPAN = PAIRS ? (Vec.WIDE ? 8 : 4) : 1;
+    @Override
+    boolean kernel128() { return true; }
+
+    /** Groups per span: 8 (64 rows) with 512-bit vectors, 4 (32 rows) with 256-bit ones; 1 at 128 bits or with spans off. */
+    static final int SPAN = PAIRS && Vec.L == 8 ? (Vec.WIDE ? 8 : 4) : 1;
     /** Int lanes of a span kernel's vectors: a span's rows are 4 · LANES. */
     static final int LANES = 2 * SPAN;
     /** In a span's block: the f16 scales of its rows, then the 16 vectors. */
@@ -112,6 +116,17 @@ final class Q4_0x8 extends Interleaved8 {
             return;
         }
         int r = row % ROWS;
+        if (Vec.L == 4) { // laneNibbles' 8 lanes are 256 bits: nibble k of row r's V_m lane is column 8m + k
+            for (int b = 0; b < blocks; b++) {
+                long p = base + b * stride;
+                float d = Vec.f16(w, p + 2L * r);
+                for (int m = 0; m < 4; m++) {
+                    int lane = w.get(Vec.INT, p + 16 + 32L * m + 4L * r);
+                    for (int k = 0; k < 8; k++) out[off + 32 * b + 8 * m + k] = ((lane >>> 4 * k & 0xF) - 8) * d;
+                }
+            }
+            return;
+        }
         for (int b = 0; b < blocks; b++) {
             long p = base + b * stride;
             float d = Vec.f16(w, p + 2L * r);
@@ -122,7 +137,7 @@ final class Q4_0x8 extends Interleaved8 {
         }
     }
 
-    /** A row's nibbles are spread over the lanes of a span; a column of a span's (or a group's) rows is one load. */
+    /** A row's nibbles are spread over the lanes of a span; a column of a span's (or a group's) rows is one load (two at 128 bits). */
     @Override
     boolean columnTiles() { return true; }
 
@@ -134,7 +149,9 @@ final class Q4_0x8 extends Interleaved8 {
     void dequantizeGroupColumns(MemorySegment w, int g, int groups, int blocks, int b0, int b1, MemorySegment dst,
             long ld, long at, boolean bf16) {
         long base = blockOffset(g, 0, groups, blocks);
-        if (!spanned(g, groups)) { // V_m at 16 + 32m, nibble j (and 4 + j) for column 8m + j (8m + 4 + j)
+        if (!spanned(g, groups) && Vec.L == 4) {
+            columns128(w, base, b0, b1, dst, ld, at, bf16);
+        } else if (!spanned(g, groups)) { // V_m at 16 + 32m, nibble j (and 4 + j) for column 8m + j (8m + 4 + j)
             groupColumns(w, base, GROUP_BLOCK_BYTES, 0, 16, 32, 0, 4, 0, b0, b1, dst, ld, at, bf16);
         } else if (SPAN == 8) {
             spanColumnsWide(w, base, b0, b1, dst, ld, at, bf16);
@@ -196,6 +213,44 @@ final class Q4_0x8 extends Interleaved8 {
                             .intoMemorySegment(dst, 2 * element, LE);
                 } else {
                     f.intoMemorySegment(dst, 4 * element, LE);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #groupColumns} for a plain 8-row group with 128-bit vectors (NEON): rows 4rh .. 4rh + 3 per pass, their
+     * ints at bytes 16rh .. of V_m and scales at 8rh ..; the same exact scale conversion and values, 4 rows per
+     * store. Written out as that fill is.
+     */
+    static void columns128(MemorySegment w, long base, int b0, int b1, MemorySegment dst, long ld, long at, boolean bf16) {
+        for (int rh = 0; rh < 2; rh++) {
+            for (int b = b0; b < b1; b++) {
+                long p = base + (long) b * GROUP_BLOCK_BYTES;
+                IntVector h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_64, w, p + 8L * rh, LE)
+                        .convertShape(VectorOperators.S2I, I4, 0);
+                FloatVector d = h.and(Vec.F16_MAG).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                        .reinterpretAsInts()
+                        .or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                        .lanewise(VectorOperators.OR, 0x7F800000, h.and(Vec.F16_EXP).compare(VectorOperators.EQ, Vec.F16_EXP))
+                        .reinterpretAsFloats();
+                for (int c = 0; c < 32; c++) {
+                    int k = c >> 1, half = c & 1, m = k >> 2, j = k & 3;
+                    IntVector v = IntVector.fromMemorySegment(I4, w, p + 16 + 32L * m + 16L * rh, LE);
+                    long element = (32L * b + 8 * m + j + 4 * half) * ld + at + 4 * rh;
+                    FloatVector f = ((FloatVector) v.lanewise(VectorOperators.LSHR, 16 * half + 4 * j).and(0xF)
+                            .sub(8).convert(VectorOperators.I2F, 0)).mul(d);
+                    if (bf16) { // groupColumns' rounding: to nearest even, a NaN kept a quiet NaN
+                        IntVector bits = f.reinterpretAsInts();
+                        IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF))
+                                .lanewise(VectorOperators.LSHR, 16)
+                                .blend(bits.lanewise(VectorOperators.LSHR, 16).or(0x40),
+                                        bits.and(0x7FFFFFFF).compare(VectorOperators.GT, 0x7F800000));
+                        ((ShortVector) rounded.convertShape(VectorOperators.I2S, ShortVector.SPECIES_64, 0))
+                                .intoMemorySegment(dst, 2 * element, LE);
+                    } else {
+                        f.intoMemorySegment(dst, 4 * element, LE);
+                    }
                 }
             }
         }
@@ -322,6 +377,63 @@ final class Q4_0x8 extends Interleaved8 {
                     .fma(FloatVector.broadcast(Vec.F, xScale[b]), acc);
         }
         acc.intoArray(out, o);
+    }
+
+    /** 128-bit species of {@link #dot128}: 4 rows per vector (NEON). */
+    private static final VectorSpecies<Integer> I4 = IntVector.SPECIES_128;
+    private static final VectorSpecies<Float> F4 = FloatVector.SPECIES_128;
+
+    /**
+     * {@link #dot} with 128-bit vectors (NEON; {@link Vec#L} = 4): the group's rows in two halves of 4, each the same
+     * steps on int lanes 4h .. 4h + 3 of V0..V3 (bytes 16h ..) and scales 4h .. (bytes 8h ..), so the same integers and
+     * float steps as {@link #dot}, to the bit. Instead of the row-major float kernel (a float conversion and an FMA
+     * per weight), ~2.5 integer operations per 8 weights here too (BENCHMARKS.md, twenty-third session). Written out
+     * as {@link #dot} is.
+     */
+    static void dot128(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+        MemorySegment pairs = x.pairMemory;
+        int[] qsum = x.qsum;
+        float[] xScale = x.scale;
+        for (int half = 0; half < 2; half++) {
+            FloatVector acc = FloatVector.zero(F4);
+            long hv = base + 16 + 16L * half, hs = base + 8L * half; // the half's lanes of V0, its scales
+            for (int b = 0; b < blocks; b++) {
+                long p = hv + (long) b * GROUP_BLOCK_BYTES;
+                long a = 64L * b;
+                IntVector v0 = IntVector.fromMemorySegment(I4, w, p, LE);
+                IntVector v1 = IntVector.fromMemorySegment(I4, w, p + 32, LE);
+                ShortVector s = v0.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a)).reinterpretAsShorts());
+                ShortVector t = v1.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 16)).reinterpretAsShorts());
+                s = s.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 4)).reinterpretAsShorts()));
+                t = t.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 20)).reinterpretAsShorts()));
+                s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 8)).reinterpretAsShorts()));
+                t = t.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 24)).reinterpretAsShorts()));
+                s = s.add(v0.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts()));
+                t = t.add(v1.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts()));
+                IntVector v2 = IntVector.fromMemorySegment(I4, w, p + 64, LE);
+                IntVector v3 = IntVector.fromMemorySegment(I4, w, p + 96, LE);
+                s = s.add(v2.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 32)).reinterpretAsShorts()));
+                t = t.add(v3.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 48)).reinterpretAsShorts()));
+                s = s.add(v2.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 36)).reinterpretAsShorts()));
+                t = t.add(v3.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 52)).reinterpretAsShorts()));
+                s = s.add(v2.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 40)).reinterpretAsShorts()));
+                t = t.add(v3.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 56)).reinterpretAsShorts()));
+                s = s.add(v2.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 44)).reinterpretAsShorts()));
+                t = t.add(v3.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 60)).reinterpretAsShorts()));
+                IntVector si = s.add(t).reinterpretAsInts();
+                IntVector dot = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(si.lanewise(VectorOperators.ASHR, 16))
+                        .sub(qsum[b]);
+                // the 4 rows' scales as dot converts them
+                IntVector h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_64, w, hs + (long) b * GROUP_BLOCK_BYTES, LE)
+                        .convertShape(VectorOperators.S2I, I4, 0);
+                FloatVector d = h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
+                        .reinterpretAsFloats().mul(0x1p112f);
+                acc = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(d)
+                        .fma(FloatVector.broadcast(F4, xScale[b]), acc);
+            }
+            acc.intoArray(out, o + 4 * half);
+        }
     }
 
     /**

@@ -65,8 +65,12 @@ final class Q8_0x8 extends Interleaved8 {
     @Override
     void dotGroup(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
         if (Vec.WIDE) dotWide(w, base, blocks, x, out, o);
+        else if (Vec.L == 4) dot128(w, base, blocks, x, out, o);
         else dot(w, base, blocks, x, out, o);
     }
+
+    @Override
+    boolean kernel128() { return true; }
 
     /** Groups per span: 4 (32 rows) with 512-bit vectors; none at 256 bits or with spans off. */
     static final int SPAN = PAIRS && Vec.WIDE ? 4 : 1;
@@ -142,7 +146,7 @@ final class Q8_0x8 extends Interleaved8 {
         }
     }
 
-    /** A row's quants are scattered over its group, two bytes per chunk; a column of the group is one load. */
+    /** A row's quants are scattered over its group, two bytes per chunk; a column of the group is one load (two at 128 bits). */
     @Override
     boolean columnTiles() { return true; }
 
@@ -152,6 +156,10 @@ final class Q8_0x8 extends Interleaved8 {
         long base = blockOffset(g, 0, groups, blocks), stride = blockStride(g, groups);
         if (spanned(g, groups)) {
             spanColumnsWide(w, base, b0, b1, dst, ld, at, bf16);
+            return;
+        }
+        if (Vec.L == 4) {
+            columns128(w, base, stride, b0, b1, dst, ld, at, bf16);
             return;
         }
         // the scales (see above dot) and the tile store written out, one column per step: a call of ours that C2 does not
@@ -178,6 +186,37 @@ final class Q8_0x8 extends Interleaved8 {
                             .convertShape(VectorOperators.I2S, ShortVector.SPECIES_128, 0)).intoMemorySegment(dst, 2 * element, LE);
                 } else {
                     f.intoMemorySegment(dst, 4 * element, LE);
+                }
+            }
+        }
+    }
+
+    /**
+     * The 8-row column fill above with 128-bit vectors (NEON): rows 4rh .. 4rh + 3 per pass, from bytes 8rh .. of each
+     * chunk and scales 4rh ..; the same values, 4 rows per store. Written out as that fill is.
+     */
+    static void columns128(MemorySegment w, long base, long stride, int b0, int b1, MemorySegment dst, long ld, long at,
+            boolean bf16) {
+        for (int rh = 0; rh < 2; rh++) {
+            for (int b = b0; b < b1; b++) {
+                long p = base + b * stride;
+                FloatVector d = ((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_64, w, p + 8L * rh, LE)
+                        .convertShape(VectorOperators.S2I, I4, 0)).lanewise(VectorOperators.LSHL, 16)
+                        .lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF).reinterpretAsFloats().mul(0x1p112f);
+                for (int c = 0; c < 32; c++) {
+                    int k = c >> 1, half = c & 1;
+                    IntVector two = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_64, w, p + 16 + 16L * k + 8L * rh, LE)
+                            .convertShape(VectorOperators.S2I, I4, 0);
+                    long element = (32L * b + 8 * (k >> 2) + (k & 3) + 4 * half) * ld + at + 4 * rh;
+                    FloatVector f = ((FloatVector) two.lanewise(VectorOperators.LSHL, 24 - 8 * half)
+                            .lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).mul(d);
+                    if (bf16) { // as in dequantizeGroupColumns: finite scales, no NaN lanes
+                        IntVector bits = f.reinterpretAsInts();
+                        ((ShortVector) bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF)).lanewise(VectorOperators.LSHR, 16)
+                                .convertShape(VectorOperators.I2S, ShortVector.SPECIES_64, 0)).intoMemorySegment(dst, 2 * element, LE);
+                    } else {
+                        f.intoMemorySegment(dst, 4 * element, LE);
+                    }
                 }
             }
         }
@@ -243,6 +282,64 @@ final class Q8_0x8 extends Interleaved8 {
             high = sum;
         }
         acc.intoArray(out, o);
+    }
+
+    private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
+    private static final VectorSpecies<Short> S8 = ShortVector.SPECIES_128;
+    private static final VectorSpecies<Integer> I4 = IntVector.SPECIES_128;
+
+    /**
+     * {@link #dot} with 128-bit vectors (NEON; {@link Vec#L} = 4): the group's rows in two halves of 4, each the same
+     * steps on bytes 8h .. 8h + 7 of every chunk (rows 4h ..) and scales 4h .., so the same integers and float steps
+     * as {@link #dot}, to the bit; about a third of the row-major float kernel's operations per weight
+     * (BENCHMARKS.md, twenty-third session). Written out as {@link #dot} is.
+     */
+    static void dot128(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+        MemorySegment pairs = x.pairMemory;
+        float[] xScale = x.scale;
+        for (int rh = 0; rh < 2; rh++) {
+            FloatVector acc = FloatVector.zero(FloatVector.SPECIES_128);
+            IntVector sum = IntVector.zero(I4), high = sum;
+            long hb = base + 8L * rh; // the half's rows: bytes 8rh .. of each chunk, scales at 8rh ..
+            for (int i = 0, halves = 2 * blocks; i < halves; i++) {
+                long p = hb + (long) (i >>> 1) * GROUP_BLOCK_BYTES;
+                long c = p + 16 + 128L * (i & 1);
+                long a = 32L * i;
+                IntVector u0 = ((ShortVector) ByteVector.fromMemorySegment(B8, w, c, LE).convertShape(VectorOperators.B2S, S8, 0))
+                        .mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a)).reinterpretAsShorts())
+                        .add(((ShortVector) ByteVector.fromMemorySegment(B8, w, c + 16, LE).convertShape(VectorOperators.B2S, S8, 0))
+                                .mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 4)).reinterpretAsShorts()))
+                        .reinterpretAsInts().lanewise(VectorOperators.XOR, 0x8000);
+                IntVector u1 = ((ShortVector) ByteVector.fromMemorySegment(B8, w, c + 32, LE).convertShape(VectorOperators.B2S, S8, 0))
+                        .mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 8)).reinterpretAsShorts())
+                        .add(((ShortVector) ByteVector.fromMemorySegment(B8, w, c + 48, LE).convertShape(VectorOperators.B2S, S8, 0))
+                                .mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts()))
+                        .reinterpretAsInts().lanewise(VectorOperators.XOR, 0x8000);
+                IntVector u2 = ((ShortVector) ByteVector.fromMemorySegment(B8, w, c + 64, LE).convertShape(VectorOperators.B2S, S8, 0))
+                        .mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 16)).reinterpretAsShorts())
+                        .add(((ShortVector) ByteVector.fromMemorySegment(B8, w, c + 80, LE).convertShape(VectorOperators.B2S, S8, 0))
+                                .mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 20)).reinterpretAsShorts()))
+                        .reinterpretAsInts().lanewise(VectorOperators.XOR, 0x8000);
+                IntVector u3 = ((ShortVector) ByteVector.fromMemorySegment(B8, w, c + 96, LE).convertShape(VectorOperators.B2S, S8, 0))
+                        .mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 24)).reinterpretAsShorts())
+                        .add(((ShortVector) ByteVector.fromMemorySegment(B8, w, c + 112, LE).convertShape(VectorOperators.B2S, S8, 0))
+                                .mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts()))
+                        .reinterpretAsInts().lanewise(VectorOperators.XOR, 0x8000);
+                sum = sum.add(u0.add(u1).add(u2.add(u3)));
+                high = high.add(u0.lanewise(VectorOperators.ASHR, 16).add(u1.lanewise(VectorOperators.ASHR, 16))
+                        .add(u2.lanewise(VectorOperators.ASHR, 16).add(u3.lanewise(VectorOperators.ASHR, 16))));
+                if ((i & 1) == 0) continue;
+                IntVector dot = sum.sub(high.mul(65535)).sub(8 * 32768); // X − 65535 · H, as in dot
+                IntVector h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_64, w, p, LE)
+                        .convertShape(VectorOperators.S2I, I4, 0);
+                FloatVector d = h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
+                        .reinterpretAsFloats().mul(0x1p112f);
+                acc = acc.add(((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(d).mul(xScale[i >>> 1]));
+                sum = IntVector.zero(I4);
+                high = sum;
+            }
+            acc.intoArray(out, o + 4 * rh);
+        }
     }
 
     /** A shuffle of {@code species} whose first 8 lanes take lane {@code lo} and the next 8 (if any) lane {@code hi}. */

@@ -94,6 +94,15 @@ final class SimdBackend implements Backend, WorkerPool.Task {
      */
     static final boolean REPACK = Boolean.parseBoolean(System.getProperty("edgellm.simd.repack", "true"));
 
+    /**
+     * Whether a matrix of this type and row count is repacked ({@link Interleaved8}): with 8 float lanes every format
+     * that has one; with 4 (NEON) those with a 128-bit kernel ({@link Interleaved8#kernel128}).
+     */
+    static boolean repacks(GgmlType type, long rows) {
+        Interleaved8 format = Interleaved8.forType(type);
+        return REPACK && format != null && (Vec.L == 8 || Vec.L == 4 && format.kernel128()) && rows >= Interleaved8.ROWS;
+    }
+
     private final WorkerPool pool;
     private final Arena arena = Arena.ofShared();
     private final Map<TensorData, Prepared> prepared = new IdentityHashMap<>();
@@ -250,8 +259,7 @@ final class SimdBackend implements Backend, WorkerPool.Task {
                         + "); using the scalar reference for such tensors");
             }
             p = new Prepared(w, k);
-            Interleaved8 format = Interleaved8.forType(type);
-            if (REPACK && format != null && Vec.L == 8 && w.info().rows() >= Interleaved8.ROWS) repack(p, format);
+            if (repacks(type, w.info().rows())) repack(p, Interleaved8.forType(type));
             prepared.put(w, p);
         }
         return p;

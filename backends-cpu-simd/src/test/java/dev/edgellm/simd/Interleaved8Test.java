@@ -162,6 +162,45 @@ class Interleaved8Test {
         }
     }
 
+    /**
+     * The 128-bit column fills of Q8_0's and Q4_0's plain 8-row groups (NEON CPUs' prefill tiles; here at 128 bits
+     * inside a wider JVM): the same values as the rows, exactly or rounded to bf16; Q4_0's inf and NaN scales too.
+     */
+    @ParameterizedTest
+    @CsvSource({"Q8_0, false", "Q8_0, true", "Q4_0, false", "Q4_0, true"})
+    void columnFillsAt128BitsAreTheRows(GgmlType type, boolean bf16) {
+        Interleaved8 format = Interleaved8.forType(type);
+        int blocks = 5, groups = 2, rows = 8 * groups, n = 32 * blocks, ld = rows + 3;
+        TensorData w = randomTensor(type, n, rows, new Random(6));
+        if (type == GgmlType.Q4_0) {
+            ByteBuffer buf = w.buffer(0).duplicate().order(ByteOrder.LITTLE_ENDIAN);
+            buf.putShort(3 * 18, (short) 0x7C00);
+            buf.putShort(12 * 18, (short) 0xFC00);
+            buf.putShort(30 * 18, (short) 0x7FFF);
+        }
+        MemorySegment packed = Arena.ofAuto().allocate(format.packedBytes(groups, blocks));
+        format.repack(rows(MemorySegment.ofBuffer(w.buffer(0)), w.rowBytes()), 0, groups, groups, blocks, packed);
+        MemorySegment tile = Arena.ofAuto().allocate(4L * n * ld);
+        tile.fill((byte) 0x7F);
+        for (int g = 0; g < groups; g++) { // not in a span: the plain layout, group after group
+            long base = format.packedBytes(g, blocks);
+            for (int b = 0; b < blocks; b += 2) {
+                if (type == GgmlType.Q8_0) Q8_0x8.columns128(packed, base, Q8_0x8.GROUP_BLOCK_BYTES, b, Math.min(blocks, b + 2), tile, ld, 8L * g, bf16);
+                else Q4_0x8.columns128(packed, base, b, Math.min(blocks, b + 2), tile, ld, 8L * g, bf16);
+            }
+        }
+        float[] want = new float[n];
+        for (int r = 0; r < ld; r++) {
+            if (r < rows) Quants.of(type).dequantize(w.buffer(r), w.rowOffset(r), want, 0, n);
+            for (int c = 0; c < n; c++) {
+                long at = (long) c * ld + r;
+                if (r >= rows) assertEquals(bf16 ? 0x7F7F : 0x7F7F7F7F, bf16 ? tile.getAtIndex(Vec.SHORT, at) : tile.getAtIndex(ValueLayout.JAVA_INT, at));
+                else if (bf16) assertEquals(PrefillGemm.bf16(want[c]), tile.getAtIndex(Vec.SHORT, at), "row " + r + " column " + c);
+                else assertEquals(want[c], tile.getAtIndex(ValueLayout.JAVA_FLOAT, at), "row " + r + " column " + c);
+            }
+        }
+    }
+
     @Test
     void quantizedInputRoundsToTheNearestStepAndSumsTheBlocks() {
         float[] x = new float[64];
@@ -208,6 +247,11 @@ class Interleaved8Test {
     @EnumSource(GgmlType.class)
     void thePlannerKnowsWhichTypesAreRepackedAndTheirSize(GgmlType type) {
         Interleaved8 format = Interleaved8.forType(type);
+        dev.edgellm.profiles.ProfileCatalog profiles = dev.edgellm.profiles.ProfileCatalog.builtin();
+        assertEquals(format != null, dev.edgellm.planner.MemoryPlanner.simdRepacks(type, profiles.get("x86-laptop-16gb")),
+                type + " repacked with 256-bit vectors");
+        assertEquals(format != null && format.kernel128(), dev.edgellm.planner.MemoryPlanner.simdRepacks(type, profiles.get("rpi5-8gb")),
+                type + " repacked with 128-bit NEON");
         for (long groups : new long[] {1, 7, 1000, 6000}) {
             long fileBytes = groups * Interleaved8.ROWS * (format == null ? 32 : format.sourceBlockBytes());
             long planned = dev.edgellm.planner.MemoryPlanner.simdRepackedBytes(type, fileBytes);
@@ -349,6 +393,47 @@ class Interleaved8Test {
     }
 
     /**
+     * The 128-bit 8-row kernels (NEON CPUs; here run at 128 bits inside a wider JVM) take each half of a group's rows
+     * through the 256-bit kernel's steps, so they give the same floats: on random data and at the extremes of the 16-bit
+     * sums (every quant at its largest magnitude: Q8_0 -128, Q4_0 nibble 15, against activations of ±127 steps).
+     */
+    @ParameterizedTest
+    @EnumSource(names = {"Q4_0", "Q8_0"})
+    void kernels128MatchThe256BitOnesExactly(GgmlType type) {
+        int blocks = 67, n = 32 * blocks, groups = 2, blockBytes = (int) type.byteSize(32);
+        Interleaved8 format = Interleaved8.forType(type);
+        assertTrue(format.kernel128(), type + " has a 128-bit kernel");
+        for (int pattern = 0; pattern < 3; pattern++) {
+            TensorData w = randomTensor(type, n, 8 * groups, new Random(13 + pattern));
+            float[] x = randomFloats(new Random(14), n);
+            if (pattern > 0) {
+                ByteBuffer buf = w.buffer(0).duplicate();
+                byte fill = type == GgmlType.Q8_0 ? Byte.MIN_VALUE : (byte) 0xFF;
+                for (int blk = 0; blk < 8 * groups * blocks; blk++) {
+                    for (int i = 2; i < blockBytes; i++) buf.put(blk * blockBytes + i, fill);
+                }
+                for (int i = 0; i < n; i++) x[i] = pattern == 1 ? -1f : (i % 3 == 0 ? 1f : -1f);
+            }
+            MemorySegment packed = Arena.ofAuto().allocate(format.packedBytes(groups, blocks));
+            format.repack(rows(MemorySegment.ofBuffer(w.buffer(0)), w.rowBytes()), 0, groups, groups, blocks, packed);
+            QuantizedInput q = new QuantizedInput();
+            q.quantize(x, 0, n);
+            float[] want = new float[8 * groups], got = new float[8 * groups];
+            for (int g = 0; g < groups; g++) { // groups 0 and 1 are not in a span: the plain 8-row layout
+                long base = format.packedBytes(g, blocks);
+                if (type == GgmlType.Q8_0) {
+                    Q8_0x8.dot(packed, base, blocks, q, want, 8 * g);
+                    Q8_0x8.dot128(packed, base, blocks, q, got, 8 * g);
+                } else {
+                    Q4_0x8.dot(packed, base, blocks, q, want, 8 * g);
+                    Q4_0x8.dot128(packed, base, blocks, q, got, 8 * g);
+                }
+            }
+            assertArrayEquals(want, got, type + " pattern " + pattern);
+        }
+    }
+
+    /**
      * Q4_0 (spans of 4 or 8 groups), Q5_0 (3 or 6), Q8_0 (with 512-bit vectors, spans of 4) and the K-quants (pairs)
      * store full spans of groups together and dot them together: the same integers and floats in the same order as
      * one group at a time, so the same results, on random data and at the 16-bit limits; two spans and a lone last
@@ -461,22 +546,29 @@ class Interleaved8Test {
     }
 
     /**
-     * The row kernels at 128 bits ({@code -XX:MaxVectorSize=16}): what NEON CPUs (Raspberry Pi, phones) run for every
-     * tensor, since nothing is repacked there. With fma8/bytes/nibble helpers Q8_0, Q4_0 and Q4_1 allocated in every
-     * run at 128 bits (helpers compiled on their own, vectors boxed: 10 GB of heap per llama-1b token; BENCHMARKS.md,
-     * twenty-third session), while at 256 bits they were inlined.
+     * The kernels at 128 bits ({@code -XX:MaxVectorSize=16}), as NEON CPUs (Raspberry Pi, phones) run them: Q4_0's
+     * and Q8_0's 128-bit kernels, column fills and row dequantizers, and the row kernels every other tensor runs. With
+     * fma8/bytes/nibble helpers the Q8_0, Q4_0 and Q4_1 row kernels allocated in every run at 128 bits (helpers
+     * compiled on their own, vectors boxed: 10 GB of heap per llama-1b token; BENCHMARKS.md, twenty-third session),
+     * while at 256 bits they were inlined.
      */
     @Test
-    void rowKernelsAllocateNothingAt128Bits() throws Exception {
+    void kernelsAllocateNothingAt128Bits() throws Exception {
         StringBuilder runs = new StringBuilder();
         for (int attempt = 0; attempt < 3; attempt++) {
-            FreshRun run = runInFreshJvm(KernelAllocationCheck.class, java.util.List.of("-XX:MaxVectorSize=16"), "row-kernels");
+            FreshRun run = runInFreshJvm(KernelAllocationCheck.class, "-XX:MaxVectorSize=16");
+            String output = run.output();
             boolean clean = run.exitCode() == 0;
-            for (GgmlType type : KernelAllocationCheck.ROW_TYPES) clean &= run.output().contains("row " + type + " 0");
+            for (GgmlType type : KernelAllocationCheck.ROW_TYPES) clean &= output.contains("row " + type + " 0");
+            for (GgmlType type : new GgmlType[] {GgmlType.Q4_0, GgmlType.Q8_0}) {
+                clean &= output.contains("\n" + type + " 0") || output.startsWith(type + " 0");
+                clean &= output.contains("columns " + type + " 0") && output.contains("\nrows " + type + " 0")
+                        && output.contains("bf16 rows " + type + " 0");
+            }
             if (clean) return;
-            runs.append("run ").append(attempt + 1).append(":\n").append(run.output());
+            runs.append("run ").append(attempt + 1).append(":\n").append(output);
         }
-        throw new AssertionError("a row kernel allocated at 128 bits in each of 3 fresh JVMs:\n" + runs);
+        throw new AssertionError("a kernel allocated at 128 bits in each of 3 fresh JVMs:\n" + runs);
     }
 
     /**
@@ -529,20 +621,14 @@ class Interleaved8Test {
 
     /** {@code main} run in a fresh JVM with this one's JVM flags and {@code flags}, which finishes within 120 s. */
     private static FreshRun runInFreshJvm(Class<?> main, String... flags) throws Exception {
-        return runInFreshJvm(main, java.util.List.of(flags));
-    }
-
-    /** {@link #runInFreshJvm(Class, String...)} with arguments for {@code main}. */
-    private static FreshRun runInFreshJvm(Class<?> main, java.util.List<String> flags, String... args) throws Exception {
         java.util.List<String> cmd = new java.util.ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElseThrow());
         for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (arg.startsWith("-XX:") || arg.startsWith("--add-modules") || arg.startsWith("--enable-native-access")
                     || arg.startsWith("-Dedgellm.")) cmd.add(arg);
         }
-        cmd.addAll(flags);
+        cmd.addAll(java.util.List.of(flags));
         cmd.addAll(java.util.List.of("-cp", System.getProperty("java.class.path"), main.getName()));
-        cmd.addAll(java.util.List.of(args));
         Path log = Files.createTempFile(main.getSimpleName(), ".txt");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         boolean finished = p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS);

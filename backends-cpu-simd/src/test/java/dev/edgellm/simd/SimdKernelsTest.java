@@ -62,8 +62,7 @@ class SimdKernelsTest {
 
     /** Whether decode runs an {@link Interleaved8} kernel (8-bit activations) on this tensor. */
     private static boolean repacked(TensorData w) {
-        return SimdBackend.REPACK && Interleaved8.forType(w.info().type()) != null && Vec.L == 8
-                && w.info().rows() >= Interleaved8.ROWS;
+        return SimdBackend.repacks(w.info().type(), w.info().rows());
     }
 
     /**

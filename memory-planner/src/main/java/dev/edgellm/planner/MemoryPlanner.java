@@ -146,24 +146,23 @@ public final class MemoryPlanner {
     public static final int SIMD_ONEDNN_MIN_BATCH = 24;
     /**
      * Bytes the CPU backend allocates beyond the forward pass's own (none for the scalar reference). The SIMD
-     * backend on a profile with 256-bit vectors (AVX2) also repacks some matrices into an off-heap copy and
-     * releases the mapped pages it replaces ({@link #simdRepackedBytes}).
+     * backend also repacks some matrices into an off-heap copy and releases the mapped pages it replaces
+     * ({@link #simdRepacks}, {@link #simdRepackedBytes}). The per-format constants were measured on x86; on NEON
+     * profiles (Q4_0 and Q8_0 repacked) the same terms are assumed, unmeasured.
      */
     public static long backendBytes(ModelSizes m, DeviceProfile p, PlanRequest.CpuBackend cpu, int batch) {
         if (cpu != PlanRequest.CpuBackend.SIMD) return 0;
         long bytes = SIMD_BASE_BYTES + (batch >= 4 ? SIMD_PREFILL_BYTES : 0);
         if (batch >= SIMD_ONEDNN_MIN_BATCH && usesOneDnn(p)) bytes += ONEDNN_BYTES;
-        if (repacks(p)) {
-            boolean memoryBroadcasts = false;
-            for (Map.Entry<GgmlType, Long> e : m.matrixBytes.entrySet()) {
-                long repacked = simdRepackedBytes(e.getKey(), e.getValue());
-                if (repacked < 0) continue;
-                bytes += SIMD_REPACKED_FORMAT_BYTES + repacked - e.getValue();
-                if (simdNarrowPairKernel(e.getKey(), p)) bytes += SIMD_PAIRED_FORMAT_BYTES;
-                memoryBroadcasts |= e.getKey() != GgmlType.Q8_0 || p.hasIsa("avx512bw");
-            }
-            if (memoryBroadcasts) bytes += SIMD_MEMORY_BROADCAST_BYTES;
+        boolean memoryBroadcasts = false;
+        for (Map.Entry<GgmlType, Long> e : m.matrixBytes.entrySet()) {
+            long repacked = simdRepackedBytes(e.getKey(), e.getValue());
+            if (repacked < 0 || !simdRepacks(e.getKey(), p)) continue;
+            bytes += SIMD_REPACKED_FORMAT_BYTES + repacked - e.getValue();
+            if (simdNarrowPairKernel(e.getKey(), p)) bytes += SIMD_PAIRED_FORMAT_BYTES;
+            memoryBroadcasts |= e.getKey() != GgmlType.Q8_0 || p.hasIsa("avx512bw");
         }
+        if (memoryBroadcasts) bytes += SIMD_MEMORY_BROADCAST_BYTES;
         return bytes;
     }
 
@@ -173,7 +172,7 @@ public final class MemoryPlanner {
      * span kernels. The backend's tests hold this to its formats.
      */
     public static boolean simdNarrowPairKernel(GgmlType type, DeviceProfile p) {
-        return (type == GgmlType.Q5_0 || type == GgmlType.Q4_0) && !p.hasIsa("avx512bw");
+        return (type == GgmlType.Q5_0 || type == GgmlType.Q4_0) && p.hasIsa("avx2") && !p.hasIsa("avx512bw");
     }
 
     /**
@@ -198,9 +197,20 @@ public final class MemoryPlanner {
         return p.hasIsa("avx512_bf16") || p.hasIsa("amx_tile");
     }
 
-    /** Whether the SIMD backend runs 256-bit vectors there (x86 AVX2; NEON is 128-bit) and so repacks. */
-    static boolean repacks(DeviceProfile p) {
-        return p.hasIsa("avx2");
+    /**
+     * Whether the SIMD backend repacks matrices of this type there: every type it repacks where its vectors are 256
+     * bits (x86 AVX2); Q4_0 and Q8_0 with 128-bit NEON (the types that have 128-bit kernels). The backend's tests hold
+     * this to its formats.
+     */
+    public static boolean simdRepacks(GgmlType type, DeviceProfile p) {
+        if (simdRepackedBytes(type, 0) < 0) return false;
+        return p.hasIsa("avx2") || p.hasIsa("neon") && (type == GgmlType.Q4_0 || type == GgmlType.Q8_0);
+    }
+
+    /** Whether the SIMD backend repacks any matrix of the model there. */
+    private static boolean repacksAny(ModelSizes m, DeviceProfile p) {
+        for (GgmlType type : m.matrixBytes.keySet()) if (simdRepacks(type, p)) return true;
+        return false;
     }
 
     /** Session-owned scratch: forward pass, token history, output ids and sampler (see class comment). */
@@ -284,7 +294,7 @@ public final class MemoryPlanner {
         why.add("overhead: JVM baseline " + mib(JavaHeap.JVM_BASELINE_BYTES) + " (measured) + model heap "
                 + mib(m.modelHeapBytes) + " (metadata strings, tokenizer tables, norms) + " + mib(backend) + " for the "
                 + cpu.name().toLowerCase(Locale.ROOT) + " CPU backend" + (cpu == PlanRequest.CpuBackend.SIMD
-                ? " (compiled vector kernels, " + (repacks(p) ? "their repacked layouts, " : "") + "prefill scratch"
+                ? " (compiled vector kernels, " + (repacksAny(m, p) ? "their repacked layouts, " : "") + "prefill scratch"
                         + (req.batch >= SIMD_ONEDNN_MIN_BATCH && usesOneDnn(p) ? ", oneDNN for bf16 prefill" : "") + "; measured)"
                 : req.cpuBackend == null ? " (the profile caps the Java heap: Android, no Vector API)" : ""));
         why.add("budget: " + p.id() + " lets the app use " + mib(p.ramUsableBytes()) + " of " + mib(p.ramTotalBytes())

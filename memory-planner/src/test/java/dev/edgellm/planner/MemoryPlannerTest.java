@@ -87,8 +87,10 @@ class MemoryPlannerTest {
         assertEquals(4, p.threads);
         assertEquals(0, p.gpuLayers);
         assertEquals(p.residentWeightsBytes + p.kvBytes + p.computeBytes + p.overheadBytes, p.predictedPeakBytes);
-        // the Pi runs the SIMD backend with 128-bit NEON: no repacked copy, so its base and prefill terms only
-        assertEquals(JavaHeap.JVM_BASELINE_BYTES + m.modelHeapBytes + MemoryPlanner.SIMD_BASE_BYTES + MemoryPlanner.SIMD_PREFILL_BYTES, p.overheadBytes);
+        // the Pi runs the SIMD backend with 128-bit NEON: Q4_0 repacked (its 128-bit kernel; the copy replaces the
+        // mapped pages, so only the format's compiled kernels and its activations broadcast from memory count), no pairs
+        assertEquals(JavaHeap.JVM_BASELINE_BYTES + m.modelHeapBytes + MemoryPlanner.SIMD_BASE_BYTES + MemoryPlanner.SIMD_PREFILL_BYTES
+                + MemoryPlanner.SIMD_REPACKED_FORMAT_BYTES + MemoryPlanner.SIMD_MEMORY_BROADCAST_BYTES, p.overheadBytes);
         // decode ceiling: 9 GB/s / (weights matrices + half of the 4096-token cache)
         double perToken = m.streamedBytesPerToken + p.kvBytes / 2.0;
         assertEquals(9e9 / perToken, p.predictedDecodeTokS, 1e-9);
