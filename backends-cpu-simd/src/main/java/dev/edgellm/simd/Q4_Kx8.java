@@ -105,6 +105,13 @@ final class Q4_Kx8 extends Interleaved8 {
             for (int s = 0; s < 8; s++) {
                 long q = p + subStep * s;
                 float d1 = d * Vec.u8(w, q + sc0), m1 = dmin * Vec.u8(w, q + mn0);
+                if (Vec.L == 4) { // laneNibbles' 8 lanes are 256 bits: nibble k of the row's V_m lane is column 8m + k
+                    for (int m = 0; m < 4; m++) {
+                        int lane = w.get(Vec.INT, q + v00 + vStep * m);
+                        for (int k = 0; k < 8; k++) out[off + 256 * b + 32 * s + 8 * m + k] = (lane >>> 4 * k & 0xF) * d1 - m1;
+                    }
+                    continue;
+                }
                 for (int m = 0; m < 4; m++) { // d1 · q - m1 in two roundings, as the reference's
                     ((FloatVector) laneNibbles(w, q + v00 + vStep * m).convert(VectorOperators.I2F, 0))
                             .mul(d1).sub(m1).intoArray(out, off + 256 * b + 32 * s + 8 * m);
@@ -195,12 +202,86 @@ final class Q4_Kx8 extends Interleaved8 {
         acc.intoArray(out, o);
     }
 
+    @Override
+    boolean kernel128() { return true; }
+
+    /**
+     * {@link #dotGroup} with 128-bit vectors (NEON; {@link Vec#L} = 4): each half of the group's rows through its
+     * steps (int lanes 4rh .. of the nibble vectors, scale, min, d and dmin bytes of rows 4rh ..), so the same floats
+     * to the bit. Written out as that kernel is.
+     */
+    static void dot128(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+        MemorySegment pairs = x.pairMemory;
+        float[] xScale = x.scale, xSum = x.sum;
+        for (int rh = 0; rh < 2; rh++) {
+            FloatVector acc = FloatVector.zero(F4), accD = acc, accM = acc;
+            ShortVector first = ShortVector.zero(ShortVector.SPECIES_128);
+            for (int i = 0, halves = 16 * blocks; i < halves; i++) {
+                long p = base + (long) (i >>> 4) * GROUP_BLOCK_BYTES;
+                long q = p + HEAD + (long) SUB * ((i >>> 1) & 7);
+                long a = 32L * i;
+                long v = q + 16 + 64L * (i & 1) + 16L * rh;
+                IntVector v0 = IntVector.fromMemorySegment(I4, w, v, LE);
+                IntVector v1 = IntVector.fromMemorySegment(I4, w, v + 32, LE);
+                ShortVector s = v0.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a)).reinterpretAsShorts());
+                ShortVector t = v1.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 16)).reinterpretAsShorts());
+                s = s.add(v0.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 4)).reinterpretAsShorts()));
+                t = t.add(v1.lanewise(VectorOperators.LSHR, 4).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 20)).reinterpretAsShorts()));
+                s = s.add(v0.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 8)).reinterpretAsShorts()));
+                t = t.add(v1.lanewise(VectorOperators.LSHR, 8).and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 24)).reinterpretAsShorts()));
+                s = s.add(v0.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts()));
+                t = t.add(v1.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts()));
+                ShortVector half = s.add(t);
+                if ((i & 1) == 0) {
+                    first = half;
+                    continue;
+                }
+                int xb = i >>> 1;
+                IntVector si = first.add(half).reinterpretAsInts();
+                IntVector dot = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(si.lanewise(VectorOperators.ASHR, 16));
+                IntVector sc = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q + 4L * rh, LE)
+                        .convertShape(VectorOperators.B2I, I4, 0);
+                FloatVector mn = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q + 8 + 4L * rh, LE)
+                        .convertShape(VectorOperators.B2F, F4, 0);
+                accD = accD.add(((FloatVector) dot.mul(sc).convert(VectorOperators.I2F, 0)).mul(xScale[xb]));
+                accM = accM.add(mn.mul(xSum[xb]));
+                if ((i & 15) != 15) continue;
+                IntVector hd = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_64, w, p + 8L * rh, LE)
+                        .convertShape(VectorOperators.S2I, I4, 0);
+                IntVector hm = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_64, w, p + 16 + 8L * rh, LE)
+                        .convertShape(VectorOperators.S2I, I4, 0);
+                FloatVector d = hd.and(F16_MAG).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                        .reinterpretAsInts()
+                        .or(hd.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                        .lanewise(VectorOperators.OR, 0x7F800000, hd.and(F16_EXP).compare(VectorOperators.EQ, F16_EXP))
+                        .reinterpretAsFloats();
+                FloatVector dmin = hm.and(F16_MAG).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                        .reinterpretAsInts()
+                        .or(hm.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                        .lanewise(VectorOperators.OR, 0x7F800000, hm.and(F16_EXP).compare(VectorOperators.EQ, F16_EXP))
+                        .reinterpretAsFloats();
+                acc = acc.add(accD.mul(d)).sub(accM.mul(dmin));
+                accD = FloatVector.zero(F4);
+                accM = accD;
+            }
+            acc.intoArray(out, o + 4 * rh);
+        }
+    }
+
+    private static final VectorSpecies<Integer> I4 = IntVector.SPECIES_128;
+    private static final VectorSpecies<Float> F4 = FloatVector.SPECIES_128;
+
     /**
      * One group of 8 rows at 256 bits (CPUs without AVX-512, and a pair's odd last group): {@link #pairDotWide}'s
-     * loop and float steps at half the width, so that a pair's rows come out identical.
+     * loop and float steps at half the width, so that a pair's rows come out identical; at 128 bits {@link #dot128}.
      */
     @Override
     void dotGroup(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+        if (Vec.L == 4) {
+            dot128(w, base, blocks, x, out, o);
+            return;
+        }
         MemorySegment pairs = x.pairMemory;
         float[] xScale = x.scale, xSum = x.sum;
         FloatVector acc = FloatVector.zero(Vec.F), accD = acc, accM = acc;

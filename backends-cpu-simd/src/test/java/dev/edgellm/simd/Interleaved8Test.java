@@ -61,26 +61,6 @@ class Interleaved8Test {
     }
 
     /**
-     * Embedding lookups of a table the backend has repacked (a tied token_embd, whose mapped pages it released and
-     * releases again after each lookup): exactly the reference rows, for grouped rows and tail rows alike.
-     */
-    @ParameterizedTest
-    @EnumSource(names = {"Q4_0", "Q8_0", "Q4_K", "Q6_K"})
-    void rowsOfARepackedTableAreTheReferenceRows(GgmlType type) {
-        int n = 512, rows = 29; // 3 groups + 5 tail rows
-        TensorData w = randomTensor(type, n, rows, new Random(21));
-        float[] want = new float[n], got = new float[n + 3], out = new float[rows];
-        try (SimdBackend b = new SimdBackend(2, 0, 0)) {
-            b.matVec(w, randomFloats(new Random(22), n), 0, out, 0); // prepares (and repacks) the table
-            for (int r = 0; r < rows; r++) {
-                Quants.of(type).dequantize(w.buffer(r), w.rowOffset(r), want, 0, n);
-                b.getRow(w, r, got, 3);
-                assertArrayEquals(want, java.util.Arrays.copyOfRange(got, 3, n + 3), type + " row " + r);
-            }
-        }
-    }
-
-    /**
      * Rows rounded to bf16 for prefill tiles: each format's dequantizeRowBf16 gives exactly toBf16 of its float row,
      * for spanned and plain groups, with finite, infinite and NaN scales.
      */
@@ -395,22 +375,25 @@ class Interleaved8Test {
     /**
      * The 128-bit 8-row kernels (NEON CPUs; here run at 128 bits inside a wider JVM) take each half of a group's rows
      * through the 256-bit kernel's steps, so they give the same floats: on random data and at the extremes of the 16-bit
-     * sums (every quant at its largest magnitude: Q8_0 -128, Q4_0 nibble 15, against activations of ±127 steps).
+     * sums (every quant at its largest magnitude: Q8_0 -128, Q4_0 and Q4_K nibble 15, Q4_K's scales and mins 63,
+     * against activations of ±127 steps).
      */
     @ParameterizedTest
-    @EnumSource(names = {"Q4_0", "Q8_0"})
+    @EnumSource(names = {"Q4_0", "Q8_0", "Q4_K"})
     void kernels128MatchThe256BitOnesExactly(GgmlType type) {
-        int blocks = 67, n = 32 * blocks, groups = 2, blockBytes = (int) type.byteSize(32);
         Interleaved8 format = Interleaved8.forType(type);
         assertTrue(format.kernel128(), type + " has a 128-bit kernel");
+        int blocks = type == GgmlType.Q4_K ? 9 : 67, n = format.blockElements() * blocks, groups = 3;
+        int blockBytes = (int) type.byteSize(format.blockElements()), quantsFrom = type == GgmlType.Q4_K ? 4 : 2;
         for (int pattern = 0; pattern < 3; pattern++) {
             TensorData w = randomTensor(type, n, 8 * groups, new Random(13 + pattern));
             float[] x = randomFloats(new Random(14), n);
-            if (pattern > 0) {
-                ByteBuffer buf = w.buffer(0).duplicate();
+            if (pattern > 0) { // d (and dmin) 1, every other byte at its extreme
+                ByteBuffer buf = w.buffer(0).duplicate().order(ByteOrder.LITTLE_ENDIAN);
                 byte fill = type == GgmlType.Q8_0 ? Byte.MIN_VALUE : (byte) 0xFF;
                 for (int blk = 0; blk < 8 * groups * blocks; blk++) {
-                    for (int i = 2; i < blockBytes; i++) buf.put(blk * blockBytes + i, fill);
+                    for (int i = 0; i < quantsFrom; i += 2) buf.putShort(blk * blockBytes + i, (short) 0x3C00);
+                    for (int i = quantsFrom; i < blockBytes; i++) buf.put(blk * blockBytes + i, fill);
                 }
                 for (int i = 0; i < n; i++) x[i] = pattern == 1 ? -1f : (i % 3 == 0 ? 1f : -1f);
             }
@@ -419,16 +402,25 @@ class Interleaved8Test {
             QuantizedInput q = new QuantizedInput();
             q.quantize(x, 0, n);
             float[] want = new float[8 * groups], got = new float[8 * groups];
-            for (int g = 0; g < groups; g++) { // groups 0 and 1 are not in a span: the plain 8-row layout
-                long base = format.packedBytes(g, blocks);
-                if (type == GgmlType.Q8_0) {
-                    Q8_0x8.dot(packed, base, blocks, q, want, 8 * g);
-                    Q8_0x8.dot128(packed, base, blocks, q, got, 8 * g);
-                } else {
-                    Q4_0x8.dot(packed, base, blocks, q, want, 8 * g);
-                    Q4_0x8.dot128(packed, base, blocks, q, got, 8 * g);
+            for (int g = 0; g < groups; g++) { // the groups in the plain 8-row layout (with 512-bit vectors Q4_K pairs 0 and 1)
+                if (format.spanned(g, groups)) continue;
+                long base = format.blockOffset(g, 0, groups, blocks);
+                switch (type) {
+                    case Q8_0 -> {
+                        Q8_0x8.dot(packed, base, blocks, q, want, 8 * g);
+                        Q8_0x8.dot128(packed, base, blocks, q, got, 8 * g);
+                    }
+                    case Q4_0 -> {
+                        Q4_0x8.dot(packed, base, blocks, q, want, 8 * g);
+                        Q4_0x8.dot128(packed, base, blocks, q, got, 8 * g);
+                    }
+                    default -> {
+                        format.dotGroup(packed, base, blocks, q, want, 8 * g); // 256 bits in this JVM
+                        Q4_Kx8.dot128(packed, base, blocks, q, got, 8 * g);
+                    }
                 }
             }
+            for (float v : want) assertTrue(pattern == 0 || Float.isFinite(v), type + " pattern " + pattern + ": finite sums");
             assertArrayEquals(want, got, type + " pattern " + pattern);
         }
     }
@@ -546,8 +538,8 @@ class Interleaved8Test {
     }
 
     /**
-     * The kernels at 128 bits ({@code -XX:MaxVectorSize=16}), as NEON CPUs (Raspberry Pi, phones) run them: Q4_0's
-     * and Q8_0's 128-bit kernels, column fills and row dequantizers, and the row kernels every other tensor runs. With
+     * The kernels at 128 bits ({@code -XX:MaxVectorSize=16}), as NEON CPUs (Raspberry Pi, phones) run them: the
+     * 128-bit kernels of Q4_0, Q8_0 and Q4_K, their column fills and row dequantizers, and the row kernels every other tensor runs. With
      * fma8/bytes/nibble helpers the Q8_0, Q4_0 and Q4_1 row kernels allocated in every run at 128 bits (helpers
      * compiled on their own, vectors boxed: 10 GB of heap per llama-1b token; BENCHMARKS.md, twenty-third session),
      * while at 256 bits they were inlined.
@@ -560,10 +552,11 @@ class Interleaved8Test {
             String output = run.output();
             boolean clean = run.exitCode() == 0;
             for (GgmlType type : KernelAllocationCheck.ROW_TYPES) clean &= output.contains("row " + type + " 0");
-            for (GgmlType type : new GgmlType[] {GgmlType.Q4_0, GgmlType.Q8_0}) {
+            for (GgmlType type : KernelAllocationCheck.REPACKED_TYPES) {
+                if (!Interleaved8.forType(type).kernel128()) continue;
                 clean &= output.contains("\n" + type + " 0") || output.startsWith(type + " 0");
-                clean &= output.contains("columns " + type + " 0") && output.contains("\nrows " + type + " 0")
-                        && output.contains("bf16 rows " + type + " 0");
+                clean &= output.contains("\nrows " + type + " 0") && output.contains("bf16 rows " + type + " 0");
+                if (Interleaved8.forType(type).columnTiles()) clean &= output.contains("columns " + type + " 0");
             }
             if (clean) return;
             runs.append("run ").append(attempt + 1).append(":\n").append(output);

@@ -12,6 +12,7 @@ import java.util.Random;
 
 import static dev.edgellm.RandomTensors.randomFloats;
 import static dev.edgellm.RandomTensors.randomTensor;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SimdKernelsTest {
     static final int[] ROWS = {1, 7, 13, 17};
     static final int[] THREADS = {1, 3};
-    static final int[] BATCHES = {1, 2, 3, 4, 5, 9};
+    static final int[] BATCHES = {1, 2, 3, 4, 5, 9, 64};
 
     @ParameterizedTest
     @EnumSource(names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K",
@@ -45,6 +46,27 @@ class SimdKernelsTest {
                         for (int batch : BATCHES) checkMatMul(b, w, n, rows, batch, rnd);
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * Embedding lookups of a table the backend has repacked (a tied token_embd, whose mapped pages it released and
+     * releases again after each lookup): exactly the reference rows, for grouped rows and tail rows alike; at 128 bits
+     * too (surefire execution vectors-128), where Q4_0, Q8_0 and Q4_K are repacked.
+     */
+    @ParameterizedTest
+    @EnumSource(names = {"Q4_0", "Q8_0", "Q4_K", "Q6_K"})
+    void rowsOfARepackedTableAreTheReferenceRows(GgmlType type) {
+        int n = 512, rows = 29; // 3 groups + 5 tail rows
+        TensorData w = randomTensor(type, n, rows, new Random(21));
+        float[] want = new float[n], got = new float[n + 3], out = new float[rows];
+        try (SimdBackend b = new SimdBackend(2, 0, 0)) {
+            b.matVec(w, randomFloats(new Random(22), n), 0, out, 0); // prepares (and repacks) the table
+            for (int r = 0; r < rows; r++) {
+                Quants.of(type).dequantize(w.buffer(r), w.rowOffset(r), want, 0, n);
+                b.getRow(w, r, got, 3);
+                assertArrayEquals(want, java.util.Arrays.copyOfRange(got, 3, n + 3), type + " row " + r);
             }
         }
     }
