@@ -6,6 +6,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 
@@ -57,6 +58,11 @@ final class Q6_Kx8 extends Interleaved8 {
     private static IntVector ints(int... lanes) {
         return IntVector.fromArray(I8, lanes, 0);
     }
+
+    /** The same shifts and masks as ints, for {@link #dequantizeRow}'s scalar form at 128 bits (8-lane vectors are 256 bits). */
+    private static final int[] LOW8_SHIFT = SHIFTS_LOW8.toArray(), HIGH8_SHIFT = SHIFTS_HIGH8.toArray(),
+            HIGH8_MASK = MASKS_HIGH8.toArray(), TOP_SHIFT = SHIFTS_TOP.toArray(), TOP_MASK = MASKS_TOP.toArray();
+    private static final long FROM_W1 = LANES_2367.toLong(), HIGH_FROM_W0 = LANES_26.toLong(), HIGH_FROM_W1 = LANES_37.toLong();
 
     private Q6_Kx8() {}
 
@@ -150,6 +156,16 @@ final class Q6_Kx8 extends Interleaved8 {
                     float ds = d * w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, q + (half == 0 ? sc0 : sc1));
                     long v = q + slot0 + slotStep * 3 * half;
                     int w0 = w.get(Vec.INT, v), w1 = w.get(Vec.INT, v + slotStep), w2 = w.get(Vec.INT, v + 2 * slotStep);
+                    if (Vec.L == 4) { // the vector steps below, lane by lane
+                        int o = off + 256 * b + 32 * s + 16 * half;
+                        for (int l = 0; l < 8; l++) {
+                            int low = (FROM_W1 >>> l & 1) != 0 ? w1 : w0;
+                            int high = (HIGH_FROM_W0 >>> l & 1) != 0 ? w0 : (HIGH_FROM_W1 >>> l & 1) != 0 ? w1 : w2;
+                            out[o + l] = ((low >>> LOW8_SHIFT[l] & 0x3F) - 32) * ds;
+                            out[o + 8 + l] = (((high >>> HIGH8_SHIFT[l] & HIGH8_MASK[l]) | (w2 >>> TOP_SHIFT[l] & TOP_MASK[l])) - 32) * ds;
+                        }
+                        continue;
+                    }
                     IntVector low8 = IntVector.broadcast(I8, w0).blend(w1, LANES_2367)
                             .lanewise(VectorOperators.LSHR, SHIFTS_LOW8).and(0x3F);
                     IntVector high8 = IntVector.broadcast(I8, w2).blend(w0, LANES_26).blend(w1, LANES_37)
@@ -233,6 +249,10 @@ final class Q6_Kx8 extends Interleaved8 {
      */
     @Override
     void dotGroup(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+        if (Vec.L == 4) {
+            dot128(w, base, blocks, x, out, o);
+            return;
+        }
         MemorySegment pairs = x.pairMemory;
         int[] offsets = x.sixBitOffset;
         float[] xScale = x.scale;
@@ -280,5 +300,68 @@ final class Q6_Kx8 extends Interleaved8 {
             accD = FloatVector.zero(Vec.F);
         }
         acc.intoArray(out, o);
+    }
+
+    @Override
+    boolean kernel128() { return true; }
+
+    private static final VectorSpecies<Integer> I4 = IntVector.SPECIES_128;
+    private static final VectorSpecies<Float> F4 = FloatVector.SPECIES_128;
+
+    /**
+     * {@link #dotGroup} with 128-bit vectors (NEON; {@link Vec#L} = 4): each half of the group's rows through its steps
+     * (int lanes 4rh .. of W0, W1, W2; scales and d of rows 4rh ..), so the same floats to the bit. Written out as that
+     * kernel is.
+     */
+    static void dot128(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+        MemorySegment pairs = x.pairMemory;
+        int[] offsets = x.sixBitOffset;
+        float[] xScale = x.scale;
+        for (int rh = 0; rh < 2; rh++) {
+            FloatVector acc = FloatVector.zero(F4), accD = acc;
+            IntVector pending = IntVector.zero(I4);
+            for (int i = 0, halves = 16 * blocks; i < halves; i++) {
+                long p = base + (long) (i >>> 4) * GROUP_BLOCK_BYTES;
+                long q = p + HEAD + (long) SUB * ((i >>> 1) & 7);
+                long hq = q + W + 96L * (i & 1) + 16L * rh;
+                long a = 32L * i;
+                IntVector w0 = IntVector.fromMemorySegment(I4, w, hq, LE), w1 = IntVector.fromMemorySegment(I4, w, hq + 32, LE);
+                IntVector w2 = IntVector.fromMemorySegment(I4, w, hq + 64, LE);
+                ShortVector s = IntVector.broadcast(I4, offsets[i]).reinterpretAsShorts();
+                s = s.add(w0.and(SIX).reinterpretAsShorts().mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a)).reinterpretAsShorts()));
+                ShortVector t = w0.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 10)
+                        .mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 4)).reinterpretAsShorts());
+                s = s.add(w1.and(SIX).reinterpretAsShorts().mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 8)).reinterpretAsShorts()));
+                t = t.add(w1.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 10)
+                        .mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts()));
+                s = s.add(w2.and(SIX).reinterpretAsShorts().mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 16)).reinterpretAsShorts()));
+                t = t.add(w2.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 10)
+                        .mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 20)).reinterpretAsShorts()));
+                s = s.add(w0.lanewise(VectorOperators.LSHR, 6).and(NIB).or(w2.lanewise(VectorOperators.LSHR, 2).and(HI)).reinterpretAsShorts()
+                        .mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 24)).reinterpretAsShorts()));
+                t = t.add(w1.lanewise(VectorOperators.LSHR, 6).and(NIB).or(w2.lanewise(VectorOperators.LSHR, 4).and(HI)).reinterpretAsShorts()
+                        .mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts()));
+                IntVector si = s.add(t).reinterpretAsInts();
+                IntVector dot = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(si.lanewise(VectorOperators.ASHR, 16));
+                IntVector sc = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q + 8L * (i & 1) + 4L * rh, LE)
+                        .convertShape(VectorOperators.B2I, I4, 0);
+                pending = pending.add(dot.mul(sc));
+                if ((i & 1) == 0) continue;
+                accD = accD.add(((FloatVector) pending.convert(VectorOperators.I2F, 0)).mul(xScale[i >>> 1]));
+                pending = IntVector.zero(I4);
+                if ((i & 15) != 15) continue;
+                IntVector hd = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_64, w, p + 8L * rh, LE)
+                        .convertShape(VectorOperators.S2I, I4, 0);
+                FloatVector d = hd.and(F16_MAG).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                        .reinterpretAsInts()
+                        .or(hd.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                        .lanewise(VectorOperators.OR, 0x7F800000, hd.and(F16_EXP).compare(VectorOperators.EQ, F16_EXP))
+                        .reinterpretAsFloats();
+                acc = acc.add(accD.mul(d));
+                accD = FloatVector.zero(F4);
+            }
+            acc.intoArray(out, o + 4 * rh);
+        }
     }
 }

@@ -375,25 +375,26 @@ class Interleaved8Test {
     /**
      * The 128-bit 8-row kernels (NEON CPUs; here run at 128 bits inside a wider JVM) take each half of a group's rows
      * through the 256-bit kernel's steps, so they give the same floats: on random data and at the extremes of the 16-bit
-     * sums (every quant at its largest magnitude: Q8_0 -128, Q4_0 and Q4_K nibble 15, Q4_K's scales and mins 63,
-     * against activations of ±127 steps).
+     * sums (d and dmin 1, every other byte at its extreme: Q8_0 quants -128; Q4_0, Q4_K and Q6_K all bits set, so the
+     * largest quants and scales, against activations of ±127 steps).
      */
     @ParameterizedTest
-    @EnumSource(names = {"Q4_0", "Q8_0", "Q4_K"})
+    @EnumSource(names = {"Q4_0", "Q8_0", "Q4_K", "Q6_K"})
     void kernels128MatchThe256BitOnesExactly(GgmlType type) {
         Interleaved8 format = Interleaved8.forType(type);
         assertTrue(format.kernel128(), type + " has a 128-bit kernel");
-        int blocks = type == GgmlType.Q4_K ? 9 : 67, n = format.blockElements() * blocks, groups = 3;
-        int blockBytes = (int) type.byteSize(format.blockElements()), quantsFrom = type == GgmlType.Q4_K ? 4 : 2;
+        int blocks = format.blockElements() == 256 ? 9 : 67, n = format.blockElements() * blocks, groups = 3;
+        int blockBytes = (int) type.byteSize(format.blockElements());
+        int[] halves = type == GgmlType.Q4_K ? new int[] {0, 2} : type == GgmlType.Q6_K ? new int[] {208} : new int[] {0};
         for (int pattern = 0; pattern < 3; pattern++) {
             TensorData w = randomTensor(type, n, 8 * groups, new Random(13 + pattern));
             float[] x = randomFloats(new Random(14), n);
-            if (pattern > 0) { // d (and dmin) 1, every other byte at its extreme
+            if (pattern > 0) {
                 ByteBuffer buf = w.buffer(0).duplicate().order(ByteOrder.LITTLE_ENDIAN);
                 byte fill = type == GgmlType.Q8_0 ? Byte.MIN_VALUE : (byte) 0xFF;
                 for (int blk = 0; blk < 8 * groups * blocks; blk++) {
-                    for (int i = 0; i < quantsFrom; i += 2) buf.putShort(blk * blockBytes + i, (short) 0x3C00);
-                    for (int i = quantsFrom; i < blockBytes; i++) buf.put(blk * blockBytes + i, fill);
+                    for (int i = 0; i < blockBytes; i++) buf.put(blk * blockBytes + i, fill);
+                    for (int at : halves) buf.putShort(blk * blockBytes + at, (short) 0x3C00);
                 }
                 for (int i = 0; i < n; i++) x[i] = pattern == 1 ? -1f : (i % 3 == 0 ? 1f : -1f);
             }
@@ -414,9 +415,13 @@ class Interleaved8Test {
                         Q4_0x8.dot(packed, base, blocks, q, want, 8 * g);
                         Q4_0x8.dot128(packed, base, blocks, q, got, 8 * g);
                     }
-                    default -> {
+                    case Q4_K -> {
                         format.dotGroup(packed, base, blocks, q, want, 8 * g); // 256 bits in this JVM
                         Q4_Kx8.dot128(packed, base, blocks, q, got, 8 * g);
+                    }
+                    default -> {
+                        format.dotGroup(packed, base, blocks, q, want, 8 * g);
+                        Q6_Kx8.dot128(packed, base, blocks, q, got, 8 * g);
                     }
                 }
             }

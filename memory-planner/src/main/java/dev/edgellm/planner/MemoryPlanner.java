@@ -148,7 +148,7 @@ public final class MemoryPlanner {
      * Bytes the CPU backend allocates beyond the forward pass's own (none for the scalar reference). The SIMD
      * backend also repacks some matrices into an off-heap copy and releases the mapped pages it replaces
      * ({@link #simdRepacks}, {@link #simdRepackedBytes}). The per-format constants were measured on x86; on NEON
-     * profiles (Q4_0, Q8_0 and Q4_K repacked) the same terms are assumed, unmeasured.
+     * profiles (Q4_0, Q8_0, Q4_K and Q6_K repacked) the same terms are assumed, unmeasured.
      */
     public static long backendBytes(ModelSizes m, DeviceProfile p, PlanRequest.CpuBackend cpu, int batch) {
         if (cpu != PlanRequest.CpuBackend.SIMD) return 0;
@@ -199,12 +199,12 @@ public final class MemoryPlanner {
 
     /**
      * Whether the SIMD backend repacks matrices of this type there: every type it repacks where its vectors are 256
-     * bits (x86 AVX2); Q4_0, Q8_0 and Q4_K with 128-bit NEON (the types that have 128-bit kernels). The backend's tests hold
+     * bits (x86 AVX2); all but Q5_0 and Q5_K with 128-bit NEON (those have no 128-bit kernels). The backend's tests hold
      * this to its formats.
      */
     public static boolean simdRepacks(GgmlType type, DeviceProfile p) {
         if (simdRepackedBytes(type, 0) < 0) return false;
-        return p.hasIsa("avx2") || p.hasIsa("neon") && (type == GgmlType.Q4_0 || type == GgmlType.Q8_0 || type == GgmlType.Q4_K);
+        return p.hasIsa("avx2") || p.hasIsa("neon") && type != GgmlType.Q5_0 && type != GgmlType.Q5_K;
     }
 
     /** Whether the SIMD backend repacks any matrix of the model there. */
