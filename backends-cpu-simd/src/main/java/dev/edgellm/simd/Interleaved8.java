@@ -49,7 +49,7 @@ abstract class Interleaved8 {
 
     /**
      * Whether {@link #dotGroup} has a 128-bit kernel (NEON: {@link Vec#L} = 4), so that the backend repacks this format
-     * there too (Q4_0, Q8_0, Q4_K, Q6_K); Q5_0 and Q5_K keep the row-major kernels at 128 bits.
+     * there too (all but Q5_K, which keeps the row-major kernel at 128 bits).
      */
     boolean kernel128() { return false; }
 

@@ -49,7 +49,7 @@ final class Q5_0x8 extends Interleaved8 {
     private Q5_0x8() {}
 
     /** Groups per span: 6 (48 rows) with 512-bit vectors, 3 (24 rows) with 256-bit ones; 1 with spans off. */
-    static final int SPAN = PAIRS ? (Vec.WIDE ? 6 : 3) : 1;
+    static final int SPAN = PAIRS && Vec.L == 8 ? (Vec.WIDE ? 6 : 3) : 1;
     /** Int lanes of the span kernel's vectors: a span's rows are 3 · LANES. */
     static final int LANES = 8 * SPAN / 3;
     /** In a span's block: the f16 scales of its rows, then the 16 vectors. */
@@ -141,6 +141,21 @@ final class Q5_0x8 extends Interleaved8 {
         }
         long base = blockOffset(g, 0, groups, blocks), scale = base + 2 * r, fifth = base + 16 + 4 * r, v0 = base + 48 + 4 * r;
         long stride = GROUP_BLOCK_BYTES, step = 32; // a plain group: V_m 32 bytes apart
+        if (Vec.L == 4) { // dequantizeBlock's 8-lane steps (256 bits) lane by lane: nibble k and fifth bit FIFTH_BIT_SHIFTS[k] + 4m
+            for (int b = 0; b < blocks; b++) {
+                long p = b * stride;
+                float d = Vec.f16(w, scale + p);
+                int h = w.get(Vec.INT, fifth + p);
+                for (int m = 0; m < 4; m++) {
+                    int lane = w.get(Vec.INT, v0 + p + m * step);
+                    for (int k = 0; k < 8; k++) {
+                        int bit = h >>> (k & 3) + 16 * (k >> 2) + 4 * m & 1;
+                        out[off + 32 * b + 8 * m + k] = ((lane >>> 4 * k & 0xF | bit << 4) - 16) * d;
+                    }
+                }
+            }
+            return;
+        }
         for (int b = 0; b < blocks; b++) {
             dequantizeBlock(w, fifth + b * stride, v0 + b * stride, step, Vec.f16(w, scale + b * stride), out, off + 32 * b);
         }
@@ -163,6 +178,10 @@ final class Q5_0x8 extends Interleaved8 {
      */
     @Override
     void dequantizeRowBf16(MemorySegment w, int row, int groups, int blocks, float[] scratch, MemorySegment dst, long at) {
+        if (Vec.L == 4) { // the fused loop's vectors are 8 lanes: the float row, rounded
+            super.dequantizeRowBf16(w, row, groups, blocks, scratch, dst, at);
+            return;
+        }
         int g = row / ROWS, r = row % ROWS;
         if (spanned(g, groups)) { // (prefill fills spans by columns; this is for other callers)
             super.dequantizeRowBf16(w, row, groups, blocks, scratch, dst, at);
@@ -195,7 +214,61 @@ final class Q5_0x8 extends Interleaved8 {
     }
 
     @Override
+    boolean kernel128() { return true; }
+
+    private static final VectorSpecies<Integer> I4 = IntVector.SPECIES_128;
+    private static final IntVector BIT4_128 = IntVector.broadcast(I4, 0x00100010);
+
+    /**
+     * {@link #dotGroup} with 128-bit vectors (NEON; {@link Vec#L} = 4): each half of the group's rows through its steps
+     * (int lanes 4rh .. of H and V0..V3, scales of rows 4rh ..), so the same floats to the bit. Written out as that
+     * kernel is.
+     */
+    static void dot128(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+        MemorySegment pairs = x.pairMemory;
+        for (int rh = 0; rh < 2; rh++) {
+            FloatVector acc = FloatVector.zero(FloatVector.SPECIES_128);
+            for (int b = 0; b < blocks; b++) {
+                long p = base + (long) b * GROUP_BLOCK_BYTES;
+                long a = 64L * b;
+                IntVector hb = IntVector.fromMemorySegment(I4, w, p + 16 + 16L * rh, LE);
+                ShortVector s = ShortVector.zero(ShortVector.SPECIES_128), t = s;
+                for (int half = 0; half < 2; half++, a += 32) {
+                    IntVector ve = IntVector.fromMemorySegment(I4, w, p + 48 + 64L * half + 16L * rh, LE);
+                    IntVector vo = IntVector.fromMemorySegment(I4, w, p + 80 + 64L * half + 16L * rh, LE);
+                    s = s.add(ve.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 4), BIT4_128).and(NIB5).reinterpretAsShorts().mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a)).reinterpretAsShorts()));
+                    t = t.add(vo.lanewise(VectorOperators.BITWISE_BLEND, hb, BIT4_128).and(NIB5).reinterpretAsShorts().mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 16)).reinterpretAsShorts()));
+                    s = s.add(ve.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 3), BIT4_128).and(NIB5).reinterpretAsShorts().mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 4)).reinterpretAsShorts()));
+                    t = t.add(vo.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 1), BIT4_128).and(NIB5).reinterpretAsShorts().mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 20)).reinterpretAsShorts()));
+                    s = s.add(ve.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 2), BIT4_128).and(NIB5).reinterpretAsShorts().mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 8)).reinterpretAsShorts()));
+                    t = t.add(vo.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 2), BIT4_128).and(NIB5).reinterpretAsShorts().mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 24)).reinterpretAsShorts()));
+                    s = s.add(ve.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).reinterpretAsInts().lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 1), BIT4_128).reinterpretAsShorts().mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts()));
+                    t = t.add(vo.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).reinterpretAsInts().lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 3), BIT4_128).reinterpretAsShorts().mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts()));
+                    hb = hb.lanewise(VectorOperators.LSHR, 8);
+                }
+                IntVector ia = s.reinterpretAsInts(), ib = t.reinterpretAsInts();
+                IntVector dot = ia.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(ia.lanewise(VectorOperators.ASHR, 16))
+                        .add(ib.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
+                        .add(ib.lanewise(VectorOperators.ASHR, 16))
+                        .sub(2 * x.qsum[b]);
+                IntVector h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_64, w, p + 8L * rh, LE)
+                        .convertShape(VectorOperators.S2I, I4, 0);
+                FloatVector d = h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
+                        .reinterpretAsFloats().mul(0x1p112f);
+                acc = ((FloatVector) dot.convert(VectorOperators.I2F, 0)).mul(d)
+                        .fma(FloatVector.broadcast(FloatVector.SPECIES_128, x.scale[b]), acc);
+            }
+            acc.intoArray(out, o + 4 * rh);
+        }
+    }
+
+    @Override
     void dotGroup(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+        if (Vec.L == 4) {
+            dot128(w, base, blocks, x, out, o);
+            return;
+        }
         MemorySegment pairs = x.pairMemory;
         FloatVector acc = FloatVector.zero(Vec.F);
         // Unrolled by hand with no method of ours in the body, as Q4_0x8 (C2's inlining cutoff).

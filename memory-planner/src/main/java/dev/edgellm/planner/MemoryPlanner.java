@@ -148,7 +148,7 @@ public final class MemoryPlanner {
      * Bytes the CPU backend allocates beyond the forward pass's own (none for the scalar reference). The SIMD
      * backend also repacks some matrices into an off-heap copy and releases the mapped pages it replaces
      * ({@link #simdRepacks}, {@link #simdRepackedBytes}). The per-format constants were measured on x86; on NEON
-     * profiles (Q4_0, Q8_0, Q4_K and Q6_K repacked) the same terms are assumed, unmeasured.
+     * profiles (all but Q5_K repacked) the same terms are assumed, unmeasured.
      */
     public static long backendBytes(ModelSizes m, DeviceProfile p, PlanRequest.CpuBackend cpu, int batch) {
         if (cpu != PlanRequest.CpuBackend.SIMD) return 0;
@@ -156,7 +156,8 @@ public final class MemoryPlanner {
         if (batch >= SIMD_ONEDNN_MIN_BATCH && usesOneDnn(p)) bytes += ONEDNN_BYTES;
         boolean memoryBroadcasts = false;
         for (Map.Entry<GgmlType, Long> e : m.matrixBytes.entrySet()) {
-            long repacked = simdRepackedBytes(e.getKey(), e.getValue());
+            // Q5_0 without AVX2 has no spans (NEON's 128-bit kernel dots single groups): the source's size
+            long repacked = e.getKey() == GgmlType.Q5_0 && !p.hasIsa("avx2") ? e.getValue() : simdRepackedBytes(e.getKey(), e.getValue());
             if (repacked < 0 || !simdRepacks(e.getKey(), p)) continue;
             bytes += SIMD_REPACKED_FORMAT_BYTES + repacked - e.getValue();
             if (simdNarrowPairKernel(e.getKey(), p)) bytes += SIMD_PAIRED_FORMAT_BYTES;
@@ -199,12 +200,12 @@ public final class MemoryPlanner {
 
     /**
      * Whether the SIMD backend repacks matrices of this type there: every type it repacks where its vectors are 256
-     * bits (x86 AVX2); all but Q5_0 and Q5_K with 128-bit NEON (those have no 128-bit kernels). The backend's tests hold
+     * bits (x86 AVX2); all but Q5_K with 128-bit NEON (it has no 128-bit kernel). The backend's tests hold
      * this to its formats.
      */
     public static boolean simdRepacks(GgmlType type, DeviceProfile p) {
         if (simdRepackedBytes(type, 0) < 0) return false;
-        return p.hasIsa("avx2") || p.hasIsa("neon") && type != GgmlType.Q5_0 && type != GgmlType.Q5_K;
+        return p.hasIsa("avx2") || p.hasIsa("neon") && type != GgmlType.Q5_K;
     }
 
     /** Whether the SIMD backend repacks any matrix of the model there. */
