@@ -47,12 +47,6 @@ abstract class Interleaved8 {
         };
     }
 
-    /**
-     * Whether {@link #dotGroup} has a 128-bit kernel (NEON: {@link Vec#L} = 4), so that the backend repacks this format
-     * there too (all but Q5_K, which keeps the row-major kernel at 128 bits).
-     */
-    boolean kernel128() { return false; }
-
     /** Elements per source block: 32, or 256 for K-quant super-blocks. */
     int blockElements() { return 32; }
 
@@ -66,7 +60,8 @@ abstract class Interleaved8 {
     /**
      * out[o .. o+8) = the 8 rows of the group whose first block is at byte {@code base} (blocks
      * {@link #groupBlockBytes} apart: a group that is not part of a {@link #span}) dotted with the quantized
-     * input.
+     * input. Every format has a 256-bit kernel for it and a 128-bit one ({@code dot128}, NEON: each half of the rows
+     * through the 256-bit kernel's steps, bit-identical), picked by {@link Vec#L}.
      */
     abstract void dotGroup(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o);
 

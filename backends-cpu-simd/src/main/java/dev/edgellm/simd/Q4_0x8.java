@@ -53,9 +53,6 @@ final class Q4_0x8 extends Interleaved8 {
         else dot(w, base, blocks, x, out, o);
     }
 
-    @Override
-    boolean kernel128() { return true; }
-
     /** Groups per span: 8 (64 rows) with 512-bit vectors, 4 (32 rows) with 256-bit ones; 1 at 128 bits or with spans off. */
     static final int SPAN = PAIRS && Vec.L == 8 ? (Vec.WIDE ? 8 : 4) : 1;
     /** Int lanes of a span kernel's vectors: a span's rows are 4 · LANES. */

@@ -202,9 +202,6 @@ final class Q4_Kx8 extends Interleaved8 {
         acc.intoArray(out, o);
     }
 
-    @Override
-    boolean kernel128() { return true; }
-
     /**
      * {@link #dotGroup} with 128-bit vectors (NEON; {@link Vec#L} = 4): each half of the group's rows through its
      * steps (int lanes 4rh .. of the nibble vectors, scale, min, d and dmin bytes of rows 4rh ..), so the same floats

@@ -213,9 +213,6 @@ final class Q5_0x8 extends Interleaved8 {
         }
     }
 
-    @Override
-    boolean kernel128() { return true; }
-
     private static final VectorSpecies<Integer> I4 = IntVector.SPECIES_128;
     private static final IntVector BIT4_128 = IntVector.broadcast(I4, 0x00100010);
 

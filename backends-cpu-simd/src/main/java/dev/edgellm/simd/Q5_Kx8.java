@@ -5,6 +5,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 
@@ -98,6 +99,16 @@ final class Q5_Kx8 extends Interleaved8 {
                 long q = p + subStep * s;
                 float d1 = d * Vec.u8(w, q + sc0), m1 = dmin * Vec.u8(w, q + mn0);
                 int fifth = w.get(Vec.INT, q + h0);
+                if (Vec.L == 4) { // the 8-lane steps below (256 bits) lane by lane: nibble k, fifth bit FIFTH_BIT_SHIFTS[k] + 4m
+                    for (int m = 0; m < 4; m++) {
+                        int lane = w.get(Vec.INT, q + h0 + slotStep * (m + 1));
+                        for (int k = 0; k < 8; k++) {
+                            int bit = fifth >>> 4 * m >>> (k & 3) + 16 * (k >> 2) & 1;
+                            out[off + 256 * b + 32 * s + 8 * m + k] = (lane >>> 4 * k & 0xF | bit << 4) * d1 - m1;
+                        }
+                    }
+                    continue;
+                }
                 for (int m = 0; m < 4; m++) { // d1 · q - m1 in two roundings, as the reference's
                     IntVector bit4 = IntVector.broadcast(I8, fifth >>> 4 * m).lanewise(VectorOperators.LSHR, Q5_0x8.FIFTH_BIT_SHIFTS)
                             .and(1).lanewise(VectorOperators.LSHL, 4);
@@ -108,9 +119,87 @@ final class Q5_Kx8 extends Interleaved8 {
         }
     }
 
-    /** One group of 8 rows at 256 bits (CPUs without AVX-512, and a pair's odd last group). */
+    private static final VectorSpecies<Integer> I4 = IntVector.SPECIES_128;
+    private static final VectorSpecies<Float> F4 = FloatVector.SPECIES_128;
+    private static final IntVector BIT4_128 = IntVector.broadcast(I4, 0x00100010);
+
+    /**
+     * {@link #dotGroup} with 128-bit vectors (NEON; {@link Vec#L} = 4): each half of the group's rows through its steps
+     * (int lanes 4rh .. of H and V0..V3; scales, mins, d and dmin of rows 4rh ..), so the same floats to the bit.
+     * Written out as that kernel is.
+     */
+    static void dot128(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+        MemorySegment pairs = x.pairMemory;
+        float[] xScale = x.scale, xSum = x.sum;
+        for (int rh = 0; rh < 2; rh++) {
+            FloatVector acc = FloatVector.zero(F4), accD = acc, accM = acc;
+            IntVector pending = IntVector.zero(I4);
+            for (int i = 0, halves = 16 * blocks; i < halves; i++) {
+                long p = base + (long) (i >>> 4) * GROUP_BLOCK_BYTES;
+                long q = p + HEAD + (long) SUB * ((i >>> 1) & 7);
+                long a = 32L * i;
+                IntVector hb = IntVector.fromMemorySegment(I4, w, q + H + 16L * rh, LE).lanewise(VectorOperators.LSHR, 8 * (i & 1));
+                IntVector v0 = IntVector.fromMemorySegment(I4, w, q + V0 + 64L * (i & 1) + 16L * rh, LE);
+                IntVector v1 = IntVector.fromMemorySegment(I4, w, q + V0 + 32 + 64L * (i & 1) + 16L * rh, LE);
+                ShortVector s = v0.lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 4), BIT4_128).and(NIB5).reinterpretAsShorts()
+                        .mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a)).reinterpretAsShorts());
+                ShortVector t = v1.lanewise(VectorOperators.BITWISE_BLEND, hb, BIT4_128).and(NIB5).reinterpretAsShorts()
+                        .mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 16)).reinterpretAsShorts());
+                s = s.add(v0.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 3), BIT4_128).and(NIB5).reinterpretAsShorts()
+                        .mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 4)).reinterpretAsShorts()));
+                t = t.add(v1.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 1), BIT4_128).and(NIB5).reinterpretAsShorts()
+                        .mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 20)).reinterpretAsShorts()));
+                s = s.add(v0.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 2), BIT4_128).and(NIB5).reinterpretAsShorts()
+                        .mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 8)).reinterpretAsShorts()));
+                t = t.add(v1.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 2), BIT4_128).and(NIB5).reinterpretAsShorts()
+                        .mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 24)).reinterpretAsShorts()));
+                s = s.add(v0.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).reinterpretAsInts().lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHL, 1), BIT4_128).reinterpretAsShorts()
+                        .mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 12)).reinterpretAsShorts()));
+                t = t.add(v1.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12).reinterpretAsInts().lanewise(VectorOperators.BITWISE_BLEND, hb.lanewise(VectorOperators.LSHR, 3), BIT4_128).reinterpretAsShorts()
+                        .mul(IntVector.broadcast(I4, pairs.get(Vec.INT, a + 28)).reinterpretAsShorts()));
+                IntVector si = s.add(t).reinterpretAsInts();
+                pending = pending.add(si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(si.lanewise(VectorOperators.ASHR, 16)));
+                if ((i & 1) == 0) continue;
+                int xb = i >>> 1;
+                IntVector dot = pending;
+                pending = IntVector.zero(I4);
+                IntVector sc = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q + 4L * rh, LE)
+                        .convertShape(VectorOperators.B2I, I4, 0);
+                FloatVector mn = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, q + 8 + 4L * rh, LE)
+                        .convertShape(VectorOperators.B2F, F4, 0);
+                accD = accD.add(((FloatVector) dot.mul(sc).convert(VectorOperators.I2F, 0)).mul(xScale[xb]));
+                accM = accM.add(mn.mul(xSum[xb]));
+                if ((i & 15) != 15) continue;
+                IntVector hd = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_64, w, p + 8L * rh, LE)
+                        .convertShape(VectorOperators.S2I, I4, 0);
+                IntVector hm = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_64, w, p + 16 + 8L * rh, LE)
+                        .convertShape(VectorOperators.S2I, I4, 0);
+                FloatVector d = hd.and(F16_MAG).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                        .reinterpretAsInts()
+                        .or(hd.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                        .lanewise(VectorOperators.OR, 0x7F800000, hd.and(F16_EXP).compare(VectorOperators.EQ, F16_EXP))
+                        .reinterpretAsFloats();
+                FloatVector dmin = hm.and(F16_MAG).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                        .reinterpretAsInts()
+                        .or(hm.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                        .lanewise(VectorOperators.OR, 0x7F800000, hm.and(F16_EXP).compare(VectorOperators.EQ, F16_EXP))
+                        .reinterpretAsFloats();
+                acc = acc.add(accD.mul(d)).sub(accM.mul(dmin));
+                accD = FloatVector.zero(F4);
+                accM = accD;
+            }
+            acc.intoArray(out, o + 4 * rh);
+        }
+    }
+
+    /** One group of 8 rows at 256 bits (CPUs without AVX-512, and a pair's odd last group); at 128 bits {@link #dot128}. */
     @Override
     void dotGroup(MemorySegment w, long base, int blocks, QuantizedInput x, float[] out, int o) {
+        if (Vec.L == 4) {
+            dot128(w, base, blocks, x, out, o);
+            return;
+        }
         MemorySegment pairs = x.pairMemory;
         float[] xScale = x.scale, xSum = x.sum;
         FloatVector acc = FloatVector.zero(Vec.F), accD = acc, accM = acc;

@@ -302,9 +302,6 @@ final class Q6_Kx8 extends Interleaved8 {
         acc.intoArray(out, o);
     }
 
-    @Override
-    boolean kernel128() { return true; }
-
     private static final VectorSpecies<Integer> I4 = IntVector.SPECIES_128;
     private static final VectorSpecies<Float> F4 = FloatVector.SPECIES_128;
 

@@ -69,9 +69,6 @@ final class Q8_0x8 extends Interleaved8 {
         else dot(w, base, blocks, x, out, o);
     }
 
-    @Override
-    boolean kernel128() { return true; }
-
     /** Groups per span: 4 (32 rows) with 512-bit vectors; none at 256 bits or with spans off. */
     static final int SPAN = PAIRS && Vec.WIDE ? 4 : 1;
     /** A span's block: the f16 scales of its 32 rows, then 16 vectors of 64 bytes (class comment). */

@@ -95,12 +95,11 @@ final class SimdBackend implements Backend, WorkerPool.Task {
     static final boolean REPACK = Boolean.parseBoolean(System.getProperty("edgellm.simd.repack", "true"));
 
     /**
-     * Whether a matrix of this type and row count is repacked ({@link Interleaved8}): with 8 float lanes every format
-     * that has one; with 4 (NEON) those with a 128-bit kernel ({@link Interleaved8#kernel128}).
+     * Whether a matrix of this type and row count is repacked ({@link Interleaved8}: at every vector width, 128-bit
+     * NEON included, each format has kernels for it).
      */
     static boolean repacks(GgmlType type, long rows) {
-        Interleaved8 format = Interleaved8.forType(type);
-        return REPACK && format != null && (Vec.L == 8 || Vec.L == 4 && format.kernel128()) && rows >= Interleaved8.ROWS;
+        return REPACK && Interleaved8.forType(type) != null && rows >= Interleaved8.ROWS;
     }
 
     private final WorkerPool pool;

@@ -14,7 +14,7 @@ final class VectorInfo {
     static String kernelBits() {
         // the repacked layouts and their span/pair kernels need 8 float lanes (SimdBackend.prepare)
         if (!SimdBackend.REPACK) return Vec.F.vectorBitSize() + " bits, row-major block kernels (repacking off)";
-        if (Vec.L != 8) return Vec.F.vectorBitSize() + " bits, Q4_0/Q5_0/Q8_0/Q4_K/Q6_K decode in 8-row groups, other types row-major";
+        if (Vec.L != 8) return Vec.F.vectorBitSize() + " bits, Q4_0/Q5_0/Q8_0/Q4_K/Q5_K/Q6_K decode in 8-row groups";
         return Vec.F.vectorBitSize() + " bits" + (Vec.WIDE ? " (Q8_0, span and K-quant-pair decode at 512)" : "")
                 + (Interleaved8.PAIRS ? ", Q4_0 decode in spans of " + 8 * Q4_0x8.SPAN + " rows, "
                         + (Q8_0x8.SPAN > 1 ? "Q8_0 of " + 8 * Q8_0x8.SPAN + ", " : "") + "Q5_0 of " + 8 * Q5_0x8.SPAN

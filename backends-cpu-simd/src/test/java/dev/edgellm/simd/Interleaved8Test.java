@@ -230,7 +230,7 @@ class Interleaved8Test {
         dev.edgellm.profiles.ProfileCatalog profiles = dev.edgellm.profiles.ProfileCatalog.builtin();
         assertEquals(format != null, dev.edgellm.planner.MemoryPlanner.simdRepacks(type, profiles.get("x86-laptop-16gb")),
                 type + " repacked with 256-bit vectors");
-        assertEquals(format != null && format.kernel128(), dev.edgellm.planner.MemoryPlanner.simdRepacks(type, profiles.get("rpi5-8gb")),
+        assertEquals(format != null, dev.edgellm.planner.MemoryPlanner.simdRepacks(type, profiles.get("rpi5-8gb")),
                 type + " repacked with 128-bit NEON");
         for (long groups : new long[] {1, 7, 1000, 6000}) {
             long fileBytes = groups * Interleaved8.ROWS * (format == null ? 32 : format.sourceBlockBytes());
@@ -375,17 +375,16 @@ class Interleaved8Test {
     /**
      * The 128-bit 8-row kernels (NEON CPUs; here run at 128 bits inside a wider JVM) take each half of a group's rows
      * through the 256-bit kernel's steps, so they give the same floats: on random data and at the extremes of the 16-bit
-     * sums (d and dmin 1, every other byte at its extreme: Q8_0 quants -128; Q4_0, Q5_0, Q4_K and Q6_K all bits set, so
-     * the largest quants and scales, against activations of ±127 steps).
+     * sums (d and dmin 1, every other byte at its extreme: Q8_0 quants -128; the others all bits set, so the largest
+     * quants and scales, against activations of ±127 steps).
      */
     @ParameterizedTest
-    @EnumSource(names = {"Q4_0", "Q5_0", "Q8_0", "Q4_K", "Q6_K"})
+    @EnumSource(names = {"Q4_0", "Q5_0", "Q8_0", "Q4_K", "Q5_K", "Q6_K"})
     void kernels128MatchThe256BitOnesExactly(GgmlType type) {
         Interleaved8 format = Interleaved8.forType(type);
-        assertTrue(format.kernel128(), type + " has a 128-bit kernel");
         int blocks = format.blockElements() == 256 ? 9 : 67, n = format.blockElements() * blocks, groups = 3;
         int blockBytes = (int) type.byteSize(format.blockElements());
-        int[] halves = type == GgmlType.Q4_K ? new int[] {0, 2} : type == GgmlType.Q6_K ? new int[] {208} : new int[] {0};
+        int[] halves = type == GgmlType.Q4_K || type == GgmlType.Q5_K ? new int[] {0, 2} : type == GgmlType.Q6_K ? new int[] {208} : new int[] {0};
         for (int pattern = 0; pattern < 3; pattern++) {
             TensorData w = randomTensor(type, n, 8 * groups, new Random(13 + pattern));
             float[] x = randomFloats(new Random(14), n);
@@ -422,6 +421,10 @@ class Interleaved8Test {
                     case Q4_K -> {
                         format.dotGroup(packed, base, blocks, q, want, 8 * g); // 256 bits in this JVM
                         Q4_Kx8.dot128(packed, base, blocks, q, got, 8 * g);
+                    }
+                    case Q5_K -> {
+                        format.dotGroup(packed, base, blocks, q, want, 8 * g);
+                        Q5_Kx8.dot128(packed, base, blocks, q, got, 8 * g);
                     }
                     default -> {
                         format.dotGroup(packed, base, blocks, q, want, 8 * g);
@@ -562,7 +565,6 @@ class Interleaved8Test {
             boolean clean = run.exitCode() == 0;
             for (GgmlType type : KernelAllocationCheck.ROW_TYPES) clean &= output.contains("row " + type + " 0");
             for (GgmlType type : KernelAllocationCheck.REPACKED_TYPES) {
-                if (!Interleaved8.forType(type).kernel128()) continue;
                 clean &= output.contains("\n" + type + " 0") || output.startsWith(type + " 0");
                 clean &= output.contains("\nrows " + type + " 0") && output.contains("bf16 rows " + type + " 0");
                 if (java.util.Arrays.asList(KernelAllocationCheck.COLUMN_TYPES).contains(type)) { // Q5_0: none without spans

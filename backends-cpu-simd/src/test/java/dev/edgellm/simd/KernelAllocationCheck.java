@@ -17,7 +17,7 @@ import static dev.edgellm.RandomTensors.randomTensor;
  * the bytes of the last round, and exits 1 if a format never reached zero. Then the same for the column fills of
  * the formats that have them ("columns TYPE bytes"), every format's row dequantizers ("rows TYPE bytes", "bf16 rows
  * TYPE bytes"; these alone do not count in the exit code: see {@link Interleaved8Test}), and every row kernel ("row
- * TYPE bytes"). With 128-bit vectors, of the repacked formats only those the backend repacks there ({@link #repackedHere}).
+ * TYPE bytes").
  */
 final class KernelAllocationCheck {
     /** Every format with a row kernel ({@link Kernels#forType}). */
@@ -62,15 +62,9 @@ final class KernelAllocationCheck {
         System.exit(ok ? 0 : 1);
     }
 
-    /** Whether the backend repacks this type at this JVM's vector width (at 128 bits, the formats with a 128-bit kernel). */
-    static boolean repackedHere(GgmlType type) {
-        return Vec.L == 8 || Interleaved8.forType(type).kernel128();
-    }
-
     private static boolean repackedSettle() {
         boolean ok = true;
         for (GgmlType type : REPACKED_TYPES) {
-            if (!repackedHere(type)) continue;
             RepackedCase c = RepackedCase.of(type, RepackedCase.groups(type), 2);
             ok &= settles(type.toString(), () -> {
                 for (int i = 0; i < 500; i++) c.dotAll();
@@ -80,7 +74,6 @@ final class KernelAllocationCheck {
         // a lone one, into f32 and bf16 tiles. A call of ours that C2 left a call in a fill boxed its vector: the
         // 8-row Q4_0 fill allocated 7.6 MB per prompt token in llama-1b's prefill on 256-bit CPUs
         for (GgmlType type : COLUMN_TYPES) {
-            if (!repackedHere(type)) continue;
             RepackedCase c = RepackedCase.of(type, RepackedCase.groups(type), 2);
             if (!c.format().columnTiles()) { // Q5_0 without spans dequantizes by rows
                 System.out.println("columns " + type + " none");
@@ -100,7 +93,6 @@ final class KernelAllocationCheck {
         // the prefill's row dequantizers of every repacked format (the tiles of formats without column tiles, and
         // of rows past the last full group), as floats and fused into bf16; judged by the caller
         for (GgmlType type : REPACKED_TYPES) {
-            if (!repackedHere(type)) continue;
             RepackedCase c = RepackedCase.of(type, RepackedCase.groups(type), 2);
             int n = c.format().blockElements() * c.blocks();
             float[] row = new float[n];

@@ -53,7 +53,7 @@ class SimdKernelsTest {
     /**
      * Embedding lookups of a table the backend has repacked (a tied token_embd, whose mapped pages it released and
      * releases again after each lookup): exactly the reference rows, for grouped rows and tail rows alike; at 128 bits
-     * too (surefire execution vectors-128), where all but Q5_K are repacked.
+     * too (surefire execution vectors-128), where they are repacked too.
      */
     @ParameterizedTest
     @EnumSource(names = {"Q4_0", "Q8_0", "Q4_K", "Q6_K"})

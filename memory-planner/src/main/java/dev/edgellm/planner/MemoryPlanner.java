@@ -148,7 +148,7 @@ public final class MemoryPlanner {
      * Bytes the CPU backend allocates beyond the forward pass's own (none for the scalar reference). The SIMD
      * backend also repacks some matrices into an off-heap copy and releases the mapped pages it replaces
      * ({@link #simdRepacks}, {@link #simdRepackedBytes}). The per-format constants were measured on x86; on NEON
-     * profiles (all but Q5_K repacked) the same terms are assumed, unmeasured.
+     * profiles the same terms are assumed, unmeasured.
      */
     public static long backendBytes(ModelSizes m, DeviceProfile p, PlanRequest.CpuBackend cpu, int batch) {
         if (cpu != PlanRequest.CpuBackend.SIMD) return 0;
@@ -200,12 +200,12 @@ public final class MemoryPlanner {
 
     /**
      * Whether the SIMD backend repacks matrices of this type there: every type it repacks where its vectors are 256
-     * bits (x86 AVX2); all but Q5_K with 128-bit NEON (it has no 128-bit kernel). The backend's tests hold
+     * bits (x86 AVX2); the same types with 128-bit NEON (their 128-bit kernels). The backend's tests hold
      * this to its formats.
      */
     public static boolean simdRepacks(GgmlType type, DeviceProfile p) {
         if (simdRepackedBytes(type, 0) < 0) return false;
-        return p.hasIsa("avx2") || p.hasIsa("neon") && type != GgmlType.Q5_K;
+        return p.hasIsa("avx2") || p.hasIsa("neon");
     }
 
     /** Whether the SIMD backend repacks any matrix of the model there. */
