@@ -12,7 +12,7 @@ final class VectorInfo {
 
     /** The kernels' widths, for the backend's one-line description. */
     static String kernelBits() {
-        // the repacked layouts and their span/pair kernels need 8 float lanes (SimdBackend.prepare)
+        // with 4 float lanes (NEON) every repacked format dots single 8-row groups: no spans or pairs
         if (!SimdBackend.REPACK) return Vec.F.vectorBitSize() + " bits, row-major block kernels (repacking off)";
         if (Vec.L != 8) return Vec.F.vectorBitSize() + " bits, Q4_0/Q5_0/Q8_0/Q4_K/Q5_K/Q6_K decode in 8-row groups";
         return Vec.F.vectorBitSize() + " bits" + (Vec.WIDE ? " (Q8_0, span and K-quant-pair decode at 512)" : "")
