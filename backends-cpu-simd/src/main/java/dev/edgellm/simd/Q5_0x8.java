@@ -126,6 +126,15 @@ final class Q5_0x8 extends Interleaved8 {
     /** Shifts of H that put column 8m + k's fifth bit at bit 0 of int lane k, for m = 0 (add 4m for V_m). */
     static final IntVector FIFTH_BIT_SHIFTS = IntVector.fromArray(I8, new int[] {0, 1, 2, 3, 16, 17, 18, 19}, 0);
 
+    /**
+     * One row's 5-bit quant (0..31) of column 8m + k, k < 8, from its V_m int {@code nibbles} (nibble k) and its H int
+     * {@code fifth} (bit {@link #FIFTH_BIT_SHIFTS}[k] + 4m): the scalar dequantizers' form of the vector steps (Q5_K's
+     * records keep the same two ints).
+     */
+    static int quant5(int nibbles, int fifth, int m, int k) {
+        return (nibbles >>> 4 * k & 0xF) | (fifth >>> (k & 3) + 16 * (k >> 2) + 4 * m & 1) << 4;
+    }
+
     @Override
     void dequantizeRow(MemorySegment w, int row, int groups, int blocks, float[] out, int off) {
         int g = row / ROWS, r = row % ROWS;
@@ -148,10 +157,7 @@ final class Q5_0x8 extends Interleaved8 {
                 int h = w.get(Vec.INT, fifth + p);
                 for (int m = 0; m < 4; m++) {
                     int lane = w.get(Vec.INT, v0 + p + m * step);
-                    for (int k = 0; k < 8; k++) {
-                        int bit = h >>> (k & 3) + 16 * (k >> 2) + 4 * m & 1;
-                        out[off + 32 * b + 8 * m + k] = ((lane >>> 4 * k & 0xF | bit << 4) - 16) * d;
-                    }
+                    for (int k = 0; k < 8; k++) out[off + 32 * b + 8 * m + k] = (quant5(lane, h, m, k) - 16) * d;
                 }
             }
             return;
@@ -510,10 +516,8 @@ final class Q5_0x8 extends Interleaved8 {
                 int h = w.get(Vec.INT, p + 16 + 4L * r);
                 for (int m = 0; m < 4; m++) {
                     int v = w.get(Vec.INT, p + 48 + 32L * m + 4L * r);
-                    for (int k = 0; k < 8; k++) { // column 8m + k: nibble k, fifth bit 4m + k (k < 4) or 16 + 4m + k - 4
-                        int bit = k < 4 ? 4 * m + k : 12 + 4 * m + k;
-                        int q = (v >>> 4 * k & 0xF) | (h >>> bit & 1) << 4;
-                        storeValue(dst, (32L * b + 8 * m + k) * ld + at + r, (q - 16) * d, bf16);
+                    for (int k = 0; k < 8; k++) {
+                        storeValue(dst, (32L * b + 8 * m + k) * ld + at + r, (quant5(v, h, m, k) - 16) * d, bf16);
                     }
                 }
             }

@@ -99,13 +99,10 @@ final class Q5_Kx8 extends Interleaved8 {
                 long q = p + subStep * s;
                 float d1 = d * Vec.u8(w, q + sc0), m1 = dmin * Vec.u8(w, q + mn0);
                 int fifth = w.get(Vec.INT, q + h0);
-                if (Vec.L == 4) { // the 8-lane steps below (256 bits) lane by lane: nibble k, fifth bit FIFTH_BIT_SHIFTS[k] + 4m
+                if (Vec.L == 4) { // the 8-lane steps below (256 bits) lane by lane
                     for (int m = 0; m < 4; m++) {
                         int lane = w.get(Vec.INT, q + h0 + slotStep * (m + 1));
-                        for (int k = 0; k < 8; k++) {
-                            int bit = fifth >>> 4 * m >>> (k & 3) + 16 * (k >> 2) & 1;
-                            out[off + 256 * b + 32 * s + 8 * m + k] = (lane >>> 4 * k & 0xF | bit << 4) * d1 - m1;
-                        }
+                        for (int k = 0; k < 8; k++) out[off + 256 * b + 32 * s + 8 * m + k] = Q5_0x8.quant5(lane, fifth, m, k) * d1 - m1;
                     }
                     continue;
                 }

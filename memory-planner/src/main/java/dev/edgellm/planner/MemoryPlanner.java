@@ -156,9 +156,8 @@ public final class MemoryPlanner {
         if (batch >= SIMD_ONEDNN_MIN_BATCH && usesOneDnn(p)) bytes += ONEDNN_BYTES;
         boolean memoryBroadcasts = false;
         for (Map.Entry<GgmlType, Long> e : m.matrixBytes.entrySet()) {
-            // Q5_0 without AVX2 has no spans (NEON's 128-bit kernel dots single groups): the source's size
-            long repacked = e.getKey() == GgmlType.Q5_0 && !p.hasIsa("avx2") ? e.getValue() : simdRepackedBytes(e.getKey(), e.getValue());
-            if (repacked < 0 || !simdRepacks(e.getKey(), p)) continue;
+            long repacked = simdRepackedBytes(e.getKey(), e.getValue(), p);
+            if (repacked < 0) continue;
             bytes += SIMD_REPACKED_FORMAT_BYTES + repacked - e.getValue();
             if (simdNarrowPairKernel(e.getKey(), p)) bytes += SIMD_PAIRED_FORMAT_BYTES;
             memoryBroadcasts |= e.getKey() != GgmlType.Q8_0 || p.hasIsa("avx512bw");
@@ -191,6 +190,16 @@ public final class MemoryPlanner {
         if (type == GgmlType.Q4_K) return fileBytes * 1184 / 1152;
         if (type == GgmlType.Q5_K) return fileBytes * 1440 / 1408;
         return -1;
+    }
+
+    /**
+     * {@link #simdRepackedBytes(GgmlType, long)} on this profile, or -1 where the backend does not repack the type there
+     * ({@link #simdRepacks}). Without AVX2 (NEON's 128-bit kernels dot single groups) Q5_0 has no spans: the source's
+     * size.
+     */
+    static long simdRepackedBytes(GgmlType type, long fileBytes, DeviceProfile p) {
+        if (!simdRepacks(type, p)) return -1;
+        return type == GgmlType.Q5_0 && !p.hasIsa("avx2") ? fileBytes : simdRepackedBytes(type, fileBytes);
     }
 
     /** Whether the SIMD backend's prefill runs oneDNN's bf16 matmul there (x86-64 with bf16 instructions). */
