@@ -1,5 +1,10 @@
 package dev.edgellm.simd;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -51,9 +56,60 @@ final class QuantizedInput {
     int[] fiveBitOffset = new int[0];
     private final int[] q = new int[32];
 
-    /** Quantizes x[off .. off+n), n a multiple of 32. */
+    /** Int lanes as many as {@link Vec#F}'s float lanes. */
+    private static final VectorSpecies<Integer> FI = Vec.F.withLanes(int.class);
+
+    /**
+     * Quantizes x[off .. off+n), n a multiple of 32: {@link #quantizeReference}'s values to the bit, with each block's
+     * max |x| and its 32 roundings in vectors. It runs once per matVec input on the calling thread alone (the
+     * workers wait for it): the scalar loop took ~0.9 ms of a ~30 ms llama-1b token at one thread, ~1.1 of ~20 at two
+     * (BENCHMARKS.md, twenty-fourth session).
+     */
     void quantize(float[] x, int off, int n) {
         int blocks = n / 32;
+        grow(blocks);
+        for (int b = 0; b < blocks; b++) {
+            int o = off + 32 * b;
+            FloatVector m = FloatVector.zero(Vec.F);
+            for (int i = 0; i < 32; i += Vec.L) m = m.max(FloatVector.fromArray(Vec.F, x, o + i).abs());
+            float amax = m.reduceLanes(VectorOperators.MAX); // Math.max's: NaN wins, as in the scalar loop
+            float d = amax / 127f;
+            float id = d == 0f ? 0f : 1f / d;
+            for (int i = 0; i < 32; i += Vec.L) {
+                FloatVector y = FloatVector.fromArray(Vec.F, x, o + i).mul(id);
+                // Math.round(float) in int lanes, as the JDK computes it: the significand with its implicit bit,
+                // signed, shifted to keep one fraction bit, +1, >> 1 (round half up). |y| < 2^-9 shifts out to 0;
+                // lanes without a shift in range (|y| >= 2^23, inf, NaN) take (int) y, as Math.round does
+                IntVector bits = y.reinterpretAsInts();
+                IntVector shift = IntVector.broadcast(FI, 149).sub(bits.lanewise(VectorOperators.LSHR, 23).and(0xFF));
+                IntVector r = bits.and(0x007FFFFF).or(0x00800000);
+                r = r.lanewise(VectorOperators.NEG, bits.lt(0));
+                IntVector q = r.lanewise(VectorOperators.ASHR, shift.max(0).min(31)).add(1).lanewise(VectorOperators.ASHR, 1)
+                        .blend((IntVector) y.convert(VectorOperators.F2I, 0), shift.lt(0));
+                q.intoArray(this.q, i);
+            }
+            pack(b, d);
+        }
+        MemorySegment.copy(pairs, 0, pairMemory, Vec.INT, 0, 16 * blocks); // one bulk copy, not a set per pair
+    }
+
+    /** {@link #quantize} in scalar Java: the reference its vectors are tested against. */
+    void quantizeReference(float[] x, int off, int n) {
+        int blocks = n / 32;
+        grow(blocks);
+        for (int b = 0; b < blocks; b++) {
+            int o = off + 32 * b;
+            float amax = 0f;
+            for (int i = 0; i < 32; i++) amax = Math.max(amax, Math.abs(x[o + i]));
+            float d = amax / 127f;
+            float id = d == 0f ? 0f : 1f / d;
+            for (int i = 0; i < 32; i++) q[i] = Math.round(x[o + i] * id);
+            pack(b, d);
+        }
+        MemorySegment.copy(pairs, 0, pairMemory, Vec.INT, 0, 16 * blocks);
+    }
+
+    private void grow(int blocks) {
         if (scale.length < blocks) {
             pairs = new int[16 * blocks];
             pairMemory = Arena.ofAuto().allocate(64L * blocks, 64);
@@ -63,40 +119,33 @@ final class QuantizedInput {
             sixBitOffset = new int[2 * blocks];
             fiveBitOffset = new int[blocks];
         }
-        for (int b = 0; b < blocks; b++) {
-            int o = off + 32 * b;
-            float amax = 0f;
-            for (int i = 0; i < 32; i++) amax = Math.max(amax, Math.abs(x[o + i]));
-            float d = amax / 127f;
-            float id = d == 0f ? 0f : 1f / d;
-            int qs = 0;
-            for (int i = 0; i < 32; i++) {
-                q[i] = Math.round(x[o + i] * id);
-                qs += q[i];
+    }
+
+    /** Block b's pairs, offsets and sums from its quants in {@link #q} and its scale d. */
+    private void pack(int b, float d) {
+        int qs = 0;
+        for (int i = 0; i < 32; i++) qs += q[i];
+        for (int m = 0; m < 4; m++) {
+            for (int j = 0; j < 4; j++) {
+                pairs[16 * b + 4 * m + j] = (q[8 * m + j] & 0xFFFF) | q[8 * m + 4 + j] << 16;
             }
-            for (int m = 0; m < 4; m++) {
-                for (int j = 0; j < 4; j++) {
-                    pairs[16 * b + 4 * m + j] = (q[8 * m + j] & 0xFFFF) | q[8 * m + 4 + j] << 16;
-                }
-            }
-            for (int h = 0; h < 2; h++) {
-                int low = 0, high = 0;
-                for (int j = 0; j < 4; j++) {
-                    low += q[16 * h + j] + q[16 * h + 8 + j];
-                    high += q[16 * h + 4 + j] + q[16 * h + 12 + j];
-                }
-                sixBitOffset[2 * b + h] = (-32 * low & 0xFFFF) | -32 * high << 16;
-            }
-            int low = 0;
-            for (int m = 0; m < 4; m++) {
-                for (int j = 0; j < 4; j++) low += q[8 * m + j];
-            }
-            fiveBitOffset[b] = (-16 * low & 0xFFFF) | -16 * (qs - low) << 16;
-            qsum[b] = 8 * qs;
-            scale[b] = d;
-            sum[b] = d * qs;
         }
-        MemorySegment.copy(pairs, 0, pairMemory, Vec.INT, 0, 16 * blocks); // one bulk copy, not a set per pair
+        for (int h = 0; h < 2; h++) {
+            int low = 0, high = 0;
+            for (int j = 0; j < 4; j++) {
+                low += q[16 * h + j] + q[16 * h + 8 + j];
+                high += q[16 * h + 4 + j] + q[16 * h + 12 + j];
+            }
+            sixBitOffset[2 * b + h] = (-32 * low & 0xFFFF) | -32 * high << 16;
+        }
+        int low = 0;
+        for (int m = 0; m < 4; m++) {
+            for (int j = 0; j < 4; j++) low += q[8 * m + j];
+        }
+        fiveBitOffset[b] = (-16 * low & 0xFFFF) | -16 * (qs - low) << 16;
+        qsum[b] = 8 * qs;
+        scale[b] = d;
+        sum[b] = d * qs;
     }
 
     /** Short {@code i} of the pairs: 2k is pair k's low short, 2k + 1 its high one (tests). */

@@ -5,8 +5,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A fixed set of daemon threads that run one {@link Task} at a time together with the calling thread. A
- * task is published through a volatile generation counter, so dispatch allocates nothing; workers spin
- * briefly after each task (the next matVec usually follows within microseconds) and then park.
+ * task is published through a volatile generation counter, so dispatch allocates nothing; workers spin for a
+ * while after each task (the next matVec usually follows within microseconds) and then park.
  */
 final class WorkerPool implements AutoCloseable {
     /** Work split {@code workers} ways; part {@code worker} runs on one thread. Must not throw for good input. */
@@ -14,7 +14,15 @@ final class WorkerPool implements AutoCloseable {
         void run(int worker, int workers);
     }
 
-    private static final int SPIN = 20_000;
+    /**
+     * How long an idle worker spins before it parks: longer than the gaps between a token's matVecs (attention,
+     * norms, the activations' quantization run on the calling thread alone). 20 000 spin-waits (tens of
+     * microseconds on Zen 4) parked the worker ~35 times per llama-1b token at two threads, and it then started
+     * each matVec ~10 us after the caller on average; spinning 200 us, it parks ~2 times per token (between tokens)
+     * and starts ~5 us after (BENCHMARKS.md, twenty-fourth session). {@code -Dedgellm.simd.spinNanos} sets it (A/B
+     * runs; a phone that would rather sleep than spin).
+     */
+    private static final long SPIN_NANOS = Long.getLong("edgellm.simd.spinNanos", 200_000);
 
     private final Thread[] threads;
     private final AtomicInteger pending = new AtomicInteger();
@@ -68,8 +76,10 @@ final class WorkerPool implements AutoCloseable {
         int seen = 0;
         while (true) {
             int spins = 0;
+            long idleSince = System.nanoTime();
             while (generation == seen && !closed) {
-                if (spins++ < SPIN && !rest) Thread.onSpinWait();
+                // the clock read every 256 spins only
+                if (!rest && ((++spins & 255) != 0 || System.nanoTime() - idleSince < SPIN_NANOS)) Thread.onSpinWait();
                 else LockSupport.park(this);
             }
             if (closed) return;

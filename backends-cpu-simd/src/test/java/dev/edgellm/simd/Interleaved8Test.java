@@ -181,24 +181,6 @@ class Interleaved8Test {
         }
     }
 
-    @Test
-    void quantizedInputRoundsToTheNearestStepAndSumsTheBlocks() {
-        float[] x = new float[64];
-        for (int i = 0; i < 64; i++) x[i] = (i - 20) * 0.25f;
-        QuantizedInput q = new QuantizedInput();
-        q.quantize(x, 0, 64);
-        assertEquals(5f / 127, q.scale[0], 1e-9); // max |x| of block 0 = |-20 · 0.25|
-        // pair 16b + 4m + j = (x[32b + 8m + j], x[32b + 8m + 4 + j]): shorts 2p and 2p + 1
-        assertEquals(-127, q.pairShort(0));
-        assertEquals(Math.round((4 - 20) * 0.25f * 127 / 5f), q.pairShort(1));
-        assertEquals(Math.round((9 - 20) * 0.25f * 127 / 5f), q.pairShort(2 * 5)); // pair 5: m = 1, j = 1
-        assertEquals(Math.round((13 - 20) * 0.25f * 127 / 5f), q.pairShort(2 * 5 + 1));
-        assertEquals(Math.round((58 - 20) * 0.25f * 127 / 10.75f), q.pairShort(2 * (16 + 14))); // block 1, pair 14: x[58]
-        int sum = 0;
-        for (int i = 0; i < 32; i++) sum += Math.round(x[i] * (127 / 5f));
-        assertEquals(8 * sum, q.qsum[0]);
-    }
-
     /**
      * The memory planner adds C2's larger compile for the formats that run the 256-bit pair kernel without seeing
      * this module: the same types, on a profile without AVX-512 and on one with it (where Q4_0 runs its 512-bit
