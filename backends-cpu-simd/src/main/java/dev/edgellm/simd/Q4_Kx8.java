@@ -135,7 +135,8 @@ final class Q4_Kx8 extends Interleaved8 {
      *     virtual registers and the kernel stayed in tier 2, boxing every vector ({@code C1CompileCheck} guards
      *     this); a loop over each sub-block's halves inside the loops over super- and sub-blocks compiled in C2 to
      *     code 1x or 4x unrolled from one run to the next, and the broadcasts' bounds checks stayed in the loop.
-     *     Here the broadcasts' offsets are linear in the loop's index, so C2 hoists their checks.</li>
+     *     Here the broadcasts' offsets are linear in the loop's index (C2 still checks each one in the loop, as it
+     *     does every weight load: BENCHMARKS.md, twenty-fourth session).</li>
      * <li>a vector merged at a branch ({@code first}, {@code accD}, {@code accM}, {@code acc}) is only ever the
      *     receiver of an operation, never its operand: as an operand (of an fma, or of {@code s.add(t)} with both
      *     carried over) C2 could not always unbox it (late-inlined, it is a cast of the merge or the merge itself)
@@ -152,7 +153,7 @@ final class Q4_Kx8 extends Interleaved8 {
         for (int i = 0, halves = 16 * blocks; i < halves; i++) {
             long p = base + (long) (i >>> 4) * 2 * GROUP_BLOCK_BYTES;
             long q = p + 2 * HEAD + 2L * SUB * ((i >>> 1) & 7);
-            long a = 32L * i; // linear in i: C2 hoists the bounds checks of the broadcasts
+            long a = 32L * i; // linear in i (C2 still checks each broadcast in the loop: BENCHMARKS.md, 24th session)
             IntVector v0 = IntVector.fromMemorySegment(I16, w, q + 32 + 128L * (i & 1), LE);
             IntVector v1 = IntVector.fromMemorySegment(I16, w, q + 96 + 128L * (i & 1), LE);
             ShortVector s = v0.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I16, pairs.get(Vec.INT, a)).reinterpretAsShorts());
@@ -286,7 +287,7 @@ final class Q4_Kx8 extends Interleaved8 {
         for (int i = 0, halves = 16 * blocks; i < halves; i++) {
             long p = base + (long) (i >>> 4) * GROUP_BLOCK_BYTES;
             long q = p + HEAD + (long) SUB * ((i >>> 1) & 7);
-            long a = 32L * i; // linear in i: C2 hoists the bounds checks of the broadcasts
+            long a = 32L * i; // linear in i (C2 still checks each broadcast in the loop: BENCHMARKS.md, 24th session)
             IntVector v0 = IntVector.fromMemorySegment(I8, w, q + 16 + 64L * (i & 1), LE);
             IntVector v1 = IntVector.fromMemorySegment(I8, w, q + 48 + 64L * (i & 1), LE);
             ShortVector s = v0.and(NIB).reinterpretAsShorts().mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a)).reinterpretAsShorts());

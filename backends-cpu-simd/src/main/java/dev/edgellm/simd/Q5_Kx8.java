@@ -205,7 +205,7 @@ final class Q5_Kx8 extends Interleaved8 {
         for (int i = 0, halves = 16 * blocks; i < halves; i++) {
             long p = base + (long) (i >>> 4) * GROUP_BLOCK_BYTES;
             long q = p + HEAD + (long) SUB * ((i >>> 1) & 7);
-            long a = 32L * i; // linear in i: C2 hoists the bounds checks of the broadcasts
+            long a = 32L * i; // linear in i (C2 still checks each broadcast in the loop: BENCHMARKS.md, 24th session)
             // the fifth bits of V2/V3's columns sit 8 bits above those of V0/V1's
             IntVector hb = IntVector.fromMemorySegment(I8, w, q + H, LE).lanewise(VectorOperators.LSHR, 8 * (i & 1));
             IntVector v0 = IntVector.fromMemorySegment(I8, w, q + V0 + 64L * (i & 1), LE);
@@ -281,7 +281,7 @@ final class Q5_Kx8 extends Interleaved8 {
         for (int i = 0, halves = 16 * blocks; i < halves; i++) {
             long p = base + (long) (i >>> 4) * 2 * GROUP_BLOCK_BYTES;
             long q = p + 2 * HEAD + 2L * SUB * ((i >>> 1) & 7);
-            long a = 32L * i; // linear in i: C2 hoists the bounds checks of the broadcasts
+            long a = 32L * i; // linear in i (C2 still checks each broadcast in the loop: BENCHMARKS.md, 24th session)
             // the fifth bits of V2/V3's columns sit 8 bits above those of V0/V1's
             IntVector hb = IntVector.fromMemorySegment(I16, w, q + 32, LE).lanewise(VectorOperators.LSHR, 8 * (i & 1));
             IntVector v0 = IntVector.fromMemorySegment(I16, w, q + 96 + 128L * (i & 1), LE);

@@ -201,7 +201,7 @@ final class Q6_Kx8 extends Interleaved8 {
             long p = base + (long) (i >>> 4) * 2 * GROUP_BLOCK_BYTES;
             long q = p + 2 * HEAD + 2L * SUB * ((i >>> 1) & 7);
             long hq = q + 2 * W + 192L * (i & 1); // the half's W0; W1, W2 follow 64 bytes apart (both members)
-            long a = 32L * i; // linear in i: C2 hoists the bounds checks of the broadcasts
+            long a = 32L * i; // linear in i (C2 still checks each broadcast in the loop: BENCHMARKS.md, 24th session)
             IntVector w0 = IntVector.fromMemorySegment(I16, w, hq, LE), w1 = IntVector.fromMemorySegment(I16, w, hq + 64, LE);
             IntVector w2 = IntVector.fromMemorySegment(I16, w, hq + 128, LE);
             ShortVector s = IntVector.broadcast(I16, offsets[i]).reinterpretAsShorts();
@@ -262,7 +262,7 @@ final class Q6_Kx8 extends Interleaved8 {
             long p = base + (long) (i >>> 4) * GROUP_BLOCK_BYTES;
             long q = p + HEAD + (long) SUB * ((i >>> 1) & 7);
             long hq = q + W + 96L * (i & 1);
-            long a = 32L * i; // linear in i: C2 hoists the bounds checks of the broadcasts
+            long a = 32L * i; // linear in i (C2 still checks each broadcast in the loop: BENCHMARKS.md, 24th session)
             IntVector w0 = IntVector.fromMemorySegment(I8, w, hq, LE), w1 = IntVector.fromMemorySegment(I8, w, hq + 32, LE);
             IntVector w2 = IntVector.fromMemorySegment(I8, w, hq + 64, LE);
             ShortVector s = IntVector.broadcast(I8, offsets[i]).reinterpretAsShorts();

@@ -242,7 +242,7 @@ final class Q8_0x8 extends Interleaved8 {
         for (int i = 0, halves = 2 * blocks; i < halves; i++) {
             long p = base + (long) (i >>> 1) * GROUP_BLOCK_BYTES;
             long c = p + 16 + 128L * (i & 1); // the half's chunks
-            long a = 32L * i; // its pairs, linear in i: C2 hoists the bounds checks of the broadcasts
+            long a = 32L * i; // its pairs, linear in i (C2 still checks each broadcast in the loop: BENCHMARKS.md, 24th session)
             IntVector u0 = ((ShortVector) ByteVector.fromMemorySegment(B16, w, c, LE).convertShape(VectorOperators.B2S, S16, 0))
                     .mul(IntVector.broadcast(I8, pairs.get(Vec.INT, a)).reinterpretAsShorts())
                     .add(((ShortVector) ByteVector.fromMemorySegment(B16, w, c + 16, LE).convertShape(VectorOperators.B2S, S16, 0))
@@ -472,7 +472,7 @@ final class Q8_0x8 extends Interleaved8 {
             // to 57 kB of code and 10-15% slower decode
             for (int half = 0; half < 2; half++) {
                 long c = p + SPAN_SCALES + 512L * half;
-                long a = 64L * b + 32L * half; // linear in b and half: C2 hoists the bounds checks of the broadcasts
+                long a = 64L * b + 32L * half; // linear in b and half (C2 still checks each broadcast in the loop: BENCHMARKS.md, 24th session)
                 ShortVector v = ShortVector.fromMemorySegment(S32, w, c, LE);
                 ShortVector y = IntVector.broadcast(I16, pairs.get(Vec.INT, a)).reinterpretAsShorts();
                 ShortVector l = v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(y);
