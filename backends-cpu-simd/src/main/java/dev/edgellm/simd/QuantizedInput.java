@@ -84,9 +84,9 @@ final class QuantizedInput {
                 IntVector shift = IntVector.broadcast(FI, 149).sub(bits.lanewise(VectorOperators.LSHR, 23).and(0xFF));
                 IntVector r = bits.and(0x007FFFFF).or(0x00800000);
                 r = r.lanewise(VectorOperators.NEG, bits.lt(0));
-                IntVector q = r.lanewise(VectorOperators.ASHR, shift.max(0).min(31)).add(1).lanewise(VectorOperators.ASHR, 1)
-                        .blend((IntVector) y.convert(VectorOperators.F2I, 0), shift.lt(0));
-                q.intoArray(this.q, i);
+                r.lanewise(VectorOperators.ASHR, shift.max(0).min(31)).add(1).lanewise(VectorOperators.ASHR, 1)
+                        .blend((IntVector) y.convert(VectorOperators.F2I, 0), shift.lt(0))
+                        .intoArray(q, i);
             }
             pack(b, d);
         }
